@@ -1,0 +1,110 @@
+"""Build the plan document: the versioned contract between the planner and the gate.
+
+The format is described in docs/plan-format.md and src/sahab/planner/plan.schema.json. It is
+deterministic: resources are sorted by URN (registration order varies between runs), keys are
+sorted, numbers that are whole are written as integers, and nothing time-dependent is included,
+so the same program and config give byte-identical output.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Optional, Tuple
+
+from .. import __version__
+from .harness.wire import UNKNOWN_MARKER_KEY, secret_marker
+from .project import PulumiProject
+
+SCHEMA_VERSION = "sahab.dev/plan/v1"
+UNKNOWN_REGION = "unknown"
+REGION_KEYS = ("region", "location")
+
+
+def build_document(project: PulumiProject, capture: Dict[str, Any]) -> Dict[str, Any]:
+    """Turn a harness capture into the plan document."""
+    records = sorted(capture.get("resources", []), key=lambda r: r["urn"])
+    by_urn = {record["urn"]: record for record in records}
+    resources = [_resource(record, by_urn) for record in records]
+    diagnostics = [dict(d) for d in capture.get("diagnostics", [])]
+    diagnostics.extend({"severity": "warning", "message": w} for w in project.warnings)
+    for resource in resources:
+        if resource["opaque"]:
+            diagnostics.append({
+                "severity": "warning",
+                "urn": resource["urn"],
+                "message": "multi-language component %s registers its children in another process; "
+                "they are not visible to the planner and are not checked" % resource["type"],
+            })
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "generator": {"name": "sahab", "version": __version__},
+        "project": project.name,
+        "stack": project.stack,
+        "config": _config(project),
+        "resources": resources,
+        "outputs": capture.get("outputs") or {},
+        "diagnostics": sorted(diagnostics, key=lambda d: (d.get("urn", ""), d["severity"], d["message"])),
+    }
+
+
+def dumps(document: Dict[str, Any]) -> str:
+    """The canonical serialisation: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _config(project: PulumiProject) -> Dict[str, Any]:
+    secret = set(project.secret_keys)
+    return {key: (secret_marker() if key in secret else value) for key, value in sorted(project.config.items())}
+
+
+def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+    provider_urn = provider_urn_of(record.get("provider"))
+    region, source = effective_region(record, by_urn.get(provider_urn) if provider_urn else None)
+    return {
+        "urn": record["urn"],
+        "type": record["type"],
+        "name": record["name"],
+        "mode": record["mode"],
+        "custom": record["custom"],
+        "opaque": bool(record.get("remote")),
+        "parent": record.get("parent"),
+        "provider": provider_urn,
+        "region": region,
+        "regionSource": source,
+        "inputs": record["inputs"],
+        "unknowns": sorted(record.get("unknowns", [])),
+        "secrets": sorted(record.get("secrets", [])),
+        "dependencies": record.get("dependencies", []),
+        "propertyDependencies": record.get("propertyDependencies", {}),
+        "options": record.get("options", {}),
+    }
+
+
+def provider_urn_of(reference: Optional[str]) -> Optional[str]:
+    """A provider reference is ``<urn>::<id>``; the URN itself contains ``::``."""
+    if not reference:
+        return None
+    return reference.rsplit("::", 1)[0]
+
+
+def effective_region(record: Dict[str, Any], provider: Optional[Dict[str, Any]]) -> Tuple[str, str]:
+    """The resource's own region/location input, else its explicit provider's, else unknown."""
+    own = _region_input(record.get("inputs", {}))
+    if own is not None:
+        return own, "resource"
+    if provider is not None:
+        inherited = _region_input(provider.get("inputs", {}))
+        if inherited is not None:
+            return inherited, "provider"
+    return UNKNOWN_REGION, "none"
+
+
+def _region_input(inputs: Dict[str, Any]) -> Optional[str]:
+    for key in REGION_KEYS:
+        if key not in inputs:
+            continue
+        value = inputs[key]
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, dict) and UNKNOWN_MARKER_KEY in value:
+            return UNKNOWN_REGION
+    return None

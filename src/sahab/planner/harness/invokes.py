@@ -1,0 +1,138 @@
+"""Answers for provider functions (invokes) a program calls while it is planned.
+
+No provider runs under the mocks, so every invoke is answered here: a handful of common ones
+with values that follow from the plan's own facts (the provider's region, its zones), the rest
+with a value shaped like the SDK's declared result type. Anything answered without real facts
+is reported as a diagnostic so nobody mistakes it for a real lookup.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional
+
+from . import shapes
+
+ACCOUNT_ID = "123456789012"
+AZURE_TENANT_ID = "00000000-0000-0000-0000-00000000a001"
+AZURE_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000a002"
+AZURE_CLIENT_ID = "00000000-0000-0000-0000-00000000a003"
+AZURE_OBJECT_ID = "00000000-0000-0000-0000-00000000a004"
+UNKNOWN_REGION = "unknown"
+
+# Zone facts for the UAE region; other regions get the conventional a/b/c names.
+_ZONE_IDS = {"me-central-1": ["mec1-az1", "mec1-az2", "mec1-az3"]}
+
+
+class InvokeAnswer:
+    """What the monitor returns: a value, or ``None`` for "wholly unknown"; plus a note."""
+
+    def __init__(self, value: Optional[Dict[str, Any]], note: Optional[str] = None) -> None:
+        self.value = value
+        self.note = note
+
+
+def _zones(region: str) -> List[str]:
+    return [region + suffix for suffix in ("a", "b", "c")]
+
+
+def _aws_hints(token: str, args: Dict[str, Any], region: str) -> Dict[str, Any]:
+    function = token.split(":")[-1]
+    if function == "getCallerIdentity":
+        return {
+            "accountId": ACCOUNT_ID,
+            "arn": "arn:aws:iam::%s:user/sahab-planner" % ACCOUNT_ID,
+            "userId": "AIDASAHABPLANNER",
+            "id": ACCOUNT_ID,
+        }
+    if function == "getRegion":
+        return {
+            "name": region,
+            "region": region,
+            "id": region,
+            "endpoint": "ec2.%s.amazonaws.com" % region,
+            "description": region,
+        }
+    if function == "getAvailabilityZones":
+        zones = _zones(region)
+        return {
+            "names": zones,
+            "zoneIds": _ZONE_IDS.get(region, [z + "-id" for z in zones]),
+            "groupNames": [region],
+            "id": region,
+            "region": region,
+        }
+    if function == "getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws"}
+    if function == "getAmi":
+        return {"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0",
+                "architecture": "x86_64", "name": "mock-ami", "region": region}
+    return {}
+
+
+def _azure_hints(token: str) -> Dict[str, Any]:
+    if token.split(":")[-1] in ("getClientConfig", "getClientToken"):
+        return {
+            "clientId": AZURE_CLIENT_ID,
+            "objectId": AZURE_OBJECT_ID,
+            "subscriptionId": AZURE_SUBSCRIPTION_ID,
+            "tenantId": AZURE_TENANT_ID,
+        }
+    return {}
+
+
+_WELL_KNOWN = {
+    "aws:index/getCallerIdentity:getCallerIdentity",
+    "aws:index/getRegion:getRegion",
+    "aws:index/getAvailabilityZones:getAvailabilityZones",
+    "aws:index/getPartition:getPartition",
+    "aws:ec2/getAmi:getAmi",
+    "azure-native:authorization:getClientConfig",
+}
+
+
+def answer(token: str, args: Dict[str, Any], region: str) -> InvokeAnswer:
+    """Answer one invoke; ``region`` is the effective region of the provider it goes to."""
+    if token == "kubernetes:yaml:decode":
+        return _decode_yaml(args)
+    if token == "kubernetes:helm:template":
+        return InvokeAnswer(
+            {"result": []},
+            "helm chart rendering needs the helm binary; the chart's resources are not in the plan",
+        )
+    package = token.split(":")[0]
+    hints: Dict[str, Any] = {}
+    if package == "aws":
+        hints = _aws_hints(token, args, region)
+    elif package == "azure-native":
+        hints = _azure_hints(token)
+    result_type = shapes.invoke_result_type(token)
+    if result_type is None:
+        if hints:
+            return InvokeAnswer(hints)
+        return InvokeAnswer(None, "invoke %s is not known to the planner; its result is unknown" % token)
+    hint: Callable[[str], Optional[Any]] = hints.get
+    value = shapes.synthesize_object(result_type, hint)
+    if token in _WELL_KNOWN:
+        return InvokeAnswer(value)
+    return InvokeAnswer(
+        value,
+        "invoke %s answered with placeholder values shaped like %s" % (token, result_type.__name__),
+    )
+
+
+def _decode_yaml(args: Dict[str, Any]) -> InvokeAnswer:
+    try:
+        import yaml
+    except ImportError:
+        return InvokeAnswer(None, "PyYAML is not installed in the program's environment; YAML manifests are unknown")
+    documents = [doc for doc in yaml.safe_load_all(args.get("text") or "") if doc is not None]
+    return InvokeAnswer({"result": documents})
+
+
+def region_of_provider_inputs(inputs: Dict[str, Any]) -> Optional[str]:
+    """The region a provider resource's inputs pin it to, if any."""
+    for key in ("region", "location"):
+        value = inputs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -1,0 +1,273 @@
+"""A resource monitor for the Pulumi mock engine that records a plan instead of deploying.
+
+It replaces the stock ``MockMonitor`` behaviour where that behaviour misleads a plan:
+resources are captured from the raw registration request (parent, provider, dependencies and
+the wire values with their secret and unknown markers); outputs follow preview semantics (only
+inputs echoed where the type declares an output of the same shape, the rest unknown); resource
+references are not advertised, because programs that pass resources as inputs otherwise fail at
+random with "attached to a different loop"; invokes are answered by :mod:`.invokes`.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.mocks import MockMonitor, Mocks
+from pulumi.runtime.proto import resource_pb2
+
+from . import invokes, shapes, wire
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+PROVIDER_PREFIX = "pulumi:providers:"
+
+
+class NoMocks(Mocks):
+    """The monitor answers everything itself; reaching these is a planner bug."""
+
+    def call(self, args):  # type: ignore[override]
+        raise RuntimeError("sahab planner: unexpected call to Mocks.call for %s" % args.token)
+
+    def new_resource(self, args):  # type: ignore[override]
+        raise RuntimeError("sahab planner: unexpected call to Mocks.new_resource for %s" % args.typ)
+
+
+class Capture:
+    """Everything the program registered, already redacted, plus what the planner noticed."""
+
+    def __init__(self) -> None:
+        self.resources: List[Dict[str, Any]] = []
+        self.diagnostics: List[Dict[str, Any]] = []
+        self.stack_urn: Optional[str] = None
+        self._noted: set = set()
+        self._lock = threading.Lock()
+
+    def add_resource(self, record: Dict[str, Any]) -> int:
+        with self._lock:
+            self.resources.append(record)
+            return len(self.resources)
+
+    def note(self, severity: str, message: str, urn: Optional[str] = None) -> None:
+        key = (severity, message, urn)
+        with self._lock:
+            if key in self._noted:
+                return
+            self._noted.add(key)
+            entry: Dict[str, Any] = {"severity": severity, "message": message}
+            if urn:
+                entry["urn"] = urn
+            self.diagnostics.append(entry)
+
+
+# Type token -> the Python class the program constructed, recorded by :func:`track_classes`.
+RESOURCE_CLASSES: Dict[str, type] = {}
+
+
+def track_classes() -> None:
+    """Remember which SDK class registers each type token, to know its declared outputs."""
+    import pulumi.resource as resource_module
+
+    for name in ("register_resource", "read_resource"):
+        original = getattr(resource_module, name, None)
+        if original is None or getattr(original, "_sahab_tracked", False):
+            continue
+        setattr(resource_module, name, _tracking(original))
+
+
+def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:
+    def tracked(res: Any, ty: str, *args: Any, **kwargs: Any) -> Any:
+        RESOURCE_CLASSES.setdefault(ty, type(res))
+        return original(res, ty, *args, **kwargs)
+
+    tracked._sahab_tracked = True  # type: ignore[attr-defined]
+    return tracked
+
+
+class PlanMonitor(MockMonitor):
+    """Captures registrations into a :class:`Capture` and answers with preview semantics."""
+
+    def __init__(
+        self,
+        capture: Capture,
+        config: Dict[str, str],
+        stack_references: Dict[str, Dict[str, Any]],
+        progress: Optional[Callable[[int], None]] = None,
+    ) -> None:
+        super().__init__(NoMocks())
+        self.capture = capture
+        self.config = config
+        self.stack_references = stack_references
+        self.progress = progress
+        self.provider_regions: Dict[str, Optional[str]] = {}
+
+    # -- features -------------------------------------------------------------------------
+
+    def SupportsFeature(self, request):  # noqa: N802 - gRPC method name
+        has_support = request.id not in ("outputValues", "resourceReferences")
+        return type("SupportsFeatureResponse", (object,), {"hasSupport": has_support})
+
+    def GetDeploymentInfo(self, request):  # noqa: N802
+        info = super().GetDeploymentInfo(request)
+        features = [
+            f for f in info.supportedFeatures
+            if f != getattr(resource_pb2, "RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES", -1)
+        ]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    # -- resources ------------------------------------------------------------------------
+
+    def RegisterResource(self, request):  # noqa: N802
+        urn = self.make_urn(request.parent, request.type, request.name)
+        raw_inputs = json_format.MessageToDict(request.object)
+        self._record(urn, request, raw_inputs, mode="create")
+        if request.type == STACK_TYPE:
+            self.capture.stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        resource_id = request.importId or ""
+        outputs = self._outputs(urn, request.type, raw_inputs, bool(request.remote))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=_struct(outputs))
+
+    def ReadResource(self, request):  # noqa: N802
+        urn = self.make_urn(request.parent, request.type, request.name)
+        raw_inputs = json_format.MessageToDict(request.properties)
+        self._record(urn, request, raw_inputs, mode="read")
+        outputs = self._outputs(urn, request.type, raw_inputs, False)
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, {})
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(outputs))
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        return super().RegisterResourceOutputs(request)
+
+    def _record(self, urn: str, request: Any, raw_inputs: Dict[str, Any], mode: str) -> None:
+        redactor = wire.Redactor()
+        inputs = redactor.convert(raw_inputs)
+        record: Dict[str, Any] = {
+            "urn": urn,
+            "type": request.type,
+            "name": request.name,
+            "mode": mode,
+            "custom": bool(getattr(request, "custom", True)) if mode == "create" else True,
+            "remote": bool(getattr(request, "remote", False)),
+            "parent": request.parent or None,
+            "provider": request.provider or None,
+            "inputs": inputs,
+            "unknowns": redactor.unknowns,
+            "secrets": redactor.secrets,
+            "dependencies": sorted(set(getattr(request, "dependencies", []) or [])),
+            "propertyDependencies": _property_dependencies(request),
+            "options": _options(request),
+        }
+        if request.type.startswith(PROVIDER_PREFIX):
+            self.provider_regions[urn] = invokes.region_of_provider_inputs(inputs)
+        count = self.capture.add_resource(record)
+        if self.progress is not None:
+            self.progress(count)
+
+    def _outputs(self, urn: str, type_: str, raw_inputs: Dict[str, Any], remote: bool) -> Dict[str, Any]:
+        if type_ == STACK_REFERENCE_TYPE:
+            return self._stack_reference_outputs(urn, raw_inputs)
+        if type_.startswith(PROVIDER_PREFIX):
+            return dict(raw_inputs)
+        cls = RESOURCE_CLASSES.get(type_)
+        if cls is None:
+            return dict(raw_inputs)
+        declared = shapes.declared_properties(cls)
+        return {
+            key: value
+            for key, value in raw_inputs.items()
+            if key in declared and (_is_opaque_wire(value) or shapes.same_shape(declared[key], value))
+        }
+
+    def _stack_reference_outputs(self, urn: str, raw_inputs: Dict[str, Any]) -> Dict[str, Any]:
+        name = raw_inputs.get("name")
+        if isinstance(name, str) and name in self.stack_references:
+            reference = self.stack_references[name]
+            outputs = reference.get("outputs", {})
+            secret_names = sorted(reference.get("secretOutputNames", []))
+            wire_outputs = {
+                key: ({wire.SIG_KEY: wire.SECRET_SIG, "value": value} if key in secret_names else value)
+                for key, value in outputs.items()
+            }
+            return {"name": name, "outputs": wire_outputs, "secretOutputNames": secret_names}
+        self.capture.note(
+            "warning",
+            "stack reference %r has no outputs file entry; its outputs are unknown "
+            "(pass them with --stack-outputs FILE)" % (name,),
+            urn,
+        )
+        return {"name": name} if isinstance(name, str) else {}
+
+    # -- invokes --------------------------------------------------------------------------
+
+    def Invoke(self, request):  # noqa: N802
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        args = json_format.MessageToDict(request.args)
+        answer = invokes.answer(request.tok, args, self._invoke_region(request))
+        if answer.note:
+            self.capture.note("warning", answer.note)
+        if answer.value is None:
+            response = resource_pb2.ResourceInvokeResponse()
+            if "unknown" in resource_pb2.ResourceInvokeResponse.DESCRIPTOR.fields_by_name:
+                response.unknown = True
+            return response
+        return resource_pb2.ResourceInvokeResponse(**{"return": _struct(answer.value)})
+
+    def _invoke_region(self, request: Any) -> str:
+        provider_urn = request.provider.rsplit("::", 1)[0] if request.provider else ""
+        region = self.provider_regions.get(provider_urn) if provider_urn else None
+        if region:
+            return region
+        package = request.tok.split(":")[0]
+        return self.config.get(package + ":region") or self.config.get(package + ":location") or invokes.UNKNOWN_REGION
+
+
+def _is_opaque_wire(value: Any) -> bool:
+    return value == wire.UNKNOWN_SENTINEL or (isinstance(value, dict) and wire.SIG_KEY in value)
+
+
+def _struct(values: Dict[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(values)
+    return message
+
+
+def _property_dependencies(request: Any) -> Dict[str, List[str]]:
+    deps = getattr(request, "propertyDependencies", None)
+    if not deps:
+        return {}
+    return {key: sorted(set(value.urns)) for key, value in deps.items() if value.urns}
+
+
+def _options(request: Any) -> Dict[str, Any]:
+    options: Dict[str, Any] = {}
+    for field in ("protect", "retainOnDelete", "deleteBeforeReplace"):
+        value = getattr(request, field, None)
+        if value:
+            options[field] = bool(value)
+    for field in ("ignoreChanges", "additionalSecretOutputs", "replaceOnChanges"):
+        value = list(getattr(request, field, []) or [])
+        if value:
+            options[field] = sorted(value)
+    import_id = getattr(request, "importId", "")
+    if import_id:
+        options["importId"] = import_id
+    return options
+
+
+def progress_writer(fd: Optional[int]) -> Optional[Callable[[int], None]]:
+    """Report progress as ``<count>\\n`` lines on a pipe the parent reads."""
+    if fd is None:
+        return None
+
+    def write(count: int) -> None:
+        if count % 50 == 0:
+            try:
+                os.write(fd, b"%d\n" % count)
+            except OSError:
+                pass
+
+    return write

@@ -1,0 +1,163 @@
+"""Entry point of the harness: run one Pulumi program under the planning monitor.
+
+Called by the parent process as ``python -c <bootstrap> REQUEST.json``; writes the capture
+(resources, stack outputs, diagnostics, or the program's error) to the path the request names.
+The program runs the way Pulumi's Python language host runs it: ``runpy.run_path`` inside the
+SDK's ``run_pulumi_func``, with the working directory set to the program's folder.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+import runpy
+import sys
+import traceback
+from typing import Any, Dict, List, Optional
+
+HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class _LogCollector(logging.Handler):
+    """Collects what the program logs through ``pulumi.log`` (the mock engine's logger)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.entries: List[Dict[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            severity = "error" if record.levelno >= logging.ERROR else "warning"
+            self.entries.append({"severity": severity, "message": record.getMessage()})
+
+
+def main(request_path: str) -> int:
+    with open(request_path, encoding="utf-8") as handle:
+        request = json.load(handle)
+    capture_path = request["capturePath"]
+    result: Dict[str, Any] = {"resources": [], "outputs": {}, "diagnostics": [], "error": None}
+    try:
+        import pulumi  # noqa: F401 - fail early with a clear message when the SDK is missing
+    except ImportError as exc:
+        result["error"] = {"kind": "environment", "message": "the Pulumi SDK is not importable in %s: %s" % (sys.executable, exc)}
+        _write(capture_path, result)
+        return 0
+
+    from . import monitor as monitor_module
+
+    capture = monitor_module.Capture()
+    collector = _LogCollector()
+    try:
+        outputs = _plan(request, capture, collector)
+        result["outputs"] = outputs
+    except BaseException as exc:  # noqa: BLE001 - every failure is classified and reported
+        result["error"] = classify_error(exc, request["projectRoot"])
+    result["resources"] = capture.resources
+    result["diagnostics"] = capture.diagnostics + collector.entries
+    result["stackUrn"] = capture.stack_urn
+    _write(capture_path, result)
+    return 0
+
+
+def _plan(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> Dict[str, Any]:
+    import pulumi
+    from pulumi.runtime import mocks, rpc, settings
+    from pulumi.runtime.stack import run_pulumi_func
+
+    from . import monitor as monitor_module
+    from . import wire
+
+    monitor_module.track_classes()
+    config: Dict[str, str] = request["config"]
+    plan_monitor = monitor_module.PlanMonitor(
+        capture, config, request.get("stackReferences") or {},
+        monitor_module.progress_writer(request.get("progressFd")),
+    )
+    logger = logging.getLogger("sahab.harness.program")
+    logger.propagate = False
+    logger.addHandler(collector)
+    logger.setLevel(logging.DEBUG)
+    kwargs: Dict[str, Any] = {
+        "project": request["project"], "stack": request["stack"], "preview": True,
+        "monitor": plan_monitor, "logger": logger,
+    }
+    if request.get("organization") and "organization" in inspect.signature(mocks.set_mocks).parameters:
+        kwargs["organization"] = request["organization"]
+    # The loop must exist before set_mocks: the root stack it creates binds futures to it.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pulumi.runtime.set_all_config(config, request.get("secretKeys") or [])
+    mocks.set_mocks(monitor_module.NoMocks(), **kwargs)
+
+    os.chdir(request["cwd"])
+    program = request["program"]
+    program_dir = program if os.path.isdir(program) else os.path.dirname(program)
+    if program_dir not in sys.path:
+        sys.path.insert(0, program_dir)
+    sys.argv = [program]
+    loop.run_until_complete(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+    errors = [entry for entry in collector.entries if entry["severity"] == "error"]
+    if errors:
+        raise ProgramLoggedError(errors[0]["message"])
+
+    root = settings.get_root_resource()
+    exported = getattr(root, "outputs", None) or {}
+    if not exported:
+        return {}
+    serialized = loop.run_until_complete(rpc.serialize_properties(exported, {}))
+    from google.protobuf import json_format
+
+    return wire.Redactor().convert(json_format.MessageToDict(serialized))
+
+
+class ProgramLoggedError(Exception):
+    """The program (or a component) logged an error through ``pulumi.log.error``."""
+
+
+def classify_error(exc: BaseException, project_root: str) -> Dict[str, Any]:
+    """Tell a program's own error (with its file and line) from a planner limitation."""
+    message = "%s: %s" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+    message = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    if isinstance(exc, ProgramLoggedError):
+        return {"kind": "program", "message": str(exc), "traceback": details}
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return {"kind": "program", "message": message, "file": exc.filename, "line": exc.lineno, "traceback": details}
+    if isinstance(exc, SystemExit):
+        return {"kind": "program", "message": "the program called sys.exit(%s)" % (exc.code,), "traceback": details}
+    program_root = os.path.realpath(project_root)
+    for link in _causes_innermost_first(exc):
+        for frame in reversed(traceback.extract_tb(link.__traceback__)):
+            path = os.path.realpath(frame.filename)
+            if path.startswith(HARNESS_DIR + os.sep):
+                kind = "planner"
+            elif _is_program_file(path, program_root):
+                kind = "program"
+            else:
+                continue
+            return {"kind": kind, "message": message, "file": frame.filename, "line": frame.lineno, "traceback": details}
+    return {"kind": "program", "message": message, "traceback": details}
+
+
+def _causes_innermost_first(exc: BaseException) -> List[BaseException]:
+    """The exception and what caused it, the original cause first."""
+    chain: List[BaseException] = []
+    current: Optional[BaseException] = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return list(reversed(chain))
+
+
+def _is_program_file(path: str, program_root: str) -> bool:
+    if not path.startswith(program_root + os.sep):
+        return False
+    parts = path[len(program_root):].split(os.sep)
+    return not any(part in ("site-packages", "dist-packages") for part in parts)
+
+
+def _write(path: str, result: Dict[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)

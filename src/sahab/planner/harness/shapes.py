@@ -1,0 +1,228 @@
+"""Read the shapes the generated Pulumi SDKs declare, and make plausible values of a shape.
+
+Generated SDK classes carry their wire names (``pulumi.getter(name=...)``) and type
+annotations. The planner uses them for two fidelity rules: echo an input back as an output only
+where the resource declares an output of the same shape, and answer an invoke with a value
+shaped like its ``Get…Result`` type rather than an echo of its arguments.
+"""
+from __future__ import annotations
+
+import collections.abc
+import importlib
+import re
+import typing
+from typing import Any, Callable, Dict, Optional, Tuple
+
+STRING, NUMBER, BOOL, LIST, OBJECT, ANY = "string", "number", "bool", "list", "object", "any"
+
+
+_DECLARED: Dict[type, Dict[str, Any]] = {}
+
+
+def declared_properties(cls: type) -> Dict[str, Any]:
+    """Map wire name -> type annotation for every ``pulumi.getter`` property of ``cls`` (cached)."""
+    cached = _DECLARED.get(cls)
+    if cached is None:
+        cached = _DECLARED[cls] = _read_declared_properties(cls)
+    return cached
+
+
+def _read_declared_properties(cls: type) -> Dict[str, Any]:
+    try:
+        from pulumi import _types
+    except ImportError:  # pragma: no cover - every supported SDK has it
+        return {}
+    marker = getattr(_types, "_PULUMI_NAME", "_pulumi_name")
+    result: Dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for attr in vars(klass).values():
+            if not isinstance(attr, property) or attr.fget is None:
+                continue
+            wire_name = getattr(attr.fget, marker, None)
+            if not wire_name:
+                continue
+            result[wire_name] = _return_annotation(attr.fget)
+    return result
+
+
+def _return_annotation(fget: Callable[..., Any]) -> Any:
+    try:
+        return typing.get_type_hints(fget).get("return", Any)
+    except Exception:  # noqa: BLE001 - unresolved forward refs: treat as "any shape"
+        return Any
+
+
+def _strip(annotation: Any) -> Any:
+    """Remove ``Output[...]``, ``Optional[...]`` and ``Awaitable`` wrappers."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        name = getattr(origin, "__name__", "") or getattr(annotation, "__name__", "")
+        if origin is typing.Union:
+            non_none = [a for a in args if a is not type(None)]
+            if len(non_none) == 1:
+                annotation = non_none[0]
+                continue
+            return Any
+        if name in ("Output", "Awaitable") and args:
+            annotation = args[0]
+            continue
+        return annotation
+
+
+def kind_of_annotation(annotation: Any) -> str:
+    annotation = _strip(annotation)
+    if annotation is str:
+        return STRING
+    if annotation in (int, float):
+        return NUMBER
+    if annotation is bool:
+        return BOOL
+    origin = typing.get_origin(annotation)
+    if origin is not None:
+        if isinstance(origin, type) and issubclass(origin, (list, tuple, collections.abc.Sequence)) and origin is not str:
+            return LIST
+        if isinstance(origin, type) and issubclass(origin, (dict, collections.abc.Mapping)):
+            return OBJECT
+        return ANY
+    if isinstance(annotation, type) and _is_output_type(annotation):
+        return OBJECT
+    return ANY
+
+
+def kind_of_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, (int, float)):
+        return NUMBER
+    if isinstance(value, str):
+        return STRING
+    if isinstance(value, list):
+        return LIST
+    if isinstance(value, dict):
+        return OBJECT
+    return ANY
+
+
+def same_shape(annotation: Any, value: Any) -> bool:
+    """Shallow shape check: kinds agree, and for lists the first element's kind agrees."""
+    expected = kind_of_annotation(annotation)
+    actual = kind_of_value(value)
+    if expected == ANY or actual == ANY:
+        return True
+    if expected != actual:
+        return False
+    if expected == LIST and value:
+        element_args = typing.get_args(_strip(annotation))
+        if element_args:
+            return same_shape(element_args[0], value[0])
+    return True
+
+
+def _is_output_type(cls: type) -> bool:
+    try:
+        from pulumi import _types
+
+        return bool(_types.is_output_type(cls))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --- invoke result types -------------------------------------------------------------------
+
+_PACKAGE_MODULES = {
+    "aws": "pulumi_aws",
+    "azure-native": "pulumi_azure_native",
+    "kubernetes": "pulumi_kubernetes",
+    "random": "pulumi_random",
+    "tls": "pulumi_tls",
+    "gcp": "pulumi_gcp",
+    "azure": "pulumi_azure",
+    "azuread": "pulumi_azuread",
+    "eks": "pulumi_eks",
+    "awsx": "pulumi_awsx",
+}
+
+
+def invoke_result_type(token: str) -> Optional[type]:
+    """Find the ``Get…Result`` class the SDK declares for an invoke token, if it can be found.
+
+    ``aws:ec2/getAmi:getAmi`` -> ``pulumi_aws.ec2.GetAmiResult``;
+    ``aws:index/getRegion:getRegion`` -> ``pulumi_aws.GetRegionResult``.
+    """
+    parts = token.split(":")
+    if len(parts) != 3:
+        return None
+    package, module, function = parts
+    root = _PACKAGE_MODULES.get(package, "pulumi_" + package.replace("-", "_"))
+    first = module.split("/")[0]
+    candidates = [root] if first in ("index", "") else [
+        root + "." + first.replace("-", "_"),
+        root + "." + module.replace("/", ".").replace("-", "_"),
+    ]
+    class_name = function[:1].upper() + function[1:] + "Result"
+    for candidate in candidates:
+        try:
+            mod = importlib.import_module(candidate)
+        except Exception:  # noqa: BLE001 - no such module in this SDK
+            continue
+        cls = getattr(mod, class_name, None)
+        if isinstance(cls, type):
+            return cls
+    return None
+
+
+ValueHint = Callable[[str], Optional[Any]]
+
+
+def synthesize(annotation: Any, field: str, hint: ValueHint, depth: int = 0) -> Any:
+    """A plausible value of the given type; ``hint`` may supply one for a known field name."""
+    hinted = hint(field)
+    if hinted is not None:
+        return hinted
+    annotation = _strip(annotation)
+    if annotation is str:
+        return _string_for(field)
+    if annotation is bool:
+        return False
+    if annotation in (int, float):
+        return 1
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is not None and isinstance(origin, type):
+        if issubclass(origin, (dict, collections.abc.Mapping)):
+            return {}
+        if issubclass(origin, (list, tuple, collections.abc.Sequence)):
+            if depth > 4 or not args:
+                return []
+            return [synthesize(args[0], field, hint, depth + 1)]
+    if isinstance(annotation, type) and _is_output_type(annotation) and depth <= 4:
+        return synthesize_object(annotation, hint, depth + 1)
+    return None
+
+
+def synthesize_object(cls: type, hint: ValueHint, depth: int = 0) -> Dict[str, Any]:
+    return {
+        wire: synthesize(annotation, wire, hint, depth)
+        for wire, annotation in declared_properties(cls).items()
+    }
+
+
+def _string_for(field: str) -> str:
+    lowered = field.lower()
+    if lowered.endswith("arn"):
+        return "arn:aws:iam::123456789012:mock/" + field
+    if lowered in ("id",) or lowered.endswith("id"):
+        return field + "-mock"
+    return "mock-" + _kebab(field)
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def split_token(token: str) -> Tuple[str, str, str]:
+    parts = token.split(":")
+    while len(parts) < 3:
+        parts.append("")
+    return parts[0], parts[1], parts[2]
