@@ -51,8 +51,13 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
          stack_outputs: Optional[Path], python: Optional[str], timeout: float) -> None:
     """Plan PROJECT_DIR (default: .) offline under the Pulumi mock engine.
 
-    No Pulumi CLI, provider plugins, credentials or network are used. Exit codes: 0 planned,
-    2 usage/config/program error, 3 planner failure.
+    No Pulumi CLI, provider plugins, credentials or network are used.
+
+    \b
+    Exit codes:
+      0  planned
+      2  usage, configuration or program error (the message names the file and line)
+      3  planner failure (a limitation of sahab, not of the program)
     """
     from .planner import dumps, plan_project
     from .reports.plan_table import render_plan

@@ -8,7 +8,7 @@ so the same program and config give byte-identical output.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .. import __version__
 from .harness.wire import UNKNOWN_MARKER_KEY, secret_marker
@@ -39,6 +39,7 @@ def build_document(project: PulumiProject, capture: Dict[str, Any]) -> Dict[str,
         "generator": {"name": "sahab", "version": __version__},
         "project": project.name,
         "stack": project.stack,
+        "stackUrn": capture.get("stackUrn"),
         "config": _config(project),
         "resources": resources,
         "outputs": capture.get("outputs") or {},
@@ -58,7 +59,10 @@ def _config(project: PulumiProject) -> Dict[str, Any]:
 
 def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
     provider_urn = provider_urn_of(record.get("provider"))
-    region, source = effective_region(record, by_urn.get(provider_urn) if provider_urn else None)
+    providers = [by_urn.get(provider_urn)] if provider_urn else [
+        by_urn.get(provider_urn_of(ref)) for ref in sorted(record.get("providers", {}).values())
+    ]
+    region, source = effective_region(record, [p for p in providers if p is not None])
     return {
         "urn": record["urn"],
         "type": record["type"],
@@ -86,15 +90,18 @@ def provider_urn_of(reference: Optional[str]) -> Optional[str]:
     return reference.rsplit("::", 1)[0]
 
 
-def effective_region(record: Dict[str, Any], provider: Optional[Dict[str, Any]]) -> Tuple[str, str]:
-    """The resource's own region/location input, else its explicit provider's, else unknown."""
+def effective_region(record: Dict[str, Any], providers: List[Dict[str, Any]]) -> Tuple[str, str]:
+    """The resource's own region/location input, else its explicit provider's, else unknown.
+
+    A component has no provider of its own; when every provider it hands its children (the
+    ``providers`` resource option) pins the same region, that region is the component's.
+    """
     own = _region_input(record.get("inputs", {}))
     if own is not None:
         return own, "resource"
-    if provider is not None:
-        inherited = _region_input(provider.get("inputs", {}))
-        if inherited is not None:
-            return inherited, "provider"
+    inherited = {_region_input(provider.get("inputs", {})) for provider in providers}
+    if len(inherited) == 1 and None not in inherited:
+        return inherited.pop(), "provider"
     return UNKNOWN_REGION, "none"
 
 

@@ -102,6 +102,19 @@ class PlanMonitor(MockMonitor):
         self.progress = progress
         self.provider_regions: Dict[str, Optional[str]] = {}
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine would give: the parent's whole qualified type, minus the stack.
+
+        (The stock mock keeps only the parent's last type and keeps the root stack's type.)
+        """
+        from pulumi.runtime.settings import get_project, get_stack
+
+        if parent:
+            qualified = parent.split("::")[2] if parent.count("::") >= 3 else ""
+            if qualified and qualified != STACK_TYPE:
+                type_ = qualified + "$" + type_
+        return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
+
     # -- features -------------------------------------------------------------------------
 
     def SupportsFeature(self, request):  # noqa: N802 - gRPC method name
@@ -120,13 +133,14 @@ class PlanMonitor(MockMonitor):
 
     def RegisterResource(self, request):  # noqa: N802
         urn = self.make_urn(request.parent, request.type, request.name)
-        raw_inputs = json_format.MessageToDict(request.object)
-        self._record(urn, request, raw_inputs, mode="create")
         if request.type == STACK_TYPE:
             self.capture.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
+        raw_inputs = json_format.MessageToDict(request.object)
+        self._record(urn, request, raw_inputs, mode="create")
         resource_id = request.importId or ""
         outputs = self._outputs(urn, request.type, raw_inputs, bool(request.remote))
+        outputs = _mark_secret_outputs(outputs, getattr(request, "additionalSecretOutputs", None))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=_struct(outputs))
 
@@ -135,6 +149,7 @@ class PlanMonitor(MockMonitor):
         raw_inputs = json_format.MessageToDict(request.properties)
         self._record(urn, request, raw_inputs, mode="read")
         outputs = self._outputs(urn, request.type, raw_inputs, False)
+        outputs = _mark_secret_outputs(outputs, getattr(request, "additionalSecretOutputs", None))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, {})
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(outputs))
 
@@ -153,6 +168,7 @@ class PlanMonitor(MockMonitor):
             "remote": bool(getattr(request, "remote", False)),
             "parent": request.parent or None,
             "provider": request.provider or None,
+            "providers": dict(getattr(request, "providers", {}) or {}),
             "inputs": inputs,
             "unknowns": redactor.unknowns,
             "secrets": redactor.secrets,
@@ -223,6 +239,24 @@ class PlanMonitor(MockMonitor):
             return region
         package = request.tok.split(":")[0]
         return self.config.get(package + ":region") or self.config.get(package + ":location") or invokes.UNKNOWN_REGION
+
+
+def _mark_secret_outputs(outputs: Dict[str, Any], names: Any) -> Dict[str, Any]:
+    """Apply ``additionalSecretOutputs`` as the engine does: those outputs come back secret.
+
+    A name without a value is an unknown in preview; it is returned as a secret unknown, so that
+    what the program derives from it stays secret (as ``pulumi preview`` keeps it).
+    """
+    names = [n for n in (names or []) if n not in ("id", "urn")]
+    if not names:
+        return outputs
+    marked = dict(outputs)
+    for key in names:
+        value = marked.get(key, wire.UNKNOWN_SENTINEL)
+        if isinstance(value, dict) and value.get(wire.SIG_KEY) == wire.SECRET_SIG:
+            continue
+        marked[key] = {wire.SIG_KEY: wire.SECRET_SIG, "value": value}
+    return marked
 
 
 def _is_opaque_wire(value: Any) -> bool:

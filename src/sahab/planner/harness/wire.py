@@ -53,10 +53,14 @@ class Redactor:
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
             self.secrets.append(path)
+            if _is_unknown_wire(value.get("value")):
+                self.unknowns.append(path)
             return secret_marker()
         if sig == OUTPUT_SIG:
             if value.get("secret"):
                 self.secrets.append(path)
+                if "value" not in value or _is_unknown_wire(value.get("value")):
+                    self.unknowns.append(path)
                 return secret_marker()
             if "value" not in value:
                 self.unknowns.append(path)
@@ -76,6 +80,19 @@ class Redactor:
                 ref["id"] = self.convert(value["id"], _join(path, "id"))
             return {"$resource": ref}
         return {key: self.convert(item, _join(path, key)) for key, item in value.items()}
+
+
+def _is_unknown_wire(value: Any) -> bool:
+    """An unknown, bare or as an output value without a value (secret envelopes seen through)."""
+    if value == UNKNOWN_SENTINEL:
+        return True
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return _is_unknown_wire(value.get("value"))
+        if sig == OUTPUT_SIG:
+            return "value" not in value or _is_unknown_wire(value.get("value"))
+    return False
 
 
 def _join(path: str, key: str) -> str:

@@ -1,0 +1,1 @@
+"""External tools sahab drives as processes, each from its own environment."""

@@ -1,0 +1,28 @@
+"""Shared test helpers: paths and a way to run the real ``sahab`` CLI as a user would."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAHAB = [sys.executable, "-m", "sahab.cli"]
+
+
+def run_sahab(args: List[str], cwd: Path = REPO_ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``sahab ARGS`` in a subprocess and capture its text output."""
+    return subprocess.run(SAHAB + args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="session")
+def sahab_cli():
+    """The ``run_sahab`` helper, as a fixture so test modules need no imports from here."""
+    return run_sahab
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT

@@ -1,0 +1,62 @@
+"""Installing sahab puts only the ``sahab`` package into site-packages.
+
+The repository keeps components/, stacks/, policies/ and pipelines/ at the top level; the
+build maps them into ``sahab.*``. A bare ``components`` module in site-packages would collide
+with users' own code, so the built wheel is inspected, not just the source tree.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+MAPPED_FOLDERS = {"components": "sahab.components", "stacks": "sahab.stacks",
+                  "policies": "sahab.policies", "pipelines": "sahab.pipelines"}
+
+
+def _declared_packages(repo_root: Path) -> set:
+    pyproject = tomllib.loads((repo_root / "pyproject.toml").read_text())
+    return set(pyproject["tool"]["setuptools"]["packages"])
+
+
+def _packages_on_disk(repo_root: Path) -> set:
+    found = set()
+    roots = {"sahab": repo_root / "src" / "sahab"}
+    roots.update({name: repo_root / folder for folder, name in MAPPED_FOLDERS.items()})
+    for package, root in roots.items():
+        for init in root.rglob("__init__.py"):
+            relative = init.parent.relative_to(root)
+            if any(part in ("__pycache__",) for part in relative.parts):
+                continue
+            found.add(".".join((package,) + relative.parts) if relative.parts else package)
+    return found
+
+
+def test_every_package_folder_is_declared(repo_root: Path):
+    assert _packages_on_disk(repo_root) == _declared_packages(repo_root)
+
+
+def test_wheel_installs_only_the_sahab_namespace(repo_root: Path, tmp_path: Path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(repo_root)],
+        check=True, capture_output=True,
+    ) if _has_pip() else _build_with_setuptools(repo_root, tmp_path)
+    wheel = next(tmp_path.glob("sahab-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/")[0] for name in names}
+    assert top_level == {"sahab", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
+    for package in MAPPED_FOLDERS.values():
+        assert package.replace(".", "/") + "/__init__.py" in names
+    assert "sahab/planner/harness/monitor.py" in names
+    assert "sahab/planner/plan.schema.json" in names
+
+
+def _has_pip() -> bool:
+    return subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0
+
+
+def _build_with_setuptools(repo_root: Path, out: Path) -> None:
+    code = "import sys; from setuptools import build_meta as b; print(b.build_wheel(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", code, str(out)], cwd=repo_root, check=True, capture_output=True)
