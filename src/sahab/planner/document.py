@@ -21,9 +21,7 @@ REGION_KEYS = ("region", "location")
 
 def build_document(project: PulumiProject, capture: Dict[str, Any]) -> Dict[str, Any]:
     """Turn a harness capture into the plan document."""
-    records = sorted(capture.get("resources", []), key=lambda r: r["urn"])
-    by_urn = {record["urn"]: record for record in records}
-    resources = [_resource(record, by_urn) for record in records]
+    resources = plan_resources(capture.get("resources", []))
     diagnostics = [dict(d) for d in capture.get("diagnostics", [])]
     diagnostics.extend({"severity": "warning", "message": w} for w in project.warnings)
     for resource in resources:
@@ -45,6 +43,13 @@ def build_document(project: PulumiProject, capture: Dict[str, Any]) -> Dict[str,
         "outputs": capture.get("outputs") or {},
         "diagnostics": sorted(diagnostics, key=lambda d: (d.get("urn", ""), d["severity"], d["message"])),
     }
+
+
+def plan_resources(records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Harness records -> plan resources, sorted by URN, with effective regions."""
+    ordered = sorted(records, key=lambda r: r["urn"])
+    by_urn = {record["urn"]: record for record in ordered}
+    return [_resource(record, by_urn) for record in ordered]
 
 
 def dumps(document: Dict[str, Any]) -> str:

@@ -117,37 +117,60 @@ class ProgramLoggedError(Exception):
 
 
 def classify_error(exc: BaseException, project_root: str) -> Dict[str, Any]:
-    """Tell a program's own error (with its file and line) from a planner limitation."""
-    message = "%s: %s" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
-    message = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    """Tell a program's own error (with its file and line) from a planner limitation.
+
+    The SDK re-raises what fails inside an RPC wrapped in its own errors ("While processing
+    resource ...", sometimes chained to itself), so the whole chain is searched, the original
+    cause first, for the innermost frame that is the program's (or the planner's own engine
+    code); the message is that exception's.
+    """
+    message = _one_line(exc)
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if isinstance(exc, ProgramLoggedError):
         return {"kind": "program", "message": str(exc), "traceback": details}
-    if isinstance(exc, SyntaxError) and exc.filename:
-        return {"kind": "program", "message": message, "file": exc.filename, "line": exc.lineno, "traceback": details}
     if isinstance(exc, SystemExit):
         return {"kind": "program", "message": "the program called sys.exit(%s)" % (exc.code,), "traceback": details}
     program_root = os.path.realpath(project_root)
     for link in _causes_innermost_first(exc):
+        if isinstance(link, SyntaxError) and link.filename:
+            return {"kind": "program", "message": _one_line(link), "file": link.filename, "line": link.lineno,
+                    "traceback": details}
         for frame in reversed(traceback.extract_tb(link.__traceback__)):
             path = os.path.realpath(frame.filename)
             if path.startswith(HARNESS_DIR + os.sep):
+                if path == os.path.realpath(__file__):
+                    continue  # the driver that runs the program: on every traceback, never the cause
                 kind = "planner"
             elif _is_program_file(path, program_root):
                 kind = "program"
             else:
                 continue
-            return {"kind": kind, "message": message, "file": frame.filename, "line": frame.lineno, "traceback": details}
+            return {"kind": kind, "message": _one_line(link), "file": frame.filename, "line": frame.lineno,
+                    "traceback": details}
     return {"kind": "program", "message": message, "traceback": details}
 
 
+def _one_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` (a SyntaxError without its repeated file and line)."""
+    text = str(exc.msg) if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
 def _causes_innermost_first(exc: BaseException) -> List[BaseException]:
-    """The exception and what caused it, the original cause first."""
+    """The exception and what caused it, the original cause first.
+
+    Follows ``__cause__``, or ``__context__`` where the cause is missing or already seen (the
+    SDK's ``raise exn from exn`` makes an exception its own cause).
+    """
     chain: List[BaseException] = []
     current: Optional[BaseException] = exc
     while current is not None and all(current is not seen for seen in chain):
         chain.append(current)
-        current = current.__cause__ or current.__context__
+        following = current.__cause__
+        if following is None or any(following is seen for seen in chain):
+            following = current.__context__
+        current = following
     return list(reversed(chain))
 
 

@@ -1,0 +1,69 @@
+"""Unit-test Pulumi code in-process with the planner's monitor.
+
+``plan_resources(lambda: MyComponent(...))`` runs the callable under the Pulumi mock engine with
+the same monitor ``sahab plan`` uses (preview semantics, shaped invokes, secrets redacted) and
+returns the registered resources in plan-document form, so a test can assert security
+properties on exactly what the gate will see. Each call runs in a fresh context and event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .planner.document import plan_resources as _to_plan_resources
+from .planner.harness import monitor as _monitor
+
+
+def plan_resources(program: Callable[[], Any], *, project: str = "test", stack: str = "test",
+                   config: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
+    """Run ``program`` under the mocks; return its resources (plan format, sorted by URN)."""
+    resources, error = attempt_plan(program, project=project, stack=stack, config=config)
+    if error is not None:
+        raise error
+    return resources
+
+
+def attempt_plan(program: Callable[[], Any], *, project: str = "test", stack: str = "test",
+                 config: Optional[Dict[str, str]] = None) -> Tuple[List[Dict[str, Any]], Optional[BaseException]]:
+    """Like :func:`plan_resources`, but returns what was registered *and* the error, if any.
+
+    Lets a test prove that bad input fails before any resource is registered.
+    """
+    capture = _monitor.Capture()
+    error = contextvars.Context().run(_run, program, project, stack, dict(config or {}), capture)
+    return _to_plan_resources(capture.resources), error
+
+
+def resources_of_type(resources: List[Dict[str, Any]], type_token: str) -> List[Dict[str, Any]]:
+    return [resource for resource in resources if resource["type"] == type_token]
+
+
+def one_of_type(resources: List[Dict[str, Any]], type_token: str) -> Dict[str, Any]:
+    found = resources_of_type(resources, type_token)
+    if len(found) != 1:
+        raise AssertionError("expected one %s, found %d" % (type_token, len(found)))
+    return found[0]
+
+
+def _run(program: Callable[[], Any], project: str, stack: str, config: Dict[str, str],
+         capture: "_monitor.Capture") -> Optional[BaseException]:
+    import pulumi
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime.stack import run_pulumi_func
+
+    _monitor.track_classes()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.ROOT.set(None)
+        pulumi.runtime.set_all_config(config, [])
+        monitor = _monitor.PlanMonitor(capture, config, {})
+        mocks.set_mocks(_monitor.NoMocks(), project=project, stack=stack, preview=True, monitor=monitor)
+        loop.run_until_complete(run_pulumi_func(program))
+    except Exception as exc:  # noqa: BLE001 - handed back to the caller
+        return exc
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return None
