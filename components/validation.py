@@ -1,10 +1,15 @@
 """Argument checks shared by every component: fail before any resource is registered."""
 from __future__ import annotations
 
+import ipaddress
 import re
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, List, Mapping, Optional, Sequence
+
+import pulumi
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 class ComponentInputError(ValueError):
@@ -49,3 +54,47 @@ def require_choice(component: str, argument: str, value: str, choices: Iterable[
 def require_non_empty(component: str, argument: str, values: Sequence[object]) -> None:
     if not values:
         raise ComponentInputError("%s: %s must not be empty" % (component, argument))
+
+
+def input_list(value: "pulumi.Input[Sequence[pulumi.Input[str]]]") -> "pulumi.Input[List[pulumi.Input[str]]]":
+    """A list argument as given: a Python sequence is copied, an Output (e.g. Network's
+    ``private_subnet_ids``) is passed through untouched."""
+    return value if isinstance(value, pulumi.Output) else list(value)  # type: ignore[arg-type]
+
+
+def known_length(value: object) -> Optional[int]:
+    """The number of items, or None when the list is an Output known only at deploy time."""
+    return None if isinstance(value, pulumi.Output) else len(list(value))  # type: ignore[call-overload]
+
+
+def require_cidrs(component: str, argument: str, cidrs: Sequence[str], *, private_only: bool) -> None:
+    """Valid IPv4/IPv6 networks, never the whole internet (and private ranges where asked)."""
+    for cidr in cidrs:
+        try:
+            network = ipaddress.ip_network(cidr, strict=True)
+        except (TypeError, ValueError):
+            raise ComponentInputError("%s: %s entry %r is not a valid CIDR block" % (component, argument, cidr)) from None
+        if network.prefixlen == 0:
+            raise ComponentInputError(
+                "%s: %s must not contain %s (the whole internet); list the networks that need access"
+                % (component, argument, cidr)
+            )
+        if private_only and not network.is_private:
+            raise ComponentInputError(
+                "%s: %s entry %s is not a private range; only addresses inside the VPC may connect"
+                % (component, argument, cidr)
+            )
+
+
+def require_labels(component: str, labels: Mapping[str, str], reserved: Mapping[str, str] = {}) -> None:
+    for key, value in labels.items():
+        prefix, _, label_name = key.rpartition("/")
+        if not _LABEL_NAME.match(label_name or "") or (prefix and (len(prefix) > 253 or not _LABEL_PREFIX.match(prefix))):
+            raise ComponentInputError("%s: label key %r is not a valid Kubernetes label key" % (component, key))
+        if not isinstance(value, str) or (value and not _LABEL_NAME.match(value)):
+            raise ComponentInputError("%s: label %s has an invalid value %r" % (component, key, value))
+        if key in reserved and reserved[key] != value:
+            raise ComponentInputError(
+                "%s: label %s is set by the pool (%s=%s) and cannot be overridden"
+                % (component, key, key, reserved[key])
+            )

@@ -1,70 +1,103 @@
-"""The reference AWS platform in me-central-1.
+"""The reference AWS platform in me-central-1, composed from the sahab components.
 
-Every resource goes through one explicit provider pinned to the UAE region: nothing relies on a
-default provider or an ambient ``AWS_REGION``. The components of issue #3 replace the direct
-resources below as they land.
+One :class:`UaeProvider` is made here and handed to every component, so nothing relies on a
+default provider or an ambient ``AWS_REGION``. Keys come first because every other component
+encrypts with them; the network's S3 endpoint gates the artifact bucket; the cluster's
+security group is the only way into the registry database.
 """
 from __future__ import annotations
 
-import json
-
 import pulumi
-import pulumi_aws as aws
 
-UAE_REGION = "me-central-1"
+from sahab.components.aws import (
+    ArtifactStore,
+    ArtifactStoreArgs,
+    CiIdentity,
+    CiIdentityArgs,
+    Cluster,
+    ClusterArgs,
+    EncryptionKeys,
+    EncryptionKeysArgs,
+    GithubBinding,
+    GpuTrainingPool,
+    GpuTrainingPoolArgs,
+    ImageRegistry,
+    ImageRegistryArgs,
+    InferencePool,
+    InferencePoolArgs,
+    Network,
+    NetworkArgs,
+    RegistryDatabase,
+    RegistryDatabaseArgs,
+    UaeProvider,
+)
+
+from .settings import PlatformSettings
 
 
 def build_aws_platform() -> None:
-    config = pulumi.Config()
-    environment = config.require("environment")
-    provider = aws.Provider(
+    settings = PlatformSettings.from_config()
+    name = "ml-%s" % settings.environment
+    provider = UaeProvider(
         "uae",
-        region=UAE_REGION,
-        default_tags={"tags": {"sahab:environment": environment, "sahab:managed-by": "pulumi"}},
+        default_tags={"sahab:environment": settings.environment, "sahab:managed-by": "pulumi"},
     )
-    pinned = pulumi.ResourceOptions(provider=provider)
-    artifacts_key = aws.kms.Key(
-        "artifacts",
-        description="sahab %s: datasets and model artifacts" % environment,
-        enable_key_rotation=True,
-        multi_region=False,
-        opts=pinned,
-    )
-    bucket = aws.s3.Bucket("artifacts", opts=pinned)
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        "artifacts",
-        bucket=bucket.id,
-        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                sse_algorithm="aws:kms", kms_master_key_id=artifacts_key.arn),
-            bucket_key_enabled=True,
-        )],
-        opts=pinned,
-    )
-    aws.s3.BucketPublicAccessBlock(
-        "artifacts",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=pinned,
-    )
-    aws.s3.BucketPolicy(
-        "artifacts-tls-only",
-        bucket=bucket.id,
-        policy=bucket.arn.apply(lambda arn: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [arn, arn + "/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }],
-        })),
-        opts=pinned,
-    )
-    pulumi.export("environment", environment)
-    pulumi.export("artifactBucket", bucket.id)
+    keys = EncryptionKeys(name, EncryptionKeysArgs(admin_role_arn=settings.admin_role_arn, provider=provider))
+    network = Network(name, NetworkArgs(
+        flow_log_kms_key_arn=keys.key_arn("logs"), zones=settings.network_zones, provider=provider))
+    artifacts = ArtifactStore("%s-artifacts" % name, ArtifactStoreArgs(
+        kms_key_arn=keys.key_arn("artifacts"),
+        vpc_endpoint_id=network.s3_endpoint_id,
+        admin_principal_arns=[settings.admin_role_arn],
+        provider=provider,
+    ))
+    registry = ImageRegistry(name, ImageRegistryArgs(kms_key_arn=keys.key_arn("images"), provider=provider))
+    cluster = Cluster(name, ClusterArgs(
+        subnet_ids=network.private_subnet_ids,
+        secrets_kms_key_arn=keys.key_arn("cluster-secrets"),
+        logs_kms_key_arn=keys.key_arn("logs"),
+        admin_role_arns=[settings.admin_role_arn],
+        ebs_csi_kms_key_arns=[keys.key_arn("volumes")],
+        provider=provider,
+    ))
+    node_security_groups = [cluster.cluster_security_group_id]
+    GpuTrainingPool("%s-gpu" % name, GpuTrainingPoolArgs(
+        cluster_name=cluster.cluster_name,
+        volumes_kms_key_arn=keys.key_arn("volumes"),
+        security_group_ids=node_security_groups,
+        zones=settings.gpu_zones,
+        subnet_ids_by_zone=network.private_subnet_ids_by_zone,
+        instance_types=settings.gpu_instance_types,
+        spot=settings.gpu_spot,
+        max_size=settings.gpu_max_size,
+        provider=provider,
+    ))
+    InferencePool("%s-serving" % name, InferencePoolArgs(
+        cluster_name=cluster.cluster_name,
+        volumes_kms_key_arn=keys.key_arn("volumes"),
+        security_group_ids=node_security_groups,
+        subnet_ids=network.private_subnet_ids,
+        min_size=settings.inference_min_size,
+        max_size=settings.inference_max_size,
+        provider=provider,
+    ))
+    database = RegistryDatabase("%s-registry" % name, RegistryDatabaseArgs(
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        kms_key_arn=keys.key_arn("database"),
+        allowed_security_group_ids=node_security_groups,
+        production=settings.production,
+        deletion_protection=settings.production,
+        multi_az=settings.production,
+        provider=provider,
+    ))
+    ci = CiIdentity(name, CiIdentityArgs(
+        github=[GithubBinding(repository=settings.github_repository, environment=settings.environment)],
+        provider=provider,
+    ))
+    pulumi.export("environment", settings.environment)
+    pulumi.export("artifactBucket", artifacts.bucket_name)
+    pulumi.export("imageRepositories", registry.repository_urls)
+    pulumi.export("clusterName", cluster.cluster_name)
+    pulumi.export("registryDatabaseEndpoint", database.endpoint)
+    pulumi.export("ciRoleArns", ci.role_arns)

@@ -13,9 +13,17 @@ SCHEMA = Path(__file__).resolve().parents[1] / "src" / "sahab" / "planner" / "pl
 UAE_AWS_REGION = "me-central-1"
 
 
-@pytest.fixture(scope="module", params=["dev", "staging", "prod"])
-def plan(request, repo_root: Path):
-    return plan_project(repo_root, request.param)
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@pytest.fixture(scope="module")
+def plans(repo_root: Path):
+    return {env: plan_project(repo_root, env) for env in ENVIRONMENTS}
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def plan(request, plans):
+    return plans[request.param]
 
 
 def test_plan_matches_the_published_schema(plan):
@@ -43,3 +51,20 @@ def test_cli_writes_identical_bytes_on_two_runs(repo_root: Path, tmp_path: Path,
     assert first.read_bytes() == second.read_bytes()
     urns = [r["urn"] for r in json.loads(first.read_text())["resources"]]
     assert urns == sorted(urns)
+
+
+def test_environments_differ_in_size_not_in_security(plans):
+    types = {env: {r["type"] for r in plan["resources"]} for env, plan in plans.items()}
+    assert types["dev"] == types["staging"] == types["prod"]
+    exceptions = {
+        env: sorted((r["type"], r["inputs"]["tags"]["sahab:exception"]) for r in plan["resources"]
+                    if isinstance(r["inputs"].get("tags"), dict) and "sahab:exception" in r["inputs"]["tags"])
+        for env, plan in plans.items()
+    }
+    # The only relaxation outside prod is availability of the registry database, and it is visible.
+    relaxed = [("aws:rds/instance:Instance", "deletion-protection-off,single-az")]
+    assert exceptions == {"dev": relaxed, "staging": relaxed, "prod": []}
+    gpu_dev = next(r for r in plans["dev"]["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup" and "gpu" in r["name"])
+    gpu_prod = next(r for r in plans["prod"]["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup" and "gpu" in r["name"])
+    assert gpu_dev["inputs"]["capacityType"] == "SPOT" and gpu_prod["inputs"]["capacityType"] == "ON_DEMAND"
+    assert gpu_dev["inputs"]["taints"] == gpu_prod["inputs"]["taints"]

@@ -67,3 +67,25 @@ def _run(program: Callable[[], Any], project: str, stack: str, config: Dict[str,
         asyncio.set_event_loop(None)
         loop.close()
     return None
+
+
+def assert_pinned_and_contained(resources: List[Dict[str, Any]], component_type: str,
+                                region: str = "me-central-1") -> None:
+    """Every resource in ``region``, on the one AWS provider, and inside the component.
+
+    The containment half matters to users: ``pulumi destroy`` of a component and policy
+    waivers by URN pattern both rely on children being parented to it.
+    """
+    component = one_of_type(resources, component_type)
+    provider = one_of_type(resources, "pulumi:providers:aws")
+    assert provider["inputs"]["region"] == region
+    by_urn = {r["urn"]: r for r in resources}
+    for resource in resources:
+        assert resource["region"] == region, resource["urn"]
+        if resource is component or resource is provider:
+            continue
+        assert resource["provider"] == provider["urn"], resource["urn"]
+        parent = resource["parent"]
+        while parent != component["urn"]:
+            assert parent in by_urn, "%s is not inside the component" % resource["urn"]
+            parent = by_urn[parent]["parent"]

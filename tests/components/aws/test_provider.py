@@ -1,7 +1,6 @@
 """Every AWS component runs on an explicit provider pinned to me-central-1."""
 from __future__ import annotations
 
-import pulumi
 import pulumi_aws as aws
 import pytest
 

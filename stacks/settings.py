@@ -1,0 +1,43 @@
+"""Per-environment settings of the reference platform, read from ``Pulumi.<env>.yaml``.
+
+Environments differ in size and availability only (zones, pool sizes, spot GPUs, Multi-AZ);
+every security setting is the components' default and is identical in dev, staging and prod.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    environment: str
+    admin_role_arn: str
+    network_zones: List[str]
+    gpu_zones: List[str]
+    gpu_instance_types: List[str]
+    gpu_spot: bool
+    gpu_max_size: int
+    inference_min_size: int
+    inference_max_size: int
+    production: bool
+    github_repository: str
+
+    @classmethod
+    def from_config(cls) -> "PlatformSettings":
+        config = pulumi.Config()
+        return cls(
+            environment=config.require("environment"),
+            admin_role_arn=config.require("adminRoleArn"),
+            network_zones=list(config.require_object("networkZones")),
+            gpu_zones=list(config.require_object("gpuZones")),
+            gpu_instance_types=list(config.require_object("gpuInstanceTypes")),
+            gpu_spot=config.get_bool("gpuSpot") or False,
+            gpu_max_size=config.require_int("gpuMaxSize"),
+            inference_min_size=config.require_int("inferenceMinSize"),
+            inference_max_size=config.require_int("inferenceMaxSize"),
+            production=config.get_bool("production") or False,
+            github_repository=config.require("githubRepository"),
+        )
