@@ -11,7 +11,7 @@ import json
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import __version__
-from .harness.wire import UNKNOWN_MARKER_KEY, secret_marker
+from .harness.wire import SECRET_MARKER_KEY, UNKNOWN_MARKER_KEY, secret_marker
 from .project import PulumiProject
 
 SCHEMA_VERSION = "sahab.dev/plan/v1"
@@ -117,6 +117,6 @@ def _region_input(inputs: Dict[str, Any]) -> Optional[str]:
         value = inputs[key]
         if isinstance(value, str) and value:
             return value
-        if isinstance(value, dict) and UNKNOWN_MARKER_KEY in value:
-            return UNKNOWN_REGION
+        if isinstance(value, dict) and (UNKNOWN_MARKER_KEY in value or SECRET_MARKER_KEY in value):
+            return UNKNOWN_REGION  # set, but not readable: never fall back to the provider's
     return None

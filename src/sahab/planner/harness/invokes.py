@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional
 
-from . import shapes
+from . import shapes, wire
 
 ACCOUNT_ID = "123456789012"
 AZURE_TENANT_ID = "00000000-0000-0000-0000-00000000a001"
@@ -35,6 +35,21 @@ def _zones(region: str) -> List[str]:
 
 
 def _aws_hints(token: str, args: Dict[str, Any], region: str) -> Dict[str, Any]:
+    hints = _aws_facts(token, args, region)
+    if region == UNKNOWN_REGION:
+        # What follows from the region is as unknown as the region. A plain (non-output)
+        # invoke cannot return unknowns (the SDK's result types check their fields), so these
+        # read "unknown", like the plan's own unknown region.
+        for key in ("names", "zoneIds", "groupNames"):
+            if key in hints:
+                hints[key] = [UNKNOWN_REGION for _ in hints[key]]
+        for key in ("name", "region", "id", "endpoint", "description"):
+            if key in hints and (key == "region" or token.split(":")[-1] in ("getRegion", "getAvailabilityZones")):
+                hints[key] = UNKNOWN_REGION
+    return hints
+
+
+def _aws_facts(token: str, args: Dict[str, Any], region: str) -> Dict[str, Any]:
     function = token.split(":")[-1]
     if function == "getCallerIdentity":
         return {
@@ -53,9 +68,13 @@ def _aws_hints(token: str, args: Dict[str, Any], region: str) -> Dict[str, Any]:
         }
     if function == "getAvailabilityZones":
         zones = _zones(region)
+        ids = _ZONE_IDS.get(region, [z + "-id" for z in zones])
+        excluded = set(args.get("excludeNames") or []) | set(args.get("excludeZoneIds") or [])
+        kept = [i for i, (zone, zone_id) in enumerate(zip(zones, ids)) if zone not in excluded and zone_id not in excluded]
+        zones, ids = [zones[i] for i in kept], [ids[i] for i in kept]
         return {
             "names": zones,
-            "zoneIds": _ZONE_IDS.get(region, [z + "-id" for z in zones]),
+            "zoneIds": ids,
             "groupNames": [region],
             "id": region,
             "region": region,
@@ -90,6 +109,13 @@ _WELL_KNOWN = {
 }
 
 
+_REGIONAL = {
+    "aws:index/getRegion:getRegion",
+    "aws:index/getAvailabilityZones:getAvailabilityZones",
+    "aws:ec2/getAmi:getAmi",
+}
+
+
 def answer(token: str, args: Dict[str, Any], region: str) -> InvokeAnswer:
     """Answer one invoke; ``region`` is the effective region of the provider it goes to."""
     if token == "kubernetes:yaml:decode":
@@ -97,27 +123,58 @@ def answer(token: str, args: Dict[str, Any], region: str) -> InvokeAnswer:
     if token == "kubernetes:helm:template":
         return InvokeAnswer(
             {"result": []},
-            "helm chart rendering needs the helm binary; the chart's resources are not in the plan",
+            "helm chart %s cannot be rendered offline (it needs the helm binary and the chart); "
+            "its resources are not in the plan" % _chart_name(args),
         )
     package = token.split(":")[0]
     hints: Dict[str, Any] = {}
+    note = None
     if package == "aws":
         hints = _aws_hints(token, args, region)
+        if region == UNKNOWN_REGION and token in _REGIONAL:
+            note = "invoke %s goes to a provider whose region is not known before deploy; " \
+                   "its region-specific values read 'unknown'" % token
     elif package == "azure-native":
         hints = _azure_hints(token)
     result_type = shapes.invoke_result_type(token)
     if result_type is None:
         if hints:
-            return InvokeAnswer(hints)
+            return InvokeAnswer(hints, note)
         return InvokeAnswer(None, "invoke %s is not known to the planner; its result is unknown" % token)
-    hint: Callable[[str], Optional[Any]] = hints.get
+    hint: Callable[[str], Optional[Any]] = _hint(hints, args)
     value = shapes.synthesize_object(result_type, hint)
     if token in _WELL_KNOWN:
-        return InvokeAnswer(value)
+        return InvokeAnswer(value, note)
     return InvokeAnswer(
         value,
         "invoke %s answered with placeholder values shaped like %s" % (token, result_type.__name__),
     )
+
+
+def _hint(hints: Dict[str, Any], args: Dict[str, Any]) -> Callable[[str], Optional[Any]]:
+    """Known answers first; then the invoke's own arguments, which a lookup's result echoes
+    (``get_vpc(default=True).default`` is ``True``; ``get_vpc(id=X).id`` is ``X``)."""
+
+    def hint(field: str) -> Optional[Any]:
+        if field in hints:
+            return hints[field]
+        value = args.get(field)
+        if value is None or value == wire.UNKNOWN_SENTINEL or isinstance(value, dict) and wire.SIG_KEY in value:
+            return None
+        return value
+
+    return hint
+
+
+def _chart_name(args: Dict[str, Any]) -> str:
+    import json
+
+    try:
+        opts = json.loads(args.get("jsonOpts") or "{}")
+    except (TypeError, ValueError):
+        return "(unnamed)"
+    chart = opts.get("chart") or opts.get("path") or "(unnamed)"
+    return "%r%s" % (str(chart), " %s" % opts["version"] if opts.get("version") else "")
 
 
 def _decode_yaml(args: Dict[str, Any]) -> InvokeAnswer:
@@ -130,9 +187,12 @@ def _decode_yaml(args: Dict[str, Any]) -> InvokeAnswer:
 
 
 def region_of_provider_inputs(inputs: Dict[str, Any]) -> Optional[str]:
-    """The region a provider resource's inputs pin it to, if any."""
+    """The region a provider resource's inputs pin it to, if any (``unknown`` when it is set
+    to a value not known before deploy, or a secret: never the configured default then)."""
     for key in ("region", "location"):
         value = inputs.get(key)
         if isinstance(value, str) and value:
             return value
+        if isinstance(value, dict) and (wire.UNKNOWN_MARKER_KEY in value or wire.SECRET_MARKER_KEY in value):
+            return UNKNOWN_REGION
     return None

@@ -17,7 +17,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from . import invokes, shapes, wire
+from . import invokes, shapes, transforms, wire
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -101,6 +101,7 @@ class PlanMonitor(MockMonitor):
         self.stack_references = stack_references
         self.progress = progress
         self.provider_regions: Dict[str, Optional[str]] = {}
+        self.transforms = transforms.Transforms(capture.note)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine would give: the parent's whole qualified type, minus the stack.
@@ -136,6 +137,7 @@ class PlanMonitor(MockMonitor):
         if request.type == STACK_TYPE:
             self.capture.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
+        request = self.transforms.apply(urn, request)
         raw_inputs = json_format.MessageToDict(request.object)
         self._record(urn, request, raw_inputs, mode="create")
         resource_id = request.importId or ""
@@ -152,6 +154,15 @@ class PlanMonitor(MockMonitor):
         outputs = _mark_secret_outputs(outputs, getattr(request, "additionalSecretOutputs", None))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, {})
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(outputs))
+
+    def RegisterStackTransform(self, request):  # noqa: N802
+        self.transforms.register_stack_transform(request)
+        return super().RegisterStackTransform(request)
+
+    def RegisterStackInvokeTransform(self, request):  # noqa: N802
+        self.capture.note("warning", "invoke transforms (register_invoke_transform) are not applied by the planner; "
+                          "provider functions are answered as if they were not registered")
+        return super().RegisterStackInvokeTransform(request)
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
         return super().RegisterResourceOutputs(request)
@@ -192,7 +203,7 @@ class PlanMonitor(MockMonitor):
             return dict(raw_inputs)
         declared = shapes.declared_properties(cls)
         return {
-            key: value
+            key: shapes.fill_unknowns(declared[key], value, wire.UNKNOWN_SENTINEL)
             for key, value in raw_inputs.items()
             if key in declared and (_is_opaque_wire(value) or shapes.same_shape(declared[key], value))
         }
@@ -222,7 +233,7 @@ class PlanMonitor(MockMonitor):
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
         args = json_format.MessageToDict(request.args)
-        answer = invokes.answer(request.tok, args, self._invoke_region(request))
+        answer = invokes.answer(request.tok, args, self._invoke_region(request, args))
         if answer.note:
             self.capture.note("warning", answer.note)
         if answer.value is None:
@@ -232,7 +243,16 @@ class PlanMonitor(MockMonitor):
             return response
         return resource_pb2.ResourceInvokeResponse(**{"return": _struct(answer.value)})
 
-    def _invoke_region(self, request: Any) -> str:
+    def Call(self, request):  # noqa: N802 - a method of a (component) resource, e.g. getKubeconfig
+        from pulumi.runtime.proto import provider_pb2
+
+        self.capture.note("warning", "method %s is not run by the planner; its result is unknown" % request.tok)
+        return provider_pb2.CallResponse(**{"return": _struct({"result": wire.UNKNOWN_SENTINEL})})
+
+    def _invoke_region(self, request: Any, args: Dict[str, Any]) -> str:
+        own = args.get("region")  # pulumi-aws v7: a lookup may name its own region
+        if isinstance(own, str) and own and own != wire.UNKNOWN_SENTINEL:
+            return own
         provider_urn = request.provider.rsplit("::", 1)[0] if request.provider else ""
         region = self.provider_regions.get(provider_urn) if provider_urn else None
         if region:
@@ -286,6 +306,9 @@ def _options(request: Any) -> Dict[str, Any]:
         value = list(getattr(request, field, []) or [])
         if value:
             options[field] = sorted(value)
+    read_id = getattr(request, "id", "") if isinstance(request, resource_pb2.ReadResourceRequest) else ""
+    if read_id:
+        options["id"] = wire.unknown_marker() if read_id == wire.UNKNOWN_SENTINEL else read_id
     import_id = getattr(request, "importId", "")
     if import_id:
         options["importId"] = import_id

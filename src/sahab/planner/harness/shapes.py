@@ -13,6 +13,8 @@ import re
 import typing
 from typing import Any, Callable, Dict, Optional, Tuple
 
+from .wire import SIG_KEY
+
 STRING, NUMBER, BOOL, LIST, OBJECT, ANY = "string", "number", "bool", "list", "object", "any"
 
 
@@ -119,6 +121,42 @@ def same_shape(annotation: Any, value: Any) -> bool:
     return True
 
 
+def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0) -> Any:
+    """An echoed input completed to the declared output shape, as a preview would return it.
+
+    Where an input object is echoed as an output, the properties of the declared output type
+    the input leaves out are computed by the provider (``metadata.name`` of an auto-named
+    Kubernetes object, the ids inside an AWS block): in a preview they are unknown, not absent
+    (absent reads as a known ``None``). Recurses into nested objects and lists of objects;
+    wire envelopes (secrets, unknowns) are left as they are.
+    """
+    if depth > 16:
+        return value
+    annotation = _strip(annotation)
+    if isinstance(value, dict):
+        if SIG_KEY in value:
+            return value
+        if isinstance(annotation, type) and _is_output_type(annotation):
+            declared = declared_properties(annotation)
+            filled = {
+                key: (fill_unknowns(declared[key], item, unknown, depth + 1) if key in declared else item)
+                for key, item in value.items()
+            }
+            for key in declared:
+                if key not in filled:
+                    filled[key] = unknown
+            return filled
+        args = typing.get_args(annotation)
+        if kind_of_annotation(annotation) == OBJECT and len(args) == 2:
+            return {key: fill_unknowns(args[1], item, unknown, depth + 1) for key, item in value.items()}
+        return value
+    if isinstance(value, list):
+        args = typing.get_args(annotation)
+        if kind_of_annotation(annotation) == LIST and args:
+            return [fill_unknowns(args[0], item, unknown, depth + 1) for item in value]
+    return value
+
+
 def _is_output_type(cls: type) -> bool:
     try:
         from pulumi import _types
@@ -177,8 +215,8 @@ ValueHint = Callable[[str], Optional[Any]]
 
 def synthesize(annotation: Any, field: str, hint: ValueHint, depth: int = 0) -> Any:
     """A plausible value of the given type; ``hint`` may supply one for a known field name."""
-    hinted = hint(field)
-    if hinted is not None:
+    hinted = hint(field) if depth == 0 else None  # hints name top-level result fields only
+    if hinted is not None and same_shape(annotation, hinted):
         return hinted
     annotation = _strip(annotation)
     if annotation is str:

@@ -1,0 +1,102 @@
+"""Kubernetes: an explicit provider, typed resources, yaml.ConfigFile (v1, via the
+kubernetes:yaml:decode invoke), a helm v3 Chart offline, and a multi-language component."""
+from __future__ import annotations
+
+import pytest
+
+from planner_helpers import UNKNOWN, assert_valid, plan, resource, urn, warnings
+
+PROVIDER = "pulumi:providers:kubernetes"
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return plan("kubernetes")
+
+
+def test_document_is_valid(doc):
+    assert_valid(doc)
+    assert len(doc["resources"]) == 11
+
+
+def test_explicit_provider(doc):
+    provider = resource(doc, PROVIDER, "dev-cluster")
+    assert provider["inputs"]["namespace"] == "apps"
+    assert provider["inputs"]["kubeconfig"].startswith("apiVersion: v1\nkind: Config\n")
+    for type_, name in (("kubernetes:core/v1:Namespace", "apps"), ("kubernetes:apps/v1:Deployment", "nginx"),
+                        ("kubernetes:core/v1:Service", "nginx"),
+                        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny")):
+        found = resource(doc, type_, name)
+        assert found["provider"] == provider["urn"]
+        assert (found["region"], found["regionSource"]) == ("unknown", "none")
+
+
+def test_outputs_of_one_resource_feed_another(doc):
+    """metadata.name was given, so it is known; labels are lifted through nested output types."""
+    namespace_urn = resource(doc, "kubernetes:core/v1:Namespace", "apps")["urn"]
+    deployment = resource(doc, "kubernetes:apps/v1:Deployment", "nginx")
+    assert deployment["inputs"]["metadata"] == {"labels": {"app": "nginx"}, "namespace": "apps"}
+    assert deployment["inputs"]["spec"]["replicas"] == 2
+    assert deployment["inputs"]["spec"]["template"]["spec"]["containers"] == [
+        {"image": "nginx:1.27", "name": "nginx", "ports": [{"containerPort": 80}]}]
+    assert deployment["unknowns"] == []
+    assert deployment["propertyDependencies"] == {"metadata": [namespace_urn]}
+    service = resource(doc, "kubernetes:core/v1:Service", "nginx")
+    assert service["inputs"]["metadata"] == {"labels": {"app": "nginx"}, "namespace": "apps"}
+    assert service["dependencies"] == sorted([namespace_urn, deployment["urn"]])
+    policy = resource(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny")
+    assert policy["inputs"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def test_auto_named_metadata_is_unknown_not_none(doc):
+    """The provider picks an auto-name: a preview cannot know it (it is not None either)."""
+    assert doc["outputs"]["serviceName"] == UNKNOWN
+    assert doc["outputs"]["namespace"] == "apps"
+    assert doc["outputs"]["replicas"] == 2
+
+
+def test_yaml_config_file_v1_expands_into_children(doc):
+    parent = resource(doc, "kubernetes:yaml:ConfigFile", "monitoring")
+    assert (parent["custom"], parent["opaque"]) == (False, False)
+    config_map = resource(doc, "kubernetes:core/v1:ConfigMap", "apps/app-settings")
+    assert config_map["urn"] == urn(doc, "kubernetes:yaml:ConfigFile$kubernetes:core/v1:ConfigMap", "apps/app-settings")
+    assert config_map["parent"] == parent["urn"]
+    assert config_map["inputs"] == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "data": {"FEATURE_FLAGS": "a,b", "LOG_LEVEL": "info"},
+        "metadata": {"name": "app-settings", "namespace": "apps"},
+    }
+    assert config_map["provider"] == resource(doc, PROVIDER, "dev-cluster")["urn"]
+    account = resource(doc, "kubernetes:core/v1:ServiceAccount", "apps/app-runner")
+    assert account["parent"] == parent["urn"]
+    assert doc["outputs"]["settingsMap"] == "app-settings"
+
+
+def test_helm_v3_chart_does_not_crash_and_warns(doc):
+    chart = resource(doc, "kubernetes:helm.sh/v3:Chart", "redis")
+    assert (chart["custom"], chart["opaque"]) == (False, False)
+    assert not [r for r in doc["resources"] if r["parent"] == chart["urn"]]
+    assert ("helm chart 'redis' 19.6.0 cannot be rendered offline (it needs the helm binary and the chart); "
+            "its resources are not in the plan") in warnings(doc)
+
+
+@pytest.mark.parametrize("type_, name, inputs", [
+    ("kubernetes:yaml/v2:ConfigFile", "extras", {"file": "manifests/monitoring.yaml"}),
+    ("kubernetes:helm.sh/v4:Chart", "ingress", {
+        "chart": "ingress-nginx", "namespace": "apps", "version": "4.11.2",
+        "repositoryOpts": {"repo": "https://kubernetes.github.io/ingress-nginx"},
+    }),
+])
+def test_multi_language_components_are_opaque(doc, type_, name, inputs):
+    component = resource(doc, type_, name)
+    assert (component["custom"], component["opaque"]) == (False, True)
+    assert component["inputs"] == inputs
+    assert component["provider"] == resource(doc, PROVIDER, "dev-cluster")["urn"]
+    assert not [r for r in doc["resources"] if r["parent"] == component["urn"]]
+    assert {
+        "severity": "warning",
+        "urn": component["urn"],
+        "message": "multi-language component %s registers its children in another "
+                   "process; they are not visible to the planner and are not checked" % type_,
+    } in doc["diagnostics"]
