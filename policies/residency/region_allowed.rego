@@ -1,0 +1,40 @@
+# METADATA
+# title: Resources and providers stay in the UAE
+# description: >-
+#   Every managed resource and every provider must have an effective region or location in the
+#   UAE set (AWS me-central-1, Azure uaenorth and uaecentral). The effective region is the
+#   resource's own region/location input, else its explicit provider's. A region that is
+#   unknown before deploy is deferred, not passed.
+# custom:
+#   id: SAHAB-RES-001
+#   severity: critical
+#   enforcement: mandatory
+#   remediation: >-
+#     Pin the provider to me-central-1 (AWS) or uaenorth/uaecentral (Azure) and remove any
+#     per-resource region or location outside the UAE.
+#   controls:
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
+#     - "UAE IA (NESA) T5.2.3: information stored within the UAE"
+#     - "ISO/IEC 27001:2022 A.5.34: privacy and protection of PII"
+package sahab.rules.residency.region_allowed
+
+import data.sahab.lib.plan
+import rego.v1
+
+_checked(r) if plan.is_provider(r)
+
+_checked(r) if r in plan.managed
+
+deny contains plan.finding(r, sprintf("%s is in region %q, outside the UAE (%s)", [r.name, r.region, concat(", ", sort(plan.uae_regions))])) if {
+	some r in plan.resources
+	_checked(r)
+	r.region != "unknown"
+	not r.region in plan.uae_regions
+}
+
+deferred contains plan.finding(r, sprintf("%s: the region is only known at deploy time", [r.name])) if {
+	some r in plan.resources
+	_checked(r)
+	r.region == "unknown"
+	r.regionSource == "resource"
+}

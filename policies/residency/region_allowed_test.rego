@@ -1,0 +1,29 @@
+package sahab.rules.residency.region_allowed_test
+
+import data.sahab.rules.residency.region_allowed
+import rego.v1
+
+_bucket(region, source) := {
+	"urn": "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "type": "aws:s3/bucket:Bucket", "name": "b",
+	"custom": true, "region": region, "regionSource": source, "inputs": {},
+	"propertyDependencies": {}, "provider": null,
+}
+
+test_bucket_outside_the_uae_is_denied if {
+	some f in region_allowed.deny with input as {"resources": [_bucket("eu-west-1", "resource")]}
+	f.urn == "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b"
+	contains(f.message, "eu-west-1")
+}
+
+test_bucket_in_me_central_1_passes if {
+	count(region_allowed.deny) == 0 with input as {"resources": [_bucket("me-central-1", "provider")]}
+}
+
+test_azure_uaenorth_passes if {
+	count(region_allowed.deny) == 0 with input as {"resources": [_bucket("uaenorth", "resource")]}
+}
+
+test_unknown_own_region_is_deferred if {
+	count(region_allowed.deferred) == 1 with input as {"resources": [_bucket("unknown", "resource")]}
+	count(region_allowed.deny) == 0 with input as {"resources": [_bucket("unknown", "resource")]}
+}

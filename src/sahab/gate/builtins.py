@@ -1,0 +1,71 @@
+"""Which builtin functions a set of Rego modules calls, read from regorus's AST.
+
+The gate checks these against the backend *before* evaluating: regorus only notices a missing
+builtin when a rule reaches the call, and a rule that never reaches it must not pass silently.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, Iterable, List, Set
+
+_IMPORT = re.compile(r"^import\s+(data\.[\w.]+)(?:\s+as\s+(\w+))?\s*$", re.M)
+_FUNCTION_HEAD = re.compile(r"^([a-z_][\w]*)\s*\(", re.M)
+
+
+def builtins_called(modules: Dict[str, str]) -> Set[str]:
+    """Names of builtins called anywhere in ``modules`` (user-defined functions excluded)."""
+    import regorus
+
+    engine = regorus.Engine()
+    for path, text in sorted(modules.items()):
+        engine.add_policy(path, text)
+    asts = json.loads(engine.get_ast_as_json())
+    defined: Set[str] = set()
+    aliases: Set[str] = {"data", "input"}
+    for text in modules.values():
+        defined.update(_FUNCTION_HEAD.findall(text))
+        for target, alias in _IMPORT.findall(text):
+            aliases.add(alias or target.split(".")[-1])
+    called: Set[str] = set()
+    for node in _calls(asts):
+        name = _name_of(node.get("fcn"))
+        if not name:
+            continue
+        head = name.split(".")[0]
+        if head in aliases or ("." not in name and name in defined):
+            continue
+        called.add(name)
+    return called
+
+
+def _calls(node: Any) -> Iterable[Dict[str, Any]]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            call = current.get("Call")
+            if isinstance(call, dict):
+                yield call
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _name_of(fcn: Any) -> str:
+    """``lower`` from ``{"Var": {"value": "lower"}}``; ``net.cidr_contains`` from a RefDot chain."""
+    if not isinstance(fcn, dict):
+        return ""
+    if "Var" in fcn:
+        return str(fcn["Var"].get("value", ""))
+    if "RefDot" in fcn:
+        ref = fcn["RefDot"]
+        parent = _name_of(ref.get("refr"))
+        field = ref.get("field")
+        field_name = field[1] if isinstance(field, list) and len(field) > 1 else (field.get("value") if isinstance(field, dict) else field)
+        return "%s.%s" % (parent, field_name) if parent and field_name else ""
+    return ""
+
+
+def sorted_names(names: Iterable[str]) -> List[str]:
+    return sorted(set(names))

@@ -1,0 +1,40 @@
+"""The interface every Rego backend implements, and its failure type.
+
+Backends are given every module (rules, libraries, tests) once, then asked for the value of a
+``data`` path with an input document. Anything that goes wrong inside a backend (a parse error,
+an unsupported builtin, a timeout, an unreachable server) is an :class:`EngineError`: the gate
+stops with exit 3 and never reads it as "no findings".
+"""
+from __future__ import annotations
+
+import abc
+from typing import Any, Dict, Iterable, Set
+
+from ...errors import SahabError
+
+
+class EngineError(SahabError):
+    """The policy engine failed: the gate cannot decide, so it stops (exit 3)."""
+
+    exit_code = 3
+
+
+class PolicyEngine(abc.ABC):
+    """A Rego v1 evaluator."""
+
+    name: str = "engine"
+
+    @abc.abstractmethod
+    def load(self, modules: Dict[str, str]) -> None:
+        """Compile ``modules`` (relative path -> Rego source); raise EngineError on any problem."""
+
+    @abc.abstractmethod
+    def query(self, path: str, input_document: Any) -> Any:
+        """The JSON value of ``data.<path>`` for ``input_document`` (``None`` when undefined)."""
+
+    @abc.abstractmethod
+    def unsupported_builtins(self, names: Iterable[str]) -> Set[str]:
+        """Which of the builtin function ``names`` this backend cannot evaluate."""
+
+    def close(self) -> None:
+        """Release what the backend holds (server-side policies, threads)."""
