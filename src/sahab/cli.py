@@ -78,6 +78,120 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
         render_plan(document, Console())
 
 
+@cli.command()
+@click.argument("project_dir", type=click.Path(path_type=Path), default=".")
+@click.option("--stack", "-s", required=True, help="Stack name: reads Pulumi.<stack>.yaml.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["console", "json", "sarif", "junit", "markdown"]),
+              default="console", show_default=True, help="Report format on stdout (or in --out).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option("--plan-out", type=click.Path(path_type=Path), help="Also write the plan document here.")
+@click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path),
+              help="Write the auditors' evidence report (JSON and Markdown) into this folder.")
+@click.option("--engine", type=click.Choice(["embedded", "opa"]), help="Rego backend (default: sahab.yaml, else embedded).")
+@click.option("--opa-url", help="OPA server URL for --engine opa (e.g. http://127.0.0.1:8181).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Gate configuration (default: PROJECT_DIR/sahab.yaml).")
+@click.option("--waivers", type=click.Path(path_type=Path), help="Waivers file (overrides sahab.yaml).")
+@click.option("--no-checkov", is_flag=True, help="Skip checkov (Rego rules only).")
+@click.option("--stack-outputs", type=click.Path(path_type=Path), help="Other stacks' outputs, for pulumi.StackReference.")
+@click.option("--python", "python", help="Interpreter to run the program with.")
+@click.pass_obj
+def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[Path], plan_out: Optional[Path],
+         evidence_dir: Optional[Path], engine: Optional[str], opa_url: Optional[str], config_path: Optional[Path],
+         waivers: Optional[Path], no_checkov: bool, stack_outputs: Optional[Path], python: Optional[str]) -> None:
+    """Plan PROJECT_DIR offline and refuse it when it breaks residency, encryption or zero-trust rules.
+
+    \b
+    Exit codes:
+      0  no mandatory violation
+      1  mandatory violations (the report lists them)
+      2  usage, configuration, waiver or program error
+      3  engine failure (parse error, unsupported builtin, timeout): never a pass
+    """
+    from .gate.config import load_gate_config
+    from .gate.rules import load_bundle
+    from .gate.run import gate_plan
+    from .planner import dumps, plan_project
+    from .reports import gate_formats
+
+    def run():  # type: ignore[no-untyped-def]
+        config = load_gate_config(project_dir, config_path)
+        opa = dict(config.opa, url=opa_url) if opa_url else None
+        config = config.with_overrides(engine=engine, opa=opa, waivers=waivers,
+                                       checkov_enabled=False if no_checkov else None)
+        bundle = load_bundle()
+        with Console(stderr=True).status("planning %s (stack %s)..." % (project_dir, stack)):
+            document = plan_project(project_dir, stack, stack_outputs=stack_outputs, python=python)
+        if plan_out is not None:
+            _write(plan_out, dumps(document))
+        with Console(stderr=True).status("evaluating %d rules..." % len(bundle.rules)):
+            result = gate_plan(document, config, project_dir=project_dir.resolve(), bundle=bundle)
+        if evidence_dir is not None:
+            from .reports.evidence import render_evidence_json, render_evidence_markdown
+
+            _write(evidence_dir / ("evidence-%s.json" % stack), render_evidence_json(result, bundle.rules))
+            _write(evidence_dir / ("evidence-%s.md" % stack), render_evidence_markdown(result, bundle.rules))
+        return result
+
+    result = _guarded(obj, run)
+    if fmt == "console" and out is None:
+        from .reports.gate_console import render_console
+
+        render_console(result, Console())
+    else:
+        text = gate_formats.render(result, fmt)
+        if out is not None:
+            _guarded(obj, lambda: _write(out, text))
+        else:
+            sys.stdout.write(text)
+    sys.exit(result.exit_code)
+
+
+@cli.group()
+def policy() -> None:
+    """Work with sahab's rule set: list the rules, run their tests."""
+
+
+@policy.command("test")
+@click.option("--engine", type=click.Choice(["embedded", "opa"]), default="embedded", show_default=True)
+@click.option("--opa-url", help="OPA server URL for --engine opa.")
+@click.option("--policies", "policies_dir", type=click.Path(path_type=Path, file_okay=False), help="Policy folder (default: sahab's own).")
+@click.option("--verbose", "-v", is_flag=True, help="List passing tests too.")
+@click.pass_obj
+def policy_test(obj: _Context, engine: str, opa_url: Optional[str], policies_dir: Optional[Path], verbose: bool) -> None:
+    """Run every `test_` rule beside the rules (like `opa test`). Exit 1 if any fails, 3 on engine errors."""
+    from .gate.engines import create_engine
+    from .gate.policy_tests import run_policy_tests
+    from .gate.rules import load_bundle
+
+    def run():  # type: ignore[no-untyped-def]
+        backend = create_engine(engine, {"url": opa_url} if opa_url else {})
+        try:
+            return run_policy_tests(load_bundle(policies_dir), backend)
+        finally:
+            backend.close()
+
+    results = _guarded(obj, run)
+    failed = [r for r in results if not r.passed]
+    for result in results:
+        if verbose or not result.passed:
+            click.echo("%-5s %s: %s%s" % (result.status, result.file, result.name, (" (%s)" % result.error) if result.error else ""))
+    click.echo("%d passed, %d failed" % (len(results) - len(failed), len(failed)))
+    if any(r.error for r in failed):
+        sys.exit(3)
+    sys.exit(1 if failed or not results else 0)
+
+
+@policy.command("list")
+@click.pass_obj
+def policy_list(obj: _Context) -> None:
+    """List the rules: id, severity, default enforcement, title."""
+    from .gate.rules import load_bundle
+
+    bundle = _guarded(obj, load_bundle)
+    for rule in bundle.rules:
+        click.echo("%-14s %-9s %-10s %s" % (rule.rule_id, rule.severity, rule.enforcement, rule.title))
+
+
 def _write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

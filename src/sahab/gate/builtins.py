@@ -17,10 +17,16 @@ def builtins_called(modules: Dict[str, str]) -> Set[str]:
     """Names of builtins called anywhere in ``modules`` (user-defined functions excluded)."""
     import regorus
 
+    from .engines.base import EngineError
+    from .engines.embedded import first_error_line
+
     engine = regorus.Engine()
-    for path, text in sorted(modules.items()):
-        engine.add_policy(path, text)
-    asts = json.loads(engine.get_ast_as_json())
+    try:
+        for path, text in sorted(modules.items()):
+            engine.add_policy(path, text)
+        asts = json.loads(engine.get_ast_as_json())
+    except Exception as exc:  # noqa: BLE001 - a parse error stops the gate
+        raise EngineError("the policies do not parse: %s" % first_error_line(exc), "fix the module named in the message") from None
     defined: Set[str] = set()
     aliases: Set[str] = {"data", "input"}
     for text in modules.values():

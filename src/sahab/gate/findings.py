@@ -58,6 +58,7 @@ class GateResult:
     rules_evaluated: List[str] = field(default_factory=list)
     engines: List[str] = field(default_factory=list)
     resources: int = 0
+    fail_on_deferred: bool = False
 
     def sorted_findings(self) -> List[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
@@ -67,7 +68,8 @@ class GateResult:
 
     @property
     def blocking(self) -> List[Finding]:
-        return [finding for finding in self.sorted_findings() if finding.blocks]
+        return [f for f in self.sorted_findings() if f.blocks or (
+            self.fail_on_deferred and f.status == "deferred" and f.enforcement == "mandatory")]
 
     @property
     def exit_code(self) -> int:

@@ -51,7 +51,7 @@ class EmbeddedEngine(PolicyEngine):
             raise EngineError("regorus did not finish %s within %.0f s" % (what, self.timeout),
                               "raise the engine timeout, or report the rule that loops") from None
         if not ok:
-            raise EngineError("regorus failed while %s: %s" % (what, _first_error_line(value)),
+            raise EngineError("regorus failed while %s: %s" % (what, first_error_line(value)),
                               "fix the policy named in the message") from None
         return value
 
@@ -105,7 +105,7 @@ class EmbeddedEngine(PolicyEngine):
         self._calls.put(None)
 
 
-def _first_error_line(exc: BaseException) -> str:
+def first_error_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     useful = [line for line in lines if line.startswith("error:") or line.startswith("-->")]
     return " ".join(useful[:2]) if useful else (lines[0] if lines else type(exc).__name__)

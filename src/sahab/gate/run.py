@@ -1,0 +1,74 @@
+"""``sahab gate``: plan, evaluate every engine, merge findings, apply waivers, decide."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+from .config import GateConfig
+from .engines import create_engine
+from .evaluate import evaluate_rules
+from .findings import Finding, GateResult
+from .rules import PolicyBundle, load_bundle
+from .waivers import apply_waivers, load_waivers
+
+OPAQUE_RULE = "SAHAB-PLN-001"
+OPAQUE_TITLE = "Every resource is visible to the gate"
+
+
+def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
+    """A multi-language component's children are not in the plan: report them as unchecked."""
+    return [
+        Finding(
+            rule_id=OPAQUE_RULE, engine="sahab", severity="high", enforcement="mandatory", status="unchecked",
+            urn=resource["urn"], resource_type=resource["type"],
+            message="%s is a multi-language component; its children are not in the plan and were not checked" % resource["name"],
+            title=OPAQUE_TITLE,
+            remediation="Use the provider's own resources instead of the component, or waive after reviewing its children in a real `pulumi preview` with the CrossGuard pack.",
+            controls=("ISO/IEC 27001:2022 A.8.9: configuration management",),
+        )
+        for resource in plan.get("resources", [])
+        if resource.get("opaque")
+    ]
+
+
+def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optional[Path] = None,
+              bundle: Optional[PolicyBundle] = None, today: Optional[datetime.date] = None,
+              checkov: Optional[Callable[..., List[Finding]]] = None) -> GateResult:
+    """Evaluate a plan document with every configured engine and return the merged result."""
+    bundle = bundle or load_bundle()
+    waivers = load_waivers(config.waivers, today) if config.waivers else []
+    engine = create_engine(config.engine, config.opa)
+    try:
+        findings = evaluate_rules(plan, bundle, engine, config.enforcement)
+    finally:
+        engine.close()
+    findings += opaque_findings(plan)
+    engines = [engine.name]
+    if config.checkov_enabled and project_dir is not None:
+        runner = checkov or _default_checkov()
+        findings += runner(dict(plan), project_dir, mandatory=config.checkov_mandatory)
+        engines.append("checkov")
+    findings = [_with_enforcement(f, config.enforcement) for f in findings]
+    findings = apply_waivers(findings, waivers)
+    return GateResult(
+        project=str(plan.get("project", "")),
+        stack=str(plan.get("stack", "")),
+        findings=findings,
+        rules_evaluated=[rule.rule_id for rule in bundle.rules] + [OPAQUE_RULE],
+        engines=engines,
+        resources=len(plan.get("resources", [])),
+        fail_on_deferred=config.fail_on_deferred,
+    )
+
+
+def _with_enforcement(finding: Finding, overrides: Dict[str, str]) -> Finding:
+    level = overrides.get(finding.rule_id)
+    return finding if level is None or level == finding.enforcement else replace(finding, enforcement=level)
+
+
+def _default_checkov() -> Callable[..., List[Finding]]:
+    from .checkov import run_checkov
+
+    return run_checkov

@@ -1,0 +1,32 @@
+"""The gate's JSON report: every finding, the summary and the verdict (``sahab.dev/findings/v1``)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+
+from ..gate.findings import STATUSES, GateResult
+
+SCHEMA_VERSION = "sahab.dev/findings/v1"
+
+
+def summary(result: GateResult) -> Dict[str, Any]:
+    counts = {status: result.count(status) for status in STATUSES}
+    return {
+        "resources": result.resources,
+        "rules": len(result.rules_evaluated),
+        "engines": list(result.engines),
+        "blocking": len(result.blocking),
+        **counts,
+        "verdict": "fail" if result.exit_code else "pass",
+    }
+
+
+def render_json(result: GateResult) -> str:
+    document = {
+        "schemaVersion": SCHEMA_VERSION,
+        "project": result.project,
+        "stack": result.stack,
+        "summary": summary(result),
+        "findings": [finding.to_dict() for finding in result.sorted_findings()],
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

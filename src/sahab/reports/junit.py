@@ -1,0 +1,40 @@
+"""JUnit XML for GitLab and Jenkins: one test case per rule, failing when it blocks the deploy.
+
+A rule with no findings is a passing case; blocking findings make it fail (one line each);
+advisory, deferred and waived findings keep it passing and are listed in ``system-out``.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Dict, List
+
+from ..gate.findings import Finding, GateResult
+
+
+def render_junit(result: GateResult) -> str:
+    grouped: Dict[str, List[Finding]] = {rule: [] for rule in result.rules_evaluated}
+    for finding in result.sorted_findings():
+        grouped.setdefault(finding.rule_id, []).append(finding)
+    blocking = set(map(id, result.blocking))
+    suite = ET.Element("testsuite", name="sahab gate %s/%s" % (result.project, result.stack))
+    failures = 0
+    for rule_id in sorted(grouped):
+        findings = grouped[rule_id]
+        title = next((f.title for f in findings if f.title), "")
+        case = ET.SubElement(suite, "testcase", classname="sahab.%s" % rule_id.split("-")[1].lower() if rule_id.startswith("SAHAB-") else "checkov",
+                             name="%s %s" % (rule_id, title) if title else rule_id)
+        failing = [f for f in findings if id(f) in blocking]
+        if failing:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message="%d blocking finding(s)" % len(failing), type="mandatory")
+            failure.text = "\n".join("%s: %s" % (f.urn, f.message) for f in failing)
+        others = [f for f in findings if id(f) not in blocking]
+        if others:
+            ET.SubElement(case, "system-out").text = "\n".join("[%s/%s] %s: %s" % (f.status, f.enforcement, f.urn, f.message) for f in others)
+    suite.set("tests", str(len(grouped)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    root = ET.Element("testsuites", name="sahab", tests=str(len(grouped)), failures=str(failures))
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,109 @@
+"""Gate reports: each format carries the verdict and every finding, in the shape its consumer needs."""
+from __future__ import annotations
+
+import datetime
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from sahab.gate.config import GateConfig
+from sahab.gate.rules import load_bundle
+from sahab.gate.run import gate_plan
+from sahab.reports import gate_formats
+from sahab.reports.evidence import evidence, render_evidence_markdown
+
+from test_gate_core import OPEN_PORT_BODY, _plan, header
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    root = tmp_path_factory.mktemp("policies")
+    (root / "network").mkdir()
+    (root / "network" / "open_port.rego").write_text(header("No open ports", "SAHAB-NET-901") + OPEN_PORT_BODY)
+    (root / "network" / "quiet.rego").write_text(
+        header("Quiet rule", "SAHAB-NET-902", "advisory")
+        + "package sahab.rules.network.quiet\n\nimport rego.v1\n\ndeny contains {\"urn\": r.urn, \"message\": \"loud\"} if {\n"
+          "\tsome r in input.resources\n\tr.inputs.loud\n}\n")
+    waivers = root / "waivers.yaml"
+    waivers.write_text("waivers:\n  - {rule: SAHAB-NET-901, urn: '*::w', reason: Approved exception, approver: ciso@example.ae, expires: 2027-01-31}\n")
+    plan = _plan(("a", {"open": True}), ("b", {"open": {"$unknown": True}}), ("w", {"open": True}), ("l", {"loud": True}))
+    bundle = load_bundle(root)
+    return gate_plan(plan, GateConfig(waivers=waivers), bundle=bundle, today=TODAY), bundle
+
+
+def test_json_report_lists_every_finding_and_the_verdict(result):
+    document = json.loads(gate_formats.render(result[0], "json"))
+    assert document["schemaVersion"] == "sahab.dev/findings/v1"
+    assert document["summary"] == {"resources": 4, "rules": 3, "engines": ["regorus"], "blocking": 1, "violation": 2,
+                                   "deferred": 1, "unchecked": 0, "waived": 1, "verdict": "fail"}
+    assert {(f["rule_id"], f["status"], f["urn"].split("::")[-1]) for f in document["findings"]} == {
+        ("SAHAB-NET-901", "violation", "a"), ("SAHAB-NET-901", "deferred", "b"),
+        ("SAHAB-NET-901", "waived", "w"), ("SAHAB-NET-902", "violation", "l")}
+
+
+def test_sarif_has_what_github_code_scanning_requires(result):
+    sarif = json.loads(gate_formats.render(result[0], "sarif"))
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    run = sarif["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["SAHAB-NET-901", "SAHAB-NET-902"]
+    assert all(float(r["properties"]["security-severity"]) > 0 for r in rules)
+    levels = {(r["ruleId"], r["message"]["text"].split("]")[0]): r["level"] for r in run["results"]}
+    assert levels == {("SAHAB-NET-901", "[violation"): "error", ("SAHAB-NET-901", "[deferred"): "note",
+                      ("SAHAB-NET-901", "[waived"): "note", ("SAHAB-NET-902", "[violation"): "warning"}
+    for entry in run["results"]:
+        location = entry["locations"][0]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "Pulumi.dev.yaml"
+        assert location["physicalLocation"]["region"]["startLine"] >= 1
+        assert location["logicalLocations"][0]["fullyQualifiedName"].startswith("urn:pulumi:dev::p::")
+        assert rules[entry["ruleIndex"]]["id"] == entry["ruleId"]
+        assert len(entry["partialFingerprints"]["sahabFinding/v1"]) == 64
+    waived = next(r for r in run["results"] if r["message"]["text"].startswith("[waived"))
+    assert waived["suppressions"][0]["justification"] == "Approved exception (approved by ciso@example.ae, expires 2027-01-31)"
+
+
+def test_junit_fails_only_the_blocking_rule(result):
+    root = ET.fromstring(gate_formats.render(result[0], "junit"))
+    suite = root.find("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert set(cases) == {"SAHAB-NET-901 No open ports", "SAHAB-NET-902 Quiet rule", "SAHAB-PLN-001"}
+    failure = cases["SAHAB-NET-901 No open ports"].find("failure")
+    assert failure.get("message") == "1 blocking finding(s)"
+    assert failure.text == "urn:pulumi:dev::p::x:y:Z::a: open"
+    assert cases["SAHAB-NET-902 Quiet rule"].find("failure") is None
+    assert "[violation/advisory]" in cases["SAHAB-NET-902 Quiet rule"].find("system-out").text
+
+
+def test_markdown_comment_leads_with_the_verdict_and_blocking_findings(result):
+    text = gate_formats.render(result[0], "markdown")
+    lines = text.splitlines()
+    assert lines[0] == "### sahab gate: `p` / `dev`"
+    assert lines[2] == "**FAIL**: 1 mandatory finding(s) block the deploy"
+    blocking = text.split("#### Blocking")[1].split("<details>")[0]
+    assert "| SAHAB-NET-901 | violation | high | `urn:pulumi:dev::p::x:y:Z::a` | open |" in blocking
+    assert "- **SAHAB-NET-901**: Fix it." in blocking
+    assert "<summary>3 other finding(s): advisory, deferred, waived</summary>" in text
+
+
+def test_console_text_for_out_files(result):
+    text = gate_formats.render(result[0], "console")
+    assert "FAIL: 1 mandatory finding(s) block the deploy" in text
+    assert "\x1b[" not in text
+
+
+def test_evidence_maps_controls_to_rules_to_results(result):
+    gate_result, bundle = result
+    report = evidence(gate_result, bundle.rules)
+    [control] = report["controls"]
+    assert control["control"] == "ISO/IEC 27001:2022 A.8.20: networks security"
+    by_rule = {rule["rule"]: rule for rule in control["rules"]}
+    assert by_rule["SAHAB-NET-901"]["result"] == "fail"
+    assert by_rule["SAHAB-NET-902"]["result"] == "pass-with-findings"
+    waived = [f for f in by_rule["SAHAB-NET-901"]["findings"] if f["status"] == "waived"]
+    assert waived[0]["waiver"]["approver"] == "ciso@example.ae"
+    assert "| SAHAB-NET-901 | No open ports | fail | 3 |" in render_evidence_markdown(gate_result, bundle.rules)
