@@ -10,6 +10,10 @@ import rego.v1
 # The regions data may stay in: AWS Middle East (UAE) and Azure UAE North / UAE Central.
 uae_regions := {"me-central-1", "uaenorth", "uaecentral"}
 
+# A region or location in canonical form: Azure accepts display names ("UAE North") as well as
+# names ("uaenorth"); AWS region codes are already canonical.
+canonical_region(name) := lower(replace(name, " ", "")) if is_string(name)
+
 # Every resource the program declared (providers and components included).
 resources := input.resources
 

@@ -14,7 +14,7 @@
 #     per-resource region or location outside the UAE.
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
-#     - "UAE IA (NESA) T5.2.3: information stored within the UAE"
+#     - "UAE IA (NESA) T6.3.2: cloud services and data residency"
 #     - "ISO/IEC 27001:2022 A.5.34: privacy and protection of PII"
 package sahab.rules.residency.region_allowed
 
@@ -29,7 +29,7 @@ deny contains plan.finding(r, sprintf("%s is in region %q, outside the UAE (%s)"
 	some r in plan.resources
 	_checked(r)
 	r.region != "unknown"
-	not r.region in plan.uae_regions
+	not plan.canonical_region(r.region) in plan.uae_regions
 }
 
 deferred contains plan.finding(r, sprintf("%s: the region is only known at deploy time", [r.name])) if {

@@ -27,3 +27,26 @@ test_unknown_own_region_is_deferred if {
 	count(region_allowed.deferred) == 1 with input as {"resources": [_bucket("unknown", "resource")]}
 	count(region_allowed.deny) == 0 with input as {"resources": [_bucket("unknown", "resource")]}
 }
+
+test_provider_outside_the_uae_is_denied if {
+	provider := {
+		"urn": "urn:pulumi:dev::p::pulumi:providers:aws::eu", "type": "pulumi:providers:aws", "name": "eu",
+		"custom": true, "region": "eu-west-1", "regionSource": "resource", "inputs": {"region": "eu-west-1"},
+		"propertyDependencies": {}, "provider": null,
+	}
+	some f in region_allowed.deny with input as {"resources": [provider]}
+	f.urn == provider.urn
+}
+
+test_component_is_not_a_subject if {
+	component := {
+		"urn": "urn:pulumi:dev::p::acme:Store::s", "type": "acme:Store", "name": "s",
+		"custom": false, "region": "eu-west-1", "regionSource": "provider", "inputs": {},
+		"propertyDependencies": {}, "provider": null,
+	}
+	count(region_allowed.deny) == 0 with input as {"resources": [component]}
+}
+
+test_azure_display_name_is_canonicalised if {
+	count(region_allowed.deny) == 0 with input as {"resources": [_bucket("UAE North", "resource")]}
+}

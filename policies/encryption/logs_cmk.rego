@@ -1,0 +1,40 @@
+# METADATA
+# title: CloudWatch log groups are encrypted with a customer managed key
+# description: >-
+#   Logs carry request data, identities and errors. Every aws:cloudwatch/logGroup:LogGroup the
+#   program creates sets kmsKeyId to a customer managed key: a literal key ARN that is not AWS
+#   managed, or an unknown value that came from a KMS key or alias of the plan. Without it
+#   CloudWatch Logs encrypts with its own service key, which the customer can neither restrict
+#   nor revoke. An unknown key no key of the plan explains is deferred.
+# custom:
+#   id: SAHAB-ENC-005
+#   severity: medium
+#   enforcement: mandatory
+#   remediation: >-
+#     Set kms_key_id=<your aws.kms.Key>.arn on the log group, with a key policy that lets
+#     logs.me-central-1.amazonaws.com use the key for this account's log groups
+#     (kms:EncryptionContext:aws:logs:arn).
+#   controls:
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
+#     - "UAE IA (NESA) T7.4.1: policy on the use of cryptographic controls"
+#     - "UAE IA (NESA) T3.6.4: protection of log information"
+#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
+#     - "ISO/IEC 27001:2022 A.8.15: logging"
+package sahab.rules.encryption.logs_cmk
+
+import data.sahab.lib.aws
+import data.sahab.lib.plan
+import rego.v1
+
+_describe := {"none": "no kmsKeyId (the CloudWatch Logs service key)", "aws-managed": "an AWS managed key"}
+
+deny contains plan.finding(r, sprintf("%s is encrypted with %s, not a customer managed key", [r.name, _describe[state]])) if {
+	some r in aws.created_of({"aws:cloudwatch/logGroup:LogGroup"})
+	state := aws.key_state(r, plan.input_at(r, ["kmsKeyId"]), "kmsKeyId")
+	state in {"none", "aws-managed"}
+}
+
+deferred contains plan.finding(r, sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
+	some r in aws.created_of({"aws:cloudwatch/logGroup:LogGroup"})
+	aws.key_state(r, plan.input_at(r, ["kmsKeyId"]), "kmsKeyId") == "unknown"
+}

@@ -1,0 +1,108 @@
+# METADATA
+# title: Storage accounts and registries use customer managed keys
+# description: >-
+#   Stored blobs, files and container images are encrypted with a key the customer controls.
+#   Azure: every azure-native:storage:StorageAccount has encryption.keySource
+#   "Microsoft.Keyvault" with keyVaultProperties (without it Azure uses Microsoft-managed keys).
+#   AWS: every aws:ecr/repository:Repository has an encryptionConfigurations entry with
+#   encryptionType "KMS" (or "KMS_DSSE") and a kmsKey that is a customer managed key (a literal
+#   key ARN that is not AWS managed, or an unknown value that came from a KMS key or alias of the
+#   plan); without one ECR uses AES256 or the AWS managed aws/ecr key. Unknown values no key of
+#   the plan explains are deferred.
+# custom:
+#   id: SAHAB-ENC-010
+#   severity: high
+#   enforcement: mandatory
+#   remediation: >-
+#     Azure: encryption=EncryptionArgs(key_source="Microsoft.Keyvault",
+#     key_vault_properties=KeyVaultPropertiesArgs(key_name=..., key_vault_uri=...),
+#     identity=...) on the storage account. AWS: encryption_configurations=[
+#     RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=<aws.kms.Key>.arn)].
+#   controls:
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
+#     - "UAE IA (NESA) T7.4.1: policy on the use of cryptographic controls"
+#     - "UAE IA (NESA) T7.4.2: key management"
+#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
+package sahab.rules.encryption.storage_cmk_azure
+
+import data.sahab.lib.aws
+import data.sahab.lib.azure
+import data.sahab.lib.plan
+import rego.v1
+
+# --- Azure storage accounts ----------------------------------------------------------------
+
+_accounts := azure.created_of({"azure-native:storage:StorageAccount"})
+
+_encryption(r) := plan.input_at(r, ["encryption"])
+
+_key_source(r) := source if {
+	source := azure.field(_encryption(r), "keySource")
+	source != null
+}
+
+_key_source(r) := "Microsoft.Storage (the default)" if azure.field(_encryption(r), "keySource") == null
+
+_key_vault(source) if {
+	is_string(source)
+	lower(source) == "microsoft.keyvault"
+}
+
+deny contains plan.finding(r, sprintf("%s: encryption keySource is %v, not Microsoft.Keyvault (a customer managed key)", [r.name, source])) if {
+	some r in _accounts
+	source := _key_source(r)
+	plan.is_known(source)
+	not _key_vault(source)
+}
+
+deny contains plan.finding(r, sprintf("%s: keySource is Microsoft.Keyvault but encryption.keyVaultProperties is missing", [r.name])) if {
+	some r in _accounts
+	_key_vault(_key_source(r))
+	azure.field(_encryption(r), "keyVaultProperties") == null
+}
+
+deferred contains plan.finding(r, sprintf("%s: the encryption key source is only known at deploy time", [r.name])) if {
+	some r in _accounts
+	not plan.is_known(_key_source(r))
+}
+
+# --- ECR repositories ----------------------------------------------------------------------
+
+_repositories := aws.created_of({"aws:ecr/repository:Repository"})
+
+_configs contains {"owner": r, "config": c} if {
+	some r in _repositories
+	some c in aws.items(plan.input_at(r, ["encryptionConfigurations"]))
+}
+
+deny contains plan.finding(r, sprintf("%s has no encryptionConfigurations: ECR encrypts it with AES256", [r.name])) if {
+	some r in _repositories
+	aws.items(plan.input_at(r, ["encryptionConfigurations"])) == []
+}
+
+deny contains plan.finding(x.owner, sprintf("%s: encryptionType is %v, not KMS with a customer managed key", [x.owner.name, t])) if {
+	some x in _configs
+	t := aws.field(x.config, "encryptionType")
+	plan.is_known(t)
+	not t in {"KMS", "KMS_DSSE"}
+}
+
+deferred contains plan.finding(x.owner, sprintf("%s: the encryption type is only known at deploy time", [x.owner.name])) if {
+	some x in _configs
+	not plan.is_known(aws.field(x.config, "encryptionType"))
+}
+
+deny contains plan.finding(x.owner, sprintf("%s: KMS encryption with %s, not a customer managed key", [x.owner.name, _describe[state]])) if {
+	some x in _configs
+	aws.field(x.config, "encryptionType") in {"KMS", "KMS_DSSE"}
+	state := aws.key_state(x.owner, aws.field(x.config, "kmsKey"), "encryptionConfigurations")
+	state in {"none", "aws-managed"}
+}
+
+deferred contains plan.finding(x.owner, sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [x.owner.name])) if {
+	some x in _configs
+	aws.field(x.config, "encryptionType") in {"KMS", "KMS_DSSE"}
+	aws.key_state(x.owner, aws.field(x.config, "kmsKey"), "encryptionConfigurations") == "unknown"
+}
+
+_describe := {"none": "no kmsKey (the AWS managed aws/ecr key)", "aws-managed": "an AWS managed key"}

@@ -1,0 +1,90 @@
+# METADATA
+# title: Pods use workload identity, not cloud keys in the environment
+# description: >-
+#   Pods should get cloud credentials from workload identity (EKS IRSA or Pod Identity, Azure
+#   Workload Identity), not from static keys handed to containers. Reports any container,
+#   init container or ephemeral container of a kubernetes workload (Pod, Deployment,
+#   StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, their
+#   Patch and List forms) with an env var AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+#   AWS_SESSION_TOKEN or AZURE_CLIENT_SECRET, whether a literal value or taken from a Secret.
+#   Whether a service account really needs a cloud role cannot be told from the plan, so IRSA or
+#   Pod Identity is not required of every service account. Advisory. A pod spec, container or env
+#   list only known at deploy time is deferred.
+# custom:
+#   id: SAHAB-IAM-002
+#   severity: high
+#   enforcement: advisory
+#   remediation: >-
+#     Remove the key env vars; on EKS annotate the pod's service account with
+#     eks.amazonaws.com/role-arn (IRSA) or create an aws.eks.PodIdentityAssociation, on AKS use
+#     Azure Workload Identity (azure.workload.identity/client-id on the service account and the
+#     azure.workload.identity/use label on the pod), and rotate and delete the exposed keys.
+#   controls:
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
+#     - "UAE IA (NESA) T5 access control: user credentials management"
+#     - "ISO/IEC 27001:2022 A.5.17: authentication information"
+#     - "ISO/IEC 27001:2022 A.8.5: secure authentication"
+package sahab.rules.identity.workload_identity
+
+import data.sahab.lib.kubernetes as k8s
+import data.sahab.lib.plan
+import rego.v1
+
+_credential_vars := {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_CLIENT_SECRET"}
+
+_workloads contains r if {
+	some r in plan.managed
+	object.get(r, "mode", "create") != "read"
+	k8s.is_workload(r)
+}
+
+# [resource, where, env list] for every container whose pod spec and container are known.
+_envs contains [r, sprintf("%s.%s", [s.where, c.where]), k8s.value_at(c.container, ["env"])] if {
+	some r in _workloads
+	some s in k8s.pod_specs(r)
+	plan.is_known(s.spec)
+	some c in k8s.containers(s.spec)
+	plan.is_known(c.container)
+}
+
+_how(item) := "from a Secret or ConfigMap" if k8s.value_at(item, ["valueFrom"]) != null
+
+else := "as a literal value"
+
+deny contains plan.finding(r, sprintf("%s passes %s to %s %s: use workload identity (IRSA, EKS Pod Identity, Azure Workload Identity)", [r.name, name, where, _how(item)])) if {
+	some [r, where, env] in _envs
+	item := k8s.items(env)[_]
+	name := k8s.value_at(item, ["name"])
+	is_string(name)
+	upper(name) in _credential_vars
+}
+
+deferred contains plan.finding(r, sprintf("%s: the environment of %s is only known at deploy time", [r.name, where])) if {
+	some [r, where, env] in _envs
+	_unknown_env(env)
+}
+
+_unknown_env(env) if not plan.is_known(env)
+
+_unknown_env(env) if {
+	item := k8s.items(env)[_]
+	not plan.is_known(k8s.value_at(item, ["name"]))
+}
+
+deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, where])) if {
+	some r in _workloads
+	some s in k8s.pod_specs(r)
+	_unknown_part(s)
+	where := _unknown_where(s)
+}
+
+_unknown_part(s) if not plan.is_known(s.spec)
+
+_unknown_part(s) if {
+	some c in k8s.containers(s.spec)
+	not plan.is_known(c.container)
+}
+
+_unknown_where(s) := sprintf("the pod spec (%s)", [s.where]) if {
+	not plan.is_known(s.spec)
+} else := sprintf("the containers of %s", [s.where])

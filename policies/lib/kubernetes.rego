@@ -1,0 +1,155 @@
+# METADATA
+# title: Kubernetes helpers
+# description: >-
+#   Shared helpers over Kubernetes resources in the sahab plan document: type token parts,
+#   unknown-aware reads of nested inputs, pod specs and containers across workload kinds
+#   (Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController,
+#   Job, CronJob, their Patch and List forms), and the namespace an object lands in.
+package sahab.lib.kubernetes
+
+import data.sahab.lib.plan
+import rego.v1
+
+# The unknown marker, handed back when a value (or anything on the way to it) is unknown.
+unknown_marker := {"$unknown": true}
+
+# A Kubernetes resource: `kubernetes:<group>/<version>:<Kind>` (providers are `pulumi:providers:kubernetes`).
+is_kubernetes(r) if {
+	startswith(r.type, "kubernetes:")
+	count(split(r.type, ":")) == 3
+}
+
+# `apps` of kubernetes:apps/v1:Deployment, `core` of kubernetes:core/v1:Pod.
+group(r) := split(split(r.type, ":")[1], "/")[0] if is_kubernetes(r)
+
+# The kind in the type token: Deployment, DeploymentPatch, DeploymentList.
+kind(r) := split(r.type, ":")[2] if is_kubernetes(r)
+
+is_patch(r) if endswith(kind(r), "Patch")
+
+is_list(r) if endswith(kind(r), "List")
+
+# The kind without its Patch or List suffix.
+base_kind(r) := trim_suffix(kind(r), "Patch") if is_patch(r)
+
+else := trim_suffix(kind(r), "List") if is_list(r)
+
+else := kind(r)
+
+# The value at `path` (keys, or indexes into arrays) of `obj`: null when absent, the unknown
+# marker when the value or any object on the way to it is unknown or secret.
+value_at(obj, path) := unknown_marker if {
+	_unknown_on_path(obj, path)
+} else := object.get(obj, path, null) if {
+	is_object(obj)
+} else := unknown_marker if {
+	not plan.is_known(obj)
+} else := null
+
+_unknown_on_path(obj, path) if {
+	is_object(obj)
+	some n in numbers.range(0, count(path))
+	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
+}
+
+# The elements of `value` if it is an array, else none.
+items(value) := value if is_array(value)
+
+else := []
+
+# A label selector that selects everything: {} or one with only empty matchLabels/matchExpressions.
+empty_selector(selector) if {
+	is_object(selector)
+	plan.is_known(selector)
+	every _, v in selector {
+		is_known_empty(v)
+	}
+}
+
+is_known_empty(v) if {
+	v == null
+}
+
+is_known_empty(v) if {
+	is_array(v)
+	count(v) == 0
+}
+
+is_known_empty(v) if {
+	is_object(v)
+	count(v) == 0
+}
+
+# API groups whose kinds of these names carry pods (custom resources of other groups do not count).
+workload_groups := {"core", "apps", "extensions", "batch"}
+
+# Where a kind keeps its pod spec.
+pod_spec_paths := {
+	"Pod": ["spec"],
+	"PodTemplate": ["template", "spec"],
+	"Deployment": ["spec", "template", "spec"],
+	"StatefulSet": ["spec", "template", "spec"],
+	"DaemonSet": ["spec", "template", "spec"],
+	"ReplicaSet": ["spec", "template", "spec"],
+	"ReplicationController": ["spec", "template", "spec"],
+	"Job": ["spec", "template", "spec"],
+	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+}
+
+# A resource that carries pod specs (in any form: plain, Patch or List).
+is_workload(r) if {
+	group(r) in workload_groups
+	pod_spec_paths[base_kind(r)]
+}
+
+# The pod specs of a workload resource: [{"where": dotted path, "spec": value}], where a spec may
+# be the unknown marker. A List has one per item.
+pod_specs(r) := [{"where": concat(".", path), "spec": value_at(r.inputs, path)}] if {
+	is_workload(r)
+	not is_list(r)
+	path := pod_spec_paths[base_kind(r)]
+} else := _list_pod_specs(r) if {
+	is_workload(r)
+} else := []
+
+_list_pod_specs(r) := [{"where": "items", "spec": unknown_marker}] if {
+	not plan.is_known(value_at(r.inputs, ["items"]))
+} else := [{"where": concat(".", array.concat(["items", sprintf("%d", [i])], path)), "spec": value_at(r.inputs, array.concat(["items", i], path))} |
+	some i
+	_ := items(value_at(r.inputs, ["items"]))[i]
+	path := pod_spec_paths[base_kind(r)]
+]
+
+# The container lists of a pod spec.
+container_fields := ["containers", "initContainers", "ephemeralContainers"]
+
+# Every container of a pod spec: [{"where": "containers.0", "container": value}]; a container
+# list or container that is unknown appears as the unknown marker.
+containers(spec) := [entry |
+	some field in container_fields
+	some entry in _containers_of(value_at(spec, [field]), field)
+]
+
+_containers_of(list, field) := [{"where": field, "container": unknown_marker}] if {
+	not plan.is_known(list)
+} else := [{"where": sprintf("%s.%d", [field, i]), "container": c} |
+	some i
+	c := items(list)[i]
+]
+
+# The namespace a namespaced object lands in: metadata.namespace, else its provider's
+# `namespace`, else "default". The unknown marker when it cannot be known before deploy.
+namespace_of(r) := ns if {
+	ns := value_at(r.inputs, ["metadata", "namespace"])
+	ns != null
+} else := ns if {
+	p := plan.provider_of(r)
+	ns := value_at(p.inputs, ["namespace"])
+	ns != null
+} else := "default"
+
+# The provider URN of a resource (null: the default provider), for telling clusters apart.
+provider_urn(r) := object.get(r, "provider", null)
+
+# URNs that `r`'s metadata came from (a Namespace whose name it uses, for instance).
+metadata_sources(r) := {u | some u in items(object.get(object.get(r, "propertyDependencies", {}), "metadata", []))}

@@ -1,0 +1,167 @@
+# METADATA
+# title: Load balancers are internal
+# description: >-
+#   Load balancers must not face the internet. A kubernetes Service of type LoadBalancer must
+#   carry an internal annotation (service.beta.kubernetes.io/aws-load-balancer-internal "true",
+#   service.beta.kubernetes.io/aws-load-balancer-scheme "internal", or
+#   service.beta.kubernetes.io/azure-load-balancer-internal "true"), and neither a Service nor an
+#   Ingress may ask the AWS Load Balancer Controller for an "internet-facing" scheme. AWS lb and alb
+#   LoadBalancer (except gateway load balancers) and classic elb LoadBalancer need internal true
+#   (AWS makes them internet-facing when it is left out). An azure-native network LoadBalancer
+#   must not have a frontend with a public IP address or prefix. Values only known at deploy time
+#   are deferred.
+# custom:
+#   id: SAHAB-NET-007
+#   severity: high
+#   enforcement: mandatory
+#   remediation: >-
+#     Annotate LoadBalancer Services as internal (for example
+#     service.beta.kubernetes.io/aws-load-balancer-scheme: internal), set internal=True on AWS
+#     load balancers, and use private frontend IPs on Azure load balancers; publish to users
+#     through an approved, inspected entry point (VPN, private link, WAF in front of an internal
+#     load balancer).
+#   controls:
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
+#     - "UAE IA (NESA) T4 communications: network security management and perimeter protection"
+#     - "ISO/IEC 27001:2022 A.8.20: networks security"
+#     - "ISO/IEC 27001:2022 A.8.22: segregation of networks"
+package sahab.rules.network.internal_load_balancers
+
+import data.sahab.lib.kubernetes as k8s
+import data.sahab.lib.plan
+import rego.v1
+
+_created contains r if {
+	some r in plan.managed
+	object.get(r, "mode", "create") != "read"
+}
+
+_azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
+
+_lower(v) := lower(v) if is_string(v)
+
+else := v
+
+# --- Kubernetes -----------------------------------------------------------------------------
+
+_scheme := "service.beta.kubernetes.io/aws-load-balancer-scheme"
+
+_internal_markers := [
+	["service.beta.kubernetes.io/aws-load-balancer-internal", "true"],
+	[_scheme, "internal"],
+	["service.beta.kubernetes.io/azure-load-balancer-internal", "true"],
+]
+
+_annotations(r) := k8s.value_at(r.inputs, ["metadata", "annotations"])
+
+_annotation(r, key) := _lower(object.get(_annotations(r), key, null)) if is_object(_annotations(r))
+
+_internet_facing(r) if _annotation(r, _scheme) == "internet-facing"
+
+_internet_facing(r) if _annotation(r, "alb.ingress.kubernetes.io/scheme") == "internet-facing"
+
+_marked_internal(r) if {
+	some [key, value] in _internal_markers
+	_annotation(r, key) == value
+	not _internet_facing(r)
+}
+
+_services contains r if {
+	some r in _created
+	k8s.is_kubernetes(r)
+	k8s.group(r) == "core"
+	k8s.kind(r) == "Service"
+}
+
+_service_type(r) := k8s.value_at(r.inputs, ["spec", "type"])
+
+deny contains plan.finding(r, sprintf("Service %s is an internet-facing LoadBalancer: annotate it as internal", [r.name])) if {
+	some r in _services
+	_service_type(r) == "LoadBalancer"
+	plan.is_known(_annotations(r))
+	not _marked_internal(r)
+}
+
+deny contains plan.finding(r, sprintf("%s asks for an internet-facing load balancer scheme", [r.name])) if {
+	some r in _created
+	k8s.is_kubernetes(r)
+	k8s.kind(r) == "Ingress"
+	_internet_facing(r)
+}
+
+deferred contains plan.finding(r, sprintf("Service %s: its type is only known at deploy time", [r.name])) if {
+	some r in _services
+	not plan.is_known(_service_type(r))
+	not _marked_internal(r)
+}
+
+deferred contains plan.finding(r, sprintf("Service %s: its annotations are only known at deploy time", [r.name])) if {
+	some r in _services
+	_service_type(r) == "LoadBalancer"
+	not plan.is_known(_annotations(r))
+}
+
+deferred contains plan.finding(r, sprintf("Service %s: annotation %s is only known at deploy time", [r.name, key])) if {
+	some r in _services
+	_service_type(r) in {"LoadBalancer", k8s.unknown_marker}
+	not _marked_internal(r)
+	annotations := _annotations(r)
+	is_object(annotations)
+	some [key, _] in _internal_markers
+	not plan.is_known(object.get(annotations, key, null))
+}
+
+# --- AWS ------------------------------------------------------------------------------------
+
+_aws_lbs := {"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer", "aws:elb/loadBalancer:LoadBalancer"}
+
+_gateway(r) if k8s.value_at(r.inputs, ["loadBalancerType"]) == "gateway"
+
+deny contains plan.finding(r, sprintf("%s is internet-facing (internal %s; set it to true)", [r.name, _state(value)])) if {
+	some r in _created
+	r.type in _aws_lbs
+	not _gateway(r)
+	value := k8s.value_at(r.inputs, ["internal"])
+	plan.is_known(value)
+	value != true
+}
+
+deferred contains plan.finding(r, sprintf("%s: internal is only known at deploy time", [r.name])) if {
+	some r in _created
+	r.type in _aws_lbs
+	not _gateway(r)
+	not plan.is_known(k8s.value_at(r.inputs, ["internal"]))
+}
+
+# --- Azure ----------------------------------------------------------------------------------
+
+_frontends(r) := k8s.value_at(r.inputs, ["frontendIPConfigurations"])
+
+deny contains plan.finding(r, sprintf("%s has a public frontend (frontendIPConfigurations.%d.%s)", [r.name, i, field])) if {
+	some r in _created
+	_azure(r, "network", "LoadBalancer")
+	some i
+	frontend := k8s.items(_frontends(r))[i]
+	some field in ["publicIPAddress", "publicIPPrefix"]
+	value := k8s.value_at(frontend, [field])
+	plan.is_known(value)
+	value != null
+}
+
+deferred contains plan.finding(r, sprintf("%s: its frontend IP configurations are only known at deploy time", [r.name])) if {
+	some r in _created
+	_azure(r, "network", "LoadBalancer")
+	_unknown_frontend(r)
+}
+
+_unknown_frontend(r) if not plan.is_known(_frontends(r))
+
+_unknown_frontend(r) if {
+	some frontend in k8s.items(_frontends(r))
+	some field in ["publicIPAddress", "publicIPPrefix"]
+	not plan.is_known(k8s.value_at(frontend, [field]))
+}
+
+_state(v) := "is not set" if v == null
+
+else := sprintf("is %v", [v])

@@ -1,0 +1,37 @@
+# METADATA
+# title: Every managed resource uses an explicit provider
+# description: >-
+#   Every managed (custom) resource, whatever its package, names an explicit provider resource
+#   (`provider` is not null). A resource on Pulumi's default provider takes its region,
+#   account or subscription and credentials from ambient configuration and environment
+#   variables of whoever runs the deploy, so the plan cannot show where it will land; an
+#   explicit provider pins them in the program, where SAHAB-RES-001 checks them. Nothing is
+#   exempt by name or package (random, tls and the like included); only Pulumi's own built-in
+#   resources (type `pulumi:pulumi:*`, e.g. StackReference), which cannot take a provider, are
+#   not subjects.
+# custom:
+#   id: SAHAB-RES-002
+#   severity: high
+#   enforcement: mandatory
+#   remediation: >-
+#     Create a provider resource pinned to the UAE (aws.Provider(region="me-central-1"),
+#     azure_native.Provider(location="uaenorth")) and pass it to every resource, through
+#     `opts=ResourceOptions(provider=...)` or a component's `providers`; for stack-wide safety
+#     also set `pulumi:disable-default-providers` in the stack configuration.
+#   controls:
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
+#     - "UAE IA (NESA) T6.3.2: cloud service security, including data residency"
+#     - "ISO/IEC 27001:2022 A.8.9: configuration management"
+#     - "ISO/IEC 27001:2022 A.5.23: information security for use of cloud services"
+package sahab.rules.residency.explicit_provider
+
+import data.sahab.lib.plan
+import rego.v1
+
+deny contains plan.finding(r, sprintf("%s (%s) uses the default %s provider: its region and credentials come from the environment of the deploy, not from the program", [r.name, r.type, _package(r.type)])) if {
+	some r in plan.managed
+	not startswith(r.type, "pulumi:pulumi:")
+	object.get(r, "provider", null) == null
+}
+
+_package(type_token) := split(type_token, ":")[0]

@@ -1,0 +1,58 @@
+package sahab.rules.residency.images_in_region_test
+
+import data.sahab.rules.residency.images_in_region
+import rego.v1
+
+_deployment(image) := {
+	"urn": "urn:pulumi:dev::p::kubernetes:apps/v1:Deployment::serve", "type": "kubernetes:apps/v1:Deployment",
+	"name": "serve", "custom": true, "mode": "create", "region": "unknown", "regionSource": "none",
+	"provider": "urn:pulumi:dev::p::pulumi:providers:kubernetes::k8s", "propertyDependencies": {},
+	"inputs": {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "serve", "namespace": "ml"},
+		"spec": {"template": {"spec": {"containers": [{"name": "model", "image": image}]}}}},
+}
+
+_acr(name, location) := {
+	"urn": sprintf("urn:pulumi:dev::p::azure-native:containerregistry:Registry::%s", [name]),
+	"type": "azure-native:containerregistry:Registry", "name": name, "custom": true, "region": location,
+	"regionSource": "resource", "provider": "urn:pulumi:dev::p::pulumi:providers:azure-native::az",
+	"propertyDependencies": {}, "inputs": {"registryName": name, "location": location},
+}
+
+test_docker_hub_image_is_denied if {
+	p := {"resources": [_deployment("nginx:1.27")]}
+	some f in images_in_region.deny with input as p
+	f.urn == "urn:pulumi:dev::p::kubernetes:apps/v1:Deployment::serve"
+	contains(f.message, "nginx:1.27")
+}
+
+test_ecr_in_another_region_is_denied if {
+	p := {"resources": [_deployment("111122223333.dkr.ecr.eu-west-1.amazonaws.com/model:1")]}
+	count(images_in_region.deny) == 1 with input as p
+}
+
+test_ecr_in_me_central_1_passes if {
+	p := {"resources": [_deployment("111122223333.dkr.ecr.me-central-1.amazonaws.com/model@sha256:abc")]}
+	count(images_in_region.deny) == 0 with input as p
+	count(images_in_region.deferred) == 0 with input as p
+}
+
+test_acr_declared_in_uae_north_passes if {
+	p := {"resources": [_deployment("mlreg.azurecr.io/model:1"), _acr("mlreg", "uaenorth")]}
+	count(images_in_region.deny) == 0 with input as p
+}
+
+test_acr_declared_outside_the_uae_is_denied if {
+	p := {"resources": [_deployment("mlreg.azurecr.io/model:1"), _acr("mlreg", "westeurope")]}
+	count(images_in_region.deny) == 1 with input as p
+}
+
+test_undeclared_acr_is_denied if {
+	p := {"resources": [_deployment("elsewhere.azurecr.io/model:1")]}
+	count(images_in_region.deny) == 1 with input as p
+}
+
+test_unknown_image_is_deferred if {
+	p := {"resources": [_deployment({"$unknown": true})]}
+	count(images_in_region.deferred) == 1 with input as p
+	count(images_in_region.deny) == 0 with input as p
+}

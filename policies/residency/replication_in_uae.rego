@@ -1,0 +1,286 @@
+# METADATA
+# title: Replicas and backup copies stay in the UAE
+# description: >-
+#   Every replication or backup-copy destination must be in the UAE (me-central-1, uaenorth,
+#   uaecentral), and a replica's source too: S3 replication rules (BucketReplicationConfig and
+#   the legacy inline replicationConfiguration; the destination bucket is resolved through
+#   propertyDependencies or by name to a bucket of the plan, whose region counts), AWS Backup
+#   copy actions (the destination vault ARN's region, or the vault of the plan it came from),
+#   RDS automated-backup replication (its own region is the destination), RDS snapshot copies
+#   (destinationRegion), RDS instance and cluster read replicas (the source ARN's region),
+#   DynamoDB table replicas (regionName), ECR registry replication (destination regions),
+#   geo-redundant Azure storage SKUs (the copy goes to the paired region; uaenorth and
+#   uaecentral are each other's pair) and Azure blob object replication (source and destination
+#   accounts). A destination whose region cannot be known before deploy (an unknown value that
+#   comes from no resource of the plan, a bucket or account that is not in the plan) is deferred.
+# custom:
+#   id: SAHAB-RES-003
+#   severity: critical
+#   enforcement: mandatory
+#   remediation: >-
+#     Replicate and copy backups only to buckets, vaults, registries, tables and accounts in
+#     me-central-1 (AWS) or uaenorth/uaecentral (Azure); for Azure storage outside the UAE pair
+#     use LRS or ZRS. Declare the destination in the same program (or reference it by a name the
+#     plan knows) so the gate can see its region.
+#   controls:
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 23: cross-border transfer in other cases"
+#     - "UAE IA (NESA) T6.3.2: cloud service security, including data residency"
+#     - "UAE IA (NESA) T3.5.1: information backup"
+#     - "ISO/IEC 27001:2022 A.8.13: information backup"
+#     - "ISO/IEC 27001:2022 A.5.34: privacy and protection of PII"
+package sahab.rules.residency.replication_in_uae
+
+import data.sahab.lib.aws
+import data.sahab.lib.azure
+import data.sahab.lib.plan
+import rego.v1
+
+# Findings come from two sets: `_edges` ({owner, what, region}: a copy of the owner's data
+# lands in, or comes from, `region`) and `_pending` ({owner, message}: where it lands is only
+# known at deploy time). Unknown values flow through aws.items and aws.field unchanged, so an
+# unknown list, element or field ends as an unknown leaf.
+
+deny contains plan.finding(e.owner, sprintf("%s %s (%s is outside the UAE)", [e.owner.name, e.what, e.region])) if {
+	some e in _edges
+	_outside(e.region)
+}
+
+deferred contains plan.finding(e.owner, sprintf("%s %s, in a region only known at deploy time", [e.owner.name, e.what])) if {
+	some e in _edges
+	not _decidable(e.region)
+}
+
+deferred contains plan.finding(p.owner, sprintf("%s %s", [p.owner.name, p.message])) if {
+	some p in _pending
+}
+
+_decidable(region) if {
+	aws.non_empty(region)
+	region != "unknown"
+}
+
+_outside(region) if {
+	_decidable(region)
+	not azure.location(region) in plan.uae_regions
+}
+
+# --- S3 replication ------------------------------------------------------------------------
+
+_s3_destinations contains {"owner": c, "property": "rules", "value": aws.field(aws.field(rule, "destination"), "bucket")} if {
+	some c in aws.created_of({"aws:s3/bucketReplicationConfig:BucketReplicationConfig"})
+	some rule in aws.items(plan.input_at(c, ["rules"]))
+}
+
+# The legacy inline replicationConfiguration of a bucket.
+_s3_destinations contains {"owner": b, "property": "replicationConfiguration", "value": aws.field(aws.field(rule, "destination"), "bucket")} if {
+	some b in aws.buckets
+	some rule in aws.items(aws.field(plan.input_at(b, ["replicationConfiguration"]), "rules"))
+}
+
+# A literal bucket ARN: the region of the bucket of that name in the plan.
+_edges contains {"owner": d.owner, "what": sprintf("replicates to bucket %s", [name]), "region": t.region} if {
+	some d in _s3_destinations
+	name := aws.s3_arn_bucket(d.value)
+	some t in aws.buckets_named(name)
+}
+
+_pending contains {"owner": d.owner, "message": sprintf("replicates to bucket %v, which is not in this program: its region is unknown", [d.value])} if {
+	some d in _s3_destinations
+	aws.non_empty(d.value)
+	not _named_in_plan(d.value)
+}
+
+_named_in_plan(arn) if count(aws.buckets_named(aws.s3_arn_bucket(arn))) > 0
+
+# An unknown destination: the buckets of the plan the rules came from.
+_edges contains {"owner": d.owner, "what": sprintf("replicates to bucket %s", [t.name]), "region": t.region} if {
+	some d in _s3_destinations
+	not plan.is_known(d.value)
+	some t in aws.sources(d.owner, d.property)
+	t.type in aws.bucket_types
+}
+
+_pending contains {"owner": d.owner, "message": "replicates to a bucket that is only known at deploy time"} if {
+	some d in _s3_destinations
+	not plan.is_known(d.value)
+	not aws.depends_on_type(d.owner, d.property, aws.bucket_types)
+}
+
+# --- AWS Backup copy actions ---------------------------------------------------------------
+
+_vault_types := {"aws:backup/vault:Vault", "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"}
+
+_copy_targets contains {"owner": p, "value": aws.field(action, "destinationVaultArn")} if {
+	some p in aws.created_of({"aws:backup/plan:Plan"})
+	some rule in aws.items(plan.input_at(p, ["rules"]))
+	some action in aws.items(aws.field(rule, "copyActions"))
+}
+
+_edges contains {"owner": t.owner, "what": sprintf("copies backups to vault %s", [t.value]), "region": aws.arn_region(t.value)} if {
+	some t in _copy_targets
+	aws.non_empty(aws.arn_region(t.value))
+}
+
+_pending contains {"owner": t.owner, "message": sprintf("copies backups to %v, which is not a vault ARN: its region is unknown", [t.value])} if {
+	some t in _copy_targets
+	aws.non_empty(t.value)
+	not aws.non_empty(aws.arn_region(t.value))
+}
+
+_edges contains {"owner": t.owner, "what": sprintf("copies backups to vault %s", [v.name]), "region": v.region} if {
+	some t in _copy_targets
+	not plan.is_known(t.value)
+	some v in aws.sources(t.owner, "rules")
+	v.type in _vault_types
+}
+
+_pending contains {"owner": t.owner, "message": "copies backups to a vault that is only known at deploy time"} if {
+	some t in _copy_targets
+	not plan.is_known(t.value)
+	not aws.depends_on_type(t.owner, "rules", _vault_types)
+}
+
+# --- RDS -----------------------------------------------------------------------------------
+
+# Automated-backup replication is created in (and copies backups to) its own region.
+_edges contains {"owner": r, "what": "replicates automated backups", "region": r.region} if {
+	some r in aws.created_of({"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"})
+}
+
+_snapshot_copies := aws.created_of({"aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"})
+
+_edges contains {"owner": r, "what": "copies a snapshot", "region": region} if {
+	some r in _snapshot_copies
+	region := plan.input_at(r, ["destinationRegion"])
+	aws.non_empty(region)
+}
+
+_pending contains {"owner": r, "message": "copies a snapshot to a region that is only known at deploy time"} if {
+	some r in _snapshot_copies
+	not plan.is_known(plan.input_at(r, ["destinationRegion"]))
+}
+
+# Read replicas: the source of a cross-region replica (an ARN) must be in the UAE too.
+_replica_source := {
+	"aws:rds/instance:Instance": "replicateSourceDb",
+	"aws:rds/cluster:Cluster": "replicationSourceIdentifier",
+}
+
+_rds_types := {"aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"}
+
+_replicas contains {"owner": r, "property": property, "value": plan.input_at(r, [property])} if {
+	some r in aws.created_of(object.keys(_replica_source))
+	property := _replica_source[r.type]
+}
+
+_edges contains {"owner": x.owner, "what": sprintf("is a read replica of %s", [x.value]), "region": aws.arn_region(x.value)} if {
+	some x in _replicas
+	aws.non_empty(aws.arn_region(x.value))
+}
+
+_edges contains {"owner": x.owner, "what": sprintf("is a read replica of %s", [s.name]), "region": s.region} if {
+	some x in _replicas
+	not plan.is_known(x.value)
+	some s in aws.sources(x.owner, x.property)
+	s.type in _rds_types
+}
+
+_pending contains {"owner": x.owner, "message": "is a read replica of a database that is only known at deploy time"} if {
+	some x in _replicas
+	not plan.is_known(x.value)
+	not aws.depends_on_type(x.owner, x.property, _rds_types)
+}
+
+# --- DynamoDB table replicas ---------------------------------------------------------------
+
+_table_replicas contains {"owner": r, "value": aws.field(replica, "regionName")} if {
+	some r in aws.created_of({"aws:dynamodb/table:Table"})
+	some replica in aws.items(plan.input_at(r, ["replicas"]))
+}
+
+_edges contains {"owner": x.owner, "what": "has a table replica", "region": x.value} if {
+	some x in _table_replicas
+	aws.non_empty(x.value)
+}
+
+_pending contains {"owner": x.owner, "message": "has a table replica in a region only known at deploy time"} if {
+	some x in _table_replicas
+	not plan.is_known(x.value)
+}
+
+# --- ECR registry replication --------------------------------------------------------------
+
+_image_replicas contains {"owner": r, "value": aws.field(d, "region")} if {
+	some r in aws.created_of({"aws:ecr/replicationConfiguration:ReplicationConfiguration"})
+	some rule in aws.items(aws.field(plan.input_at(r, ["replicationConfiguration"]), "rules"))
+	some d in aws.items(aws.field(rule, "destinations"))
+}
+
+_edges contains {"owner": x.owner, "what": "replicates images", "region": x.value} if {
+	some x in _image_replicas
+	aws.non_empty(x.value)
+}
+
+_pending contains {"owner": x.owner, "message": "replicates images to a region only known at deploy time"} if {
+	some x in _image_replicas
+	not plan.is_known(x.value)
+}
+
+# --- Azure storage -------------------------------------------------------------------------
+
+_account_type := "azure-native:storage:StorageAccount"
+
+# A geo-redundant SKU keeps a copy in the region paired with the account's own; the pair of a
+# UAE region is the other UAE region, the pair of any other region is outside the UAE.
+_edges contains {"owner": r, "what": sprintf("keeps a geo-redundant (%s) copy in the region paired with its own", [sku]), "region": r.region} if {
+	some r in azure.created_of({_account_type})
+	sku := aws.field(plan.input_at(r, ["sku"]), "name")
+	azure.geo_redundant_sku(sku)
+}
+
+_pending contains {"owner": r, "message": "has a storage SKU that is only known at deploy time"} if {
+	some r in azure.created_of({_account_type})
+	not plan.is_known(aws.field(plan.input_at(r, ["sku"]), "name"))
+}
+
+# Object replication: both the source and the destination account must be in the UAE.
+_object_replication_ends contains {"owner": r, "property": property, "value": plan.input_at(r, [property])} if {
+	some r in azure.created_of({"azure-native:storage:ObjectReplicationPolicy"})
+	some property in ["sourceAccount", "destinationAccount"]
+}
+
+_edges contains {"owner": e.owner, "what": sprintf("replicates objects with account %s", [a.name]), "region": a.region} if {
+	some e in _object_replication_ends
+	azure.non_empty(e.value)
+	some a in _accounts_named(_account_name(e.value))
+}
+
+_pending contains {"owner": e.owner, "message": sprintf("replicates objects with account %s, which is not in this program: its region is unknown", [e.value])} if {
+	some e in _object_replication_ends
+	azure.non_empty(e.value)
+	count(_accounts_named(_account_name(e.value))) == 0
+}
+
+_edges contains {"owner": e.owner, "what": sprintf("replicates objects with account %s", [a.name]), "region": a.region} if {
+	some e in _object_replication_ends
+	not plan.is_known(e.value)
+	some a in azure.sources(e.owner, e.property)
+	a.type == _account_type
+}
+
+_pending contains {"owner": e.owner, "message": sprintf("replicates objects with an account (%s) that is only known at deploy time", [e.property])} if {
+	some e in _object_replication_ends
+	not plan.is_known(e.value)
+	not azure.depends_on_type(e.owner, e.property, {_account_type})
+}
+
+_account_name(value) := azure.account_name_of_id(value) if contains(value, "/")
+
+_account_name(value) := value if not contains(value, "/")
+
+_accounts_named(name) := [a |
+	some a in input.resources
+	a.type == _account_type
+	a.inputs.accountName == name
+]
