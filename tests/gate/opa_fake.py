@@ -34,12 +34,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
+from sahab.gate.builtins import function_name, regorus_has_builtin
+
 _LOCATION = re.compile(r"-->\s*(.+?):(\d+):(\d+)")
 _ERROR = re.compile(r"^error:\s*(.*)$", re.M)
 _MISSING = re.compile(r"could not find function (\S+)")
 _ARITY = re.compile(r"`([\w.]+)` expects \d+ argument")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
-_BUILTIN_PRESENT: Dict[str, bool] = {}
 
 COMPILE_MODULES = "error(s) occurred while compiling module(s)"
 COMPILE_QUERY = "error(s) occurred while compiling query"
@@ -309,19 +310,7 @@ def _resolve(name: str, info: Dict[str, Any], defined: Any) -> Optional[str]:
     return None
 
 
-def _builtin_present(name: str) -> bool:
-    if name not in _BUILTIN_PRESENT:
-        import regorus
-
-        scratch = regorus.Engine()
-        scratch.add_policy("probe.rego", "package probe\nimport rego.v1\nr if { %s(input.a) }\n" % name)
-        scratch.set_input_json("{}")
-        try:
-            scratch.eval_query("data.probe.r")
-            _BUILTIN_PRESENT[name] = True
-        except Exception as exc:  # noqa: BLE001 - only "could not find function" means absent
-            _BUILTIN_PRESENT[name] = "could not find function" not in str(exc)
-    return _BUILTIN_PRESENT[name]
+_builtin_present = regorus_has_builtin
 
 
 def _module_info(item: Dict[str, Any]) -> Dict[str, Any]:
@@ -358,16 +347,4 @@ def _module_info(item: Dict[str, Any]) -> Dict[str, Any]:
             "functions": functions, "calls": calls}
 
 
-def _ref_name(node: Any) -> str:
-    """``a.b.c`` from regorus's Var / RefDot chain; "" for anything else."""
-    if not isinstance(node, dict):
-        return ""
-    if "Var" in node:
-        return str(node["Var"].get("value", ""))
-    if "RefDot" in node:
-        ref = node["RefDot"]
-        parent = _ref_name(ref.get("refr"))
-        field = ref.get("field")
-        name = field[1] if isinstance(field, list) and len(field) > 1 else None
-        return "%s.%s" % (parent, name) if parent and name else ""
-    return ""
+_ref_name = function_name

@@ -35,7 +35,7 @@ def builtins_called(modules: Dict[str, str]) -> Set[str]:
             aliases.add(alias or target.split(".")[-1])
     called: Set[str] = set()
     for node in _calls(asts):
-        name = _name_of(node.get("fcn"))
+        name = function_name(node.get("fcn"))
         if not name:
             continue
         head = name.split(".")[0]
@@ -58,7 +58,7 @@ def _calls(node: Any) -> Iterable[Dict[str, Any]]:
             stack.extend(current)
 
 
-def _name_of(fcn: Any) -> str:
+def function_name(fcn: Any) -> str:
     """``lower`` from ``{"Var": {"value": "lower"}}``; ``net.cidr_contains`` from a RefDot chain."""
     if not isinstance(fcn, dict):
         return ""
@@ -66,7 +66,7 @@ def _name_of(fcn: Any) -> str:
         return str(fcn["Var"].get("value", ""))
     if "RefDot" in fcn:
         ref = fcn["RefDot"]
-        parent = _name_of(ref.get("refr"))
+        parent = function_name(ref.get("refr"))
         field = ref.get("field")
         field_name = field[1] if isinstance(field, list) and len(field) > 1 else (field.get("value") if isinstance(field, dict) else field)
         return "%s.%s" % (parent, field_name) if parent and field_name else ""
@@ -75,3 +75,26 @@ def _name_of(fcn: Any) -> str:
 
 def sorted_names(names: Iterable[str]) -> List[str]:
     return sorted(set(names))
+
+
+_REGORUS_HAS: Dict[str, bool] = {}
+
+
+def regorus_has_builtin(name: str) -> bool:
+    """Probe regorus for one builtin: a missing one says "could not find function" when reached.
+
+    Each probe uses a scratch engine made and dropped on the calling thread (regorus engines are
+    thread-bound); results are cached for the process.
+    """
+    if name not in _REGORUS_HAS:
+        import regorus
+
+        scratch = regorus.Engine()
+        scratch.add_policy("probe.rego", "package probe\nimport rego.v1\nr if { %s(input.a) }\n" % name)
+        scratch.set_input_json("{}")
+        try:
+            scratch.eval_query("data.probe.r")
+            _REGORUS_HAS[name] = True
+        except Exception as exc:  # noqa: BLE001 - only "could not find function" means absent
+            _REGORUS_HAS[name] = "could not find function" not in str(exc)
+    return _REGORUS_HAS[name]

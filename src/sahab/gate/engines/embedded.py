@@ -13,8 +13,6 @@ from typing import Any, Callable, Dict, Iterable, Optional, Set, Tuple
 
 from .base import EngineError, PolicyEngine
 
-_MISSING_FUNCTION = "could not find function"
-
 
 class EmbeddedEngine(PolicyEngine):
     name = "regorus"
@@ -24,7 +22,6 @@ class EmbeddedEngine(PolicyEngine):
         self._calls: "queue.Queue[Optional[Tuple[Callable[[Any], Any], queue.Queue]]]" = queue.Queue()
         self._thread = threading.Thread(target=self._serve, name="sahab-regorus", daemon=True)
         self._thread.start()
-        self._probe_cache: Dict[str, bool] = {}
 
     # -- the owning thread -------------------------------------------------------------------
 
@@ -79,27 +76,9 @@ class EmbeddedEngine(PolicyEngine):
         return self._call(evaluate, "evaluating data.%s" % path)
 
     def unsupported_builtins(self, names: Iterable[str]) -> Set[str]:
-        """Probe each builtin on a scratch regorus engine: an unknown one says so at evaluation."""
-        wanted = sorted(set(names) - set(self._probe_cache))
+        from ..builtins import regorus_has_builtin
 
-        def probe_all(_engine: Any) -> Dict[str, bool]:
-            import regorus
-
-            found = {}
-            for name in wanted:
-                scratch = regorus.Engine()
-                scratch.add_policy("probe.rego", "package probe\nimport rego.v1\nr if { %s(input.a) }\n" % name)
-                scratch.set_input_json("{}")
-                try:
-                    scratch.eval_query("data.probe.r")
-                    found[name] = True
-                except Exception as exc:  # noqa: BLE001 - the message tells missing from other errors
-                    found[name] = _MISSING_FUNCTION not in str(exc)
-            return found
-
-        if wanted:
-            self._probe_cache.update(self._call(probe_all, "probing builtins"))
-        return {name for name in names if not self._probe_cache[name]}
+        return {name for name in names if not regorus_has_builtin(name)}
 
     def close(self) -> None:
         self._calls.put(None)
