@@ -5,15 +5,17 @@ environment, so ./bootstrap creates .tools/checkov from a hash-locked requiremen
 """
 from __future__ import annotations
 
-import importlib.util
 import subprocess
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, distribution, version
+
+import pytest
 
 from sahab.tools.checkov import PINNED_CHECKOV_VERSION, checkov_executable
 
 
 def test_checkov_is_not_installed_in_the_project_environment():
-    assert importlib.util.find_spec("checkov") is None
+    with pytest.raises(PackageNotFoundError):
+        distribution("checkov")
     assert int(version("packaging").split(".")[0]) >= 26
 
 
