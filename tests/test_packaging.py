@@ -51,6 +51,12 @@ def test_wheel_installs_only_the_sahab_namespace(repo_root: Path, tmp_path: Path
         assert package.replace(".", "/") + "/__init__.py" in names
     assert "sahab/planner/harness/monitor.py" in names
     assert "sahab/planner/plan.schema.json" in names
+    assert "sahab/policies/residency/region_allowed.rego" in names
+    assert "sahab/policies/lib/plan.rego" in names
+    assert "sahab/policies/checkov/sahab_in_region_registry.py" in names
+    assert "sahab/policies/crossguard/PulumiPolicy.yaml" in names
+    assert "sahab/gate/checkov/mandatory.yaml" in names
+    assert "sahab/components/aws/data/me-central-1.json" in names
 
 
 def _has_pip() -> bool:

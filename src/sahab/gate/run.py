@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
@@ -40,16 +41,20 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
     bundle = bundle or load_bundle()
     waivers = load_waivers(config.waivers, today) if config.waivers else []
     engine = create_engine(config.engine, config.opa)
-    try:
-        findings = evaluate_rules(plan, bundle, engine, config.enforcement)
-    finally:
-        engine.close()
-    findings += opaque_findings(plan)
-    engines = [engine.name]
-    if config.checkov_enabled and project_dir is not None:
-        runner = checkov or _default_checkov()
-        findings += runner(dict(plan), project_dir, mandatory=config.checkov_mandatory)
-        engines.append("checkov")
+    scanning = config.checkov_enabled and project_dir is not None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sahab-checkov") as pool:
+        # checkov works in its own processes: let it run while the Rego rules are evaluated.
+        checkov_findings = pool.submit(checkov or _default_checkov(), dict(plan), project_dir,
+                                       mandatory=config.checkov_mandatory) if scanning else None
+        try:
+            findings = evaluate_rules(plan, bundle, engine, config.enforcement)
+        finally:
+            engine.close()
+        findings += opaque_findings(plan)
+        engines = [engine.name]
+        if checkov_findings is not None:
+            findings += checkov_findings.result()
+            engines.append("checkov")
     findings = [_with_enforcement(f, config.enforcement) for f in findings]
     findings = apply_waivers(findings, waivers)
     return GateResult(
