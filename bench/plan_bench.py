@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/plan_bench.py [--sizes 1000,5000,10000] [--repeat K] [--keep DIR] [--harness DIR]
+                                         [--mix aws|gate]
 
 For each size a Pulumi Python program is generated into a temporary folder, then planned with
 ``sahab.planner.plan_project`` inside a fresh worker subprocess, so that the worker's
@@ -132,35 +133,146 @@ def service(name, team, ports, service, component):
 
 '''
 
+# --mix gate (bench/rego_bench.py): each group also gets what the gate's rules relate across
+# resources: a bucket policy (TLS-only and TLS 1.2), a subnet, a launch template (IMDSv2, encrypted
+# EBS, no public IP), a CMK-encrypted log group, and on every other group a Kubernetes namespace
+# with a default-deny NetworkPolicy, a Deployment and a ClusterIP Service in it.
+GATE_HEADER = '''
+import pulumi_kubernetes as k8s
+
+logs_key = aws.kms.Key("logs-key", description="log groups", enable_key_rotation=True,
+                       deletion_window_in_days=30, opts=PINNED)
+cluster = k8s.Provider("eks", kubeconfig="{{}}", opts=pulumi.ResourceOptions())
+IN_CLUSTER = pulumi.ResourceOptions(provider=cluster)
+ECR = "123456789012.dkr.ecr.{region}.amazonaws.com/"
+
+
+def _bucket_policy(bucket_arn):
+    deny = {{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [bucket_arn, bucket_arn + "/*"]}}
+    return json.dumps({{
+        "Version": "2012-10-17",
+        "Statement": [
+            dict(deny, Sid="TlsOnly", Condition={{"Bool": {{"aws:SecureTransport": "false"}}}}),
+            dict(deny, Sid="Tls12", Condition={{"NumericLessThan": {{"s3:TlsVersion": "1.2"}}}}),
+        ],
+    }})
+
+
+def build_gate_group(g, name, team, ports, service_name, parent=None, kubernetes=False):
+    """build_group's 10, then a bucket policy, subnet, launch template, log group (14), and on
+    request a namespace, its default-deny NetworkPolicy, a Deployment and a Service (18)."""
+    opts = pulumi.ResourceOptions(provider=provider, parent=parent)
+    tags = _tags(name, team)
+    bucket = build_group(name, team, ports, service_name, parent=parent)
+    aws.s3.BucketPolicy(name + "-policy", bucket=bucket.id,
+                        policy=_bucket_policy("arn:aws:s3:::bench-" + name + "-data"), opts=opts)
+    subnet = aws.ec2.Subnet(name + "-subnet", vpc_id=vpc.id, cidr_block="10.%d.%d.0/24" % (g // 256 % 256, g % 256),
+                            map_public_ip_on_launch=False, tags=tags, opts=opts)
+    aws.ec2.LaunchTemplate(
+        name + "-lt", image_id="ami-0123456789abcdef0", instance_type="m7i.large",
+        metadata_options={{"http_tokens": "required", "http_endpoint": "enabled"}},
+        block_device_mappings=[{{"device_name": "/dev/xvda",
+                                 "ebs": {{"encrypted": "true", "kms_key_id": logs_key.arn, "volume_size": 20}}}}],
+        network_interfaces=[{{"associate_public_ip_address": "false", "subnet_id": subnet.id}}],
+        tags=tags, opts=opts)
+    aws.cloudwatch.LogGroup(name + "-logs", name="/bench/" + name, retention_in_days=365,
+                            kms_key_id=logs_key.arn, tags=tags, opts=opts)
+    if kubernetes:
+        k_opts = pulumi.ResourceOptions(provider=cluster, parent=parent)
+        labels = {{"app": name, "team": team}}
+        ns = k8s.core.v1.Namespace(name + "-ns", metadata={{"name": name, "labels": {{"team": team}}}}, opts=k_opts)
+        k8s.networking.v1.NetworkPolicy(
+            name + "-default-deny", metadata={{"namespace": ns.metadata.name}},
+            spec={{"pod_selector": {{}}, "policy_types": ["Ingress", "Egress"]}}, opts=k_opts)
+        k8s.apps.v1.Deployment(
+            name + "-app", metadata={{"namespace": ns.metadata.name, "labels": labels}},
+            spec={{"replicas": 2, "selector": {{"match_labels": labels}},
+                   "template": {{"metadata": {{"labels": labels}},
+                                 "spec": {{"containers": [{{
+                                     "name": "app", "image": ECR + name + ":1.0.0",
+                                     "ports": [{{"container_port": p}} for p in ports],
+                                     "security_context": {{"allow_privilege_escalation": False,
+                                                           "run_as_non_root": True}},
+                                 }}]}}}}}},
+            opts=k_opts)
+        k8s.core.v1.Service(
+            name + "-svc", metadata={{"namespace": ns.metadata.name, "labels": labels}},
+            spec={{"type": "ClusterIP", "selector": labels,
+                   "ports": [{{"port": p, "target_port": p}} for p in ports]}},
+            opts=k_opts)
+    return bucket
+
+
+class GateService(pulumi.ComponentResource):
+    def __init__(self, g, name, team, ports, service_name, kubernetes, opts=None):
+        super().__init__("bench:index:Service", name, None, opts)
+        self.bucket = build_gate_group(g, name, team, ports, service_name, parent=self, kubernetes=kubernetes)
+        self.register_outputs({{"bucketId": self.bucket.id}})
+
+
+def gate_service(g, name, team, ports, service_name, component, kubernetes):
+    if component:
+        return GateService(g, name, team, ports, service_name, kubernetes, opts=PINNED).bucket
+    return build_gate_group(g, name, team, ports, service_name, kubernetes=kubernetes)
+
+
+'''
+
+MIXES = ("aws", "gate")
+# --mix gate: 14 AWS resources per group, +4 Kubernetes on odd groups, +1 component on even
+# ones; fixed: the AWS provider, VPC, logs key and Kubernetes provider.
+GATE_GROUP_RESOURCES = 14
+GATE_KUBERNETES_RESOURCES = 4
+GATE_FIXED_RESOURCES = 4
+
 TEAMS = ("payments", "identity", "search", "ledger", "risk", "growth")
 SERVICES = ("lambda", "ecs-tasks", "ec2")
 PORT_SETS = ((443,), (443, 8443), (80, 443), (5432,), (6379, 443, 9090))
 
 
-def group_count(total: int) -> int:
+def group_count(total: int, mix: str = "aws") -> int:
     """Largest number of groups that fits in ``total`` resources (the rest are SSM parameters)."""
     groups = 0
-    while FIXED_RESOURCES + _group_resources(groups + 1) <= total:
+    while _fixed_resources(mix) + _group_resources(groups + 1, mix) <= total:
         groups += 1
     return groups
 
 
-def _group_resources(groups: int) -> int:
+def _fixed_resources(mix: str = "aws") -> int:
+    return GATE_FIXED_RESOURCES if mix == "gate" else FIXED_RESOURCES
+
+
+def _group_resources(groups: int, mix: str = "aws") -> int:
+    if mix == "gate":  # Kubernetes on groups 1, 3, 5, ...; a component on groups 0, 2, 4, ...
+        return groups * GATE_GROUP_RESOURCES + groups // 2 * GATE_KUBERNETES_RESOURCES + (groups + 1) // 2
     return groups * GROUP_RESOURCES + (groups + 1) // 2  # a component on groups 0, 2, 4, ...
 
 
-def generate(folder: Path, total: int) -> None:
-    """Write a project of exactly ``total`` planned resources into ``folder``."""
-    if total < FIXED_RESOURCES:
-        raise SystemExit("size must be at least %d" % FIXED_RESOURCES)
+def generate(folder: Path, total: int, mix: str = "aws") -> None:
+    """Write a project of exactly ``total`` planned resources into ``folder``.
+
+    ``mix`` "aws" (the default) is the planner benchmark's program; "gate" adds the resources
+    the gate's rules relate (see GATE_HEADER).
+    """
+    if mix not in MIXES:
+        raise SystemExit("mix must be one of %s" % ", ".join(MIXES))
+    if total < _fixed_resources(mix):
+        raise SystemExit("size must be at least %d" % _fixed_resources(mix))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "Pulumi.yaml").write_text("name: bench\nruntime: python\n", encoding="utf-8")
     (folder / ("Pulumi.%s.yaml" % STACK)).write_text("config:\n  aws:region: %s\n" % REGION, encoding="utf-8")
-    groups = group_count(total)
-    fillers = total - FIXED_RESOURCES - _group_resources(groups)
+    groups = group_count(total, mix)
+    fillers = total - _fixed_resources(mix) - _group_resources(groups, mix)
     lines = [PROGRAM_HEADER.format(total=total, region=REGION)]
+    if mix == "gate":
+        lines.append(GATE_HEADER.format(region=REGION))
     lines.append("buckets = []\n")
     for g in range(groups):
+        if mix == "gate":
+            lines.append("buckets.append(gate_service(%d, %r, %r, %r, %r, %s, %s))\n" % (
+                g, "svc-%05d" % g, TEAMS[g % len(TEAMS)], PORT_SETS[g % len(PORT_SETS)],
+                SERVICES[g % len(SERVICES)], g % 2 == 0, g % 2 == 1))
+            continue
         lines.append("buckets.append(service(%r, %r, %r, %r, %s))\n" % (
             "svc-%05d" % g, TEAMS[g % len(TEAMS)], PORT_SETS[g % len(PORT_SETS)],
             SERVICES[g % len(SERVICES)], g % 2 == 0))
@@ -208,11 +320,11 @@ def worker(folder: Path, harness: Optional[Path]) -> None:
     }))
 
 
-def run_size(size: int, keep: Optional[Path] = None, harness: Optional[Path] = None) -> Dict[str, Any]:
+def run_size(size: int, keep: Optional[Path] = None, harness: Optional[Path] = None, mix: str = "aws") -> Dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="sahab-bench-"))
     try:
         folder = (keep / ("n%d" % size)) if keep else scratch / "project"
-        generate(folder, size)
+        generate(folder, size, mix)
         command = [sys.executable, os.path.abspath(__file__), "--worker", str(folder)]
         if harness is not None:
             command += ["--harness", str(harness)]
@@ -241,6 +353,8 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the median run is reported")
     parser.add_argument("--keep", type=Path, help="write the generated projects under this folder and keep them")
     parser.add_argument("--harness", type=Path, help="plan with this copy of src/sahab/planner/harness (for A/B runs)")
+    parser.add_argument("--mix", choices=MIXES, default="aws",
+                        help="program mix: aws (default) or gate (adds what the gate's rules relate, Kubernetes included)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -254,7 +368,7 @@ def main(argv: List[str]) -> int:
         "resources", "wall s", "min s", "child CPU s", "child peak MB", "parent peak MB", "plan MB"))
     results = {}
     for size in sizes:
-        runs = [run_size(size, args.keep, args.harness) for _ in range(args.repeat)]
+        runs = [run_size(size, args.keep, args.harness, args.mix) for _ in range(args.repeat)]
         r = _median_run(runs)
         results[size] = r
         print("%9d %9.2f %9.2f %12.2f %14.1f %15.1f %8.1f" % (

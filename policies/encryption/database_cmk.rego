@@ -34,6 +34,9 @@ import data.sahab.lib.azure
 import data.sahab.lib.plan
 import rego.v1
 
+# Resources are looked up where they are used (aws.created_of reads an index), never kept in a
+# rule of this package: every rule here is part of the gate's answer.
+
 # --- RDS, DocumentDB, Neptune --------------------------------------------------------------
 
 # The input that names the key, by type.
@@ -44,10 +47,11 @@ _key_input := {
 	"aws:neptune/cluster:Cluster": "kmsKeyArn",
 }
 
-_databases contains r if {
-	some r in aws.created_of(object.keys(_key_input))
+# The databases that set their own encryption (read replicas that inherit it left out).
+_databases(types) := [r |
+	some r in aws.created_of(types)
 	not _inherits(r)
-}
+]
 
 # A read replica that sets no encryption of its own takes its source's.
 _replica(r) if aws.non_empty(plan.input_at(r, ["replicateSourceDb"]))
@@ -66,8 +70,12 @@ _source_in_plan(r) if aws.depends_on_type(r, "replicateSourceDb", {"aws:rds/inst
 _source_in_plan(r) if {
 	name := plan.input_at(r, ["replicateSourceDb"])
 	aws.non_empty(name)
+	name in _instance_identifiers
+}
+
+# The identifiers of the RDS instances this program creates.
+_instance_identifiers contains s.inputs.identifier if {
 	some s in aws.created_of({"aws:rds/instance:Instance"})
-	s.inputs.identifier == name
 }
 
 deferred contains plan.finding(r, sprintf("%s is a read replica of %v, which is not in this program: it inherits an encryption the plan cannot see", [r.name, plan.input_at(r, ["replicateSourceDb"])])) if {
@@ -77,19 +85,19 @@ deferred contains plan.finding(r, sprintf("%s is a read replica of %v, which is 
 }
 
 deny contains plan.finding(r, sprintf("%s: storage is not encrypted (storageEncrypted is %v)", [r.name, encrypted])) if {
-	some r in _databases
+	some r in _databases(object.keys(_key_input))
 	encrypted := plan.input_at(r, ["storageEncrypted"])
 	plan.is_known(encrypted)
 	encrypted != true
 }
 
 deferred contains plan.finding(r, sprintf("%s: whether storage is encrypted is only known at deploy time", [r.name])) if {
-	some r in _databases
+	some r in _databases(object.keys(_key_input))
 	not plan.is_known(plan.input_at(r, ["storageEncrypted"]))
 }
 
 deny contains plan.finding(r, sprintf("%s: storage is encrypted with %s, not a customer managed key", [r.name, _describe[state]])) if {
-	some r in _databases
+	some r in _databases(object.keys(_key_input))
 	plan.input_at(r, ["storageEncrypted"]) == true
 	property := _key_input[r.type]
 	state := aws.key_state(r, plan.input_at(r, [property]), property)
@@ -97,7 +105,7 @@ deny contains plan.finding(r, sprintf("%s: storage is encrypted with %s, not a c
 }
 
 deferred contains plan.finding(r, sprintf("%s: the storage key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
-	some r in _databases
+	some r in _databases(object.keys(_key_input))
 	plan.input_at(r, ["storageEncrypted"]) == true
 	property := _key_input[r.type]
 	aws.key_state(r, plan.input_at(r, [property]), property) == "unknown"
@@ -107,17 +115,17 @@ _describe := {"none": "the default key (no key set: the AWS managed key)", "aws-
 
 # --- DynamoDB ------------------------------------------------------------------------------
 
-_tables := aws.created_of({"aws:dynamodb/table:Table"})
+_table_types := {"aws:dynamodb/table:Table"}
 
 _sse(r) := plan.input_at(r, ["serverSideEncryption"])
 
 deny contains plan.finding(r, sprintf("%s has no serverSideEncryption: DynamoDB encrypts it with an AWS owned key", [r.name])) if {
-	some r in _tables
+	some r in aws.created_of(_table_types)
 	_sse(r) == null
 }
 
 deny contains plan.finding(r, sprintf("%s: serverSideEncryption.enabled is %v: DynamoDB encrypts it with an AWS owned key", [r.name, enabled])) if {
-	some r in _tables
+	some r in aws.created_of(_table_types)
 	_sse(r) != null
 	enabled := aws.field(_sse(r), "enabled")
 	plan.is_known(enabled)
@@ -125,19 +133,19 @@ deny contains plan.finding(r, sprintf("%s: serverSideEncryption.enabled is %v: D
 }
 
 deferred contains plan.finding(r, sprintf("%s: whether server-side encryption uses a KMS key is only known at deploy time", [r.name])) if {
-	some r in _tables
+	some r in aws.created_of(_table_types)
 	not plan.is_known(aws.field(_sse(r), "enabled"))
 }
 
 deny contains plan.finding(r, sprintf("%s: serverSideEncryption has %s, not a customer managed key", [r.name, _describe_table[state]])) if {
-	some r in _tables
+	some r in aws.created_of(_table_types)
 	aws.field(_sse(r), "enabled") == true
 	state := aws.key_state(r, aws.field(_sse(r), "kmsKeyArn"), "serverSideEncryption")
 	state in {"none", "aws-managed"}
 }
 
 deferred contains plan.finding(r, sprintf("%s: the table key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
-	some r in _tables
+	some r in aws.created_of(_table_types)
 	aws.field(_sse(r), "enabled") == true
 	aws.key_state(r, aws.field(_sse(r), "kmsKeyArn"), "serverSideEncryption") == "unknown"
 }
@@ -146,7 +154,7 @@ _describe_table := {"none": "no kmsKeyArn (the AWS managed aws/dynamodb key)", "
 
 # --- Azure flexible servers ----------------------------------------------------------------
 
-_servers := azure.created_of({"azure-native:dbforpostgresql:Server", "azure-native:dbformysql:Server"})
+_server_types := {"azure-native:dbforpostgresql:Server", "azure-native:dbformysql:Server"}
 
 _encryption_type(r) := t if {
 	t := azure.field(plan.input_at(r, ["dataEncryption"]), "type")
@@ -156,25 +164,25 @@ _encryption_type(r) := t if {
 _encryption_type(r) := "SystemManaged (the default)" if azure.field(plan.input_at(r, ["dataEncryption"]), "type") == null
 
 deny contains plan.finding(r, sprintf("%s: data encryption is %v, not a customer managed key (AzureKeyVault)", [r.name, t])) if {
-	some r in _servers
+	some r in azure.created_of(_server_types)
 	t := _encryption_type(r)
 	plan.is_known(t)
 	t != "AzureKeyVault"
 }
 
 deferred contains plan.finding(r, sprintf("%s: the data encryption type is only known at deploy time", [r.name])) if {
-	some r in _servers
+	some r in azure.created_of(_server_types)
 	not plan.is_known(_encryption_type(r))
 }
 
 deny contains plan.finding(r, sprintf("%s: AzureKeyVault data encryption without a primaryKeyURI", [r.name])) if {
-	some r in _servers
+	some r in azure.created_of(_server_types)
 	_encryption_type(r) == "AzureKeyVault"
-	azure.key_ref_state(r, azure.field(plan.input_at(r, ["dataEncryption"]), "primaryKeyURI"), "dataEncryption", azure.key_types) == "none"
+	azure.key_ref_state(r, azure.field(plan.input_at(r, ["dataEncryption"]), "primaryKeyURI"), "dataEncryption", data.sahab.lib.azure.key_types) == "none"
 }
 
 deferred contains plan.finding(r, sprintf("%s: the data encryption key is only known at deploy time and comes from no Key Vault key of this program", [r.name])) if {
-	some r in _servers
+	some r in azure.created_of(_server_types)
 	_encryption_type(r) == "AzureKeyVault"
-	azure.key_ref_state(r, azure.field(plan.input_at(r, ["dataEncryption"]), "primaryKeyURI"), "dataEncryption", azure.key_types) == "unknown"
+	azure.key_ref_state(r, azure.field(plan.input_at(r, ["dataEncryption"]), "primaryKeyURI"), "dataEncryption", data.sahab.lib.azure.key_types) == "unknown"
 }

@@ -32,38 +32,33 @@ import rego.v1
 
 # --- EKS -----------------------------------------------------------------------------------
 
-_clusters := aws.created_of({"aws:eks/cluster:Cluster"})
+_cluster_types := {"aws:eks/cluster:Cluster"}
 
-# encryptionConfig is one object in pulumi-aws v7 (a list in older SDKs).
-_configs contains {"owner": r, "config": c} if {
-	some r in _clusters
+# The encryptionConfig entries of cluster `r`: one object in pulumi-aws v7 (a list in older SDKs).
+_configs(r) := [c |
 	value := plan.input_at(r, ["encryptionConfig"])
 	value != null
 	some c in _as_list(value)
-}
+]
 
 _as_list(value) := aws.items(value) if is_array(value)
 
 _as_list(value) := [value] if not is_array(value)
 
 deny contains plan.finding(r, sprintf("%s has no encryptionConfig: its Kubernetes secrets are encrypted only with an AWS owned key", [r.name])) if {
-	some r in _clusters
-	count(_configs_of(r)) == 0
+	some r in aws.created_of(_cluster_types)
+	count(_configs(r)) == 0
 }
 
-_configs_of(r) := [x | some x in _configs; x.owner == r]
-
 _covers_secrets(r) if {
-	some x in _configs
-	x.owner == r
-	some resource in aws.items(aws.field(x.config, "resources"))
+	some c in _configs(r)
+	some resource in aws.items(aws.field(c, "resources"))
 	resource == "secrets"
 }
 
 _pending_resources(r) if {
-	some x in _configs
-	x.owner == r
-	_unknown_in(aws.field(x.config, "resources"))
+	some c in _configs(r)
+	_unknown_in(aws.field(c, "resources"))
 }
 
 _unknown_in(value) if not plan.is_known(value)
@@ -74,44 +69,46 @@ _unknown_in(value) if {
 }
 
 deny contains plan.finding(r, sprintf("%s: no encryptionConfig covers \"secrets\"", [r.name])) if {
-	some r in _clusters
-	count(_configs_of(r)) > 0
+	some r in aws.created_of(_cluster_types)
+	count(_configs(r)) > 0
 	not _covers_secrets(r)
 	not _pending_resources(r)
 }
 
 deferred contains plan.finding(r, sprintf("%s: the resources its encryptionConfig covers are only known at deploy time", [r.name])) if {
-	some r in _clusters
+	some r in aws.created_of(_cluster_types)
 	not _covers_secrets(r)
 	_pending_resources(r)
 }
 
-deny contains plan.finding(x.owner, sprintf("%s: encryptionConfig has %s, not a customer managed key", [x.owner.name, _describe[state]])) if {
-	some x in _configs
-	state := aws.key_state(x.owner, aws.field(aws.field(x.config, "provider"), "keyArn"), "encryptionConfig")
+deny contains plan.finding(r, sprintf("%s: encryptionConfig has %s, not a customer managed key", [r.name, _describe[state]])) if {
+	some r in aws.created_of(_cluster_types)
+	some c in _configs(r)
+	state := aws.key_state(r, aws.field(aws.field(c, "provider"), "keyArn"), "encryptionConfig")
 	state in {"none", "aws-managed"}
 }
 
-deferred contains plan.finding(x.owner, sprintf("%s: the encryptionConfig key is only known at deploy time and comes from no KMS key of this program", [x.owner.name])) if {
-	some x in _configs
-	aws.key_state(x.owner, aws.field(aws.field(x.config, "provider"), "keyArn"), "encryptionConfig") == "unknown"
+deferred contains plan.finding(r, sprintf("%s: the encryptionConfig key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
+	some r in aws.created_of(_cluster_types)
+	some c in _configs(r)
+	aws.key_state(r, aws.field(aws.field(c, "provider"), "keyArn"), "encryptionConfig") == "unknown"
 }
 
 _describe := {"none": "no provider.keyArn", "aws-managed": "an AWS managed key"}
 
 # --- AKS -----------------------------------------------------------------------------------
 
-_aks := azure.created_of({"azure-native:containerservice:ManagedCluster"})
+_aks_types := {"azure-native:containerservice:ManagedCluster"}
 
 _kms(r) := azure.field(plan.input_at(r, ["securityProfile"]), "azureKeyVaultKms")
 
 deny contains plan.finding(r, sprintf("%s does not enable Key Vault KMS (securityProfile.azureKeyVaultKms): its secrets are encrypted with platform-managed keys only", [r.name])) if {
-	some r in _aks
+	some r in azure.created_of(_aks_types)
 	_kms(r) == null
 }
 
 deny contains plan.finding(r, sprintf("%s: securityProfile.azureKeyVaultKms.enabled is %v", [r.name, enabled])) if {
-	some r in _aks
+	some r in azure.created_of(_aks_types)
 	_kms(r) != null
 	enabled := azure.field(_kms(r), "enabled")
 	plan.is_known(enabled)
@@ -119,18 +116,18 @@ deny contains plan.finding(r, sprintf("%s: securityProfile.azureKeyVaultKms.enab
 }
 
 deferred contains plan.finding(r, sprintf("%s: whether Key Vault KMS is enabled is only known at deploy time", [r.name])) if {
-	some r in _aks
+	some r in azure.created_of(_aks_types)
 	not plan.is_known(azure.field(_kms(r), "enabled"))
 }
 
 deny contains plan.finding(r, sprintf("%s enables Key Vault KMS without a keyId", [r.name])) if {
-	some r in _aks
+	some r in azure.created_of(_aks_types)
 	azure.field(_kms(r), "enabled") == true
-	azure.key_ref_state(r, azure.field(_kms(r), "keyId"), "securityProfile", azure.key_types) == "none"
+	azure.key_ref_state(r, azure.field(_kms(r), "keyId"), "securityProfile", data.sahab.lib.azure.key_types) == "none"
 }
 
 deferred contains plan.finding(r, sprintf("%s: the Key Vault KMS key is only known at deploy time and comes from no Key Vault key of this program", [r.name])) if {
-	some r in _aks
+	some r in azure.created_of(_aks_types)
 	azure.field(_kms(r), "enabled") == true
-	azure.key_ref_state(r, azure.field(_kms(r), "keyId"), "securityProfile", azure.key_types) == "unknown"
+	azure.key_ref_state(r, azure.field(_kms(r), "keyId"), "securityProfile", data.sahab.lib.azure.key_types) == "unknown"
 }

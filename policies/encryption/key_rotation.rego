@@ -29,7 +29,7 @@ import rego.v1
 
 # --- AWS KMS -------------------------------------------------------------------------------
 
-_keys := aws.created_of({"aws:kms/key:Key"})
+_key_types := {"aws:kms/key:Key"}
 
 _defaults := {"customerMasterKeySpec": "SYMMETRIC_DEFAULT", "keyUsage": "ENCRYPT_DECRYPT"}
 
@@ -47,37 +47,38 @@ _undecided(r) if {
 	not plan.is_known(plan.input_at(r, [input_name]))
 }
 
-deny contains plan.finding(r, sprintf("%s does not rotate its key material (enableKeyRotation is %v)", [r.name, enabled])) if {
-	some r in _keys
-	_rotatable(r)
-	enabled := plan.input_at(r, ["enableKeyRotation"])
-	plan.is_known(enabled)
-	enabled != true
+# Each key is judged once (_results).
+_results contains [kind, plan.finding(r, message)] if {
+	some r in aws.created_of(_key_types)
+	some [kind, message] in _key_outcomes(r)
 }
 
-deferred contains plan.finding(r, sprintf("%s: whether it rotates is only known at deploy time", [r.name])) if {
-	some r in _keys
-	not _rotatable(r)
+_key_outcomes(r) := array.concat(_rotation_outcome(r), _period_outcome(r)) if {
+	_rotatable(r)
+} else := [["deferred", sprintf("%s: whether it rotates is only known at deploy time", [r.name])]] if {
 	_undecided(r)
-}
+} else := []
 
-deferred contains plan.finding(r, sprintf("%s: whether it rotates is only known at deploy time", [r.name])) if {
-	some r in _keys
-	_rotatable(r)
+_rotation_outcome(r) := [["deferred", sprintf("%s: whether it rotates is only known at deploy time", [r.name])]] if {
 	not plan.is_known(plan.input_at(r, ["enableKeyRotation"]))
-}
+} else := [["deny", sprintf("%s does not rotate its key material (enableKeyRotation is %v)", [r.name, enabled])]] if {
+	enabled := plan.input_at(r, ["enableKeyRotation"])
+	enabled != true
+} else := []
 
-deny contains plan.finding(r, sprintf("%s rotates only every %v days; rotate at least yearly (365 days)", [r.name, days])) if {
-	some r in _keys
-	_rotatable(r)
+_period_outcome(r) := [["deny", sprintf("%s rotates only every %v days; rotate at least yearly (365 days)", [r.name, days])]] if {
 	days := plan.input_at(r, ["rotationPeriodInDays"])
 	is_number(days)
 	days > 365
-}
+} else := []
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results
 
 # --- Azure Key Vault keys ------------------------------------------------------------------
 
-_vault_keys := azure.created_of({"azure-native:keyvault:Key"})
+_vault_key_types := {"azure-native:keyvault:Key"}
 
 _policy(r) := plan.input_at(r, ["properties", "rotationPolicy"])
 
@@ -98,20 +99,20 @@ _rotation_unknown(r) if {
 }
 
 deny contains plan.finding(r, sprintf("%s has no rotationPolicy", [r.name])) if {
-	some r in _vault_keys
+	some r in azure.created_of(_vault_key_types)
 	_policy(r) == null
 	plan.is_known(plan.input_at(r, ["properties"]))
 }
 
 deny contains plan.finding(r, sprintf("%s: its rotationPolicy has no Rotate lifetime action", [r.name])) if {
-	some r in _vault_keys
+	some r in azure.created_of(_vault_key_types)
 	_policy(r) != null
 	not _rotates(r)
 	not _rotation_unknown(r)
 }
 
 deferred contains plan.finding(r, sprintf("%s: its rotation policy is only known at deploy time", [r.name])) if {
-	some r in _vault_keys
+	some r in azure.created_of(_vault_key_types)
 	not _rotates(r)
 	_rotation_unknown(r)
 }

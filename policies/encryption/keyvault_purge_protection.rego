@@ -25,24 +25,24 @@ import data.sahab.lib.azure
 import data.sahab.lib.plan
 import rego.v1
 
-_vaults := azure.created_of({"azure-native:keyvault:Vault"})
+_vault_types := {"azure-native:keyvault:Vault"}
 
 _property(r, name) := azure.field(plan.input_at(r, ["properties"]), name)
 
 deny contains plan.finding(r, sprintf("%s: purge protection is not enabled (enablePurgeProtection is %v)", [r.name, value])) if {
-	some r in _vaults
+	some r in azure.created_of(_vault_types)
 	value := _property(r, "enablePurgeProtection")
 	plan.is_known(value)
 	value != true
 }
 
 deny contains plan.finding(r, sprintf("%s: soft delete is disabled (enableSoftDelete is false)", [r.name])) if {
-	some r in _vaults
+	some r in azure.created_of(_vault_types)
 	_property(r, "enableSoftDelete") == false
 }
 
 deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, name])) if {
-	some r in _vaults
+	some r in azure.created_of(_vault_types)
 	some name in ["enablePurgeProtection", "enableSoftDelete"]
 	not plan.is_known(_property(r, name))
 }

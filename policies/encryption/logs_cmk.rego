@@ -28,13 +28,18 @@ import rego.v1
 
 _describe := {"none": "no kmsKeyId (the CloudWatch Logs service key)", "aws-managed": "an AWS managed key"}
 
-deny contains plan.finding(r, sprintf("%s is encrypted with %s, not a customer managed key", [r.name, _describe[state]])) if {
+# Each log group is judged once (_results).
+_results contains [kind, plan.finding(r, message)] if {
 	some r in aws.created_of({"aws:cloudwatch/logGroup:LogGroup"})
-	state := aws.key_state(r, plan.input_at(r, ["kmsKeyId"]), "kmsKeyId")
-	state in {"none", "aws-managed"}
+	[kind, message] := _outcome(r, aws.key_state(r, plan.input_at(r, ["kmsKeyId"]), "kmsKeyId"))
 }
 
-deferred contains plan.finding(r, sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
-	some r in aws.created_of({"aws:cloudwatch/logGroup:LogGroup"})
-	aws.key_state(r, plan.input_at(r, ["kmsKeyId"]), "kmsKeyId") == "unknown"
+_outcome(r, state) := ["deny", sprintf("%s is encrypted with %s, not a customer managed key", [r.name, _describe[state]])] if {
+	state in {"none", "aws-managed"}
+} else := ["deferred", sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])] if {
+	state == "unknown"
 }
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results

@@ -33,21 +33,30 @@ import data.sahab.lib.azure
 import data.sahab.lib.plan
 import rego.v1
 
-# Each TLS setting: {owner, setting (its name in messages), value, allowed}.
-_settings contains {"owner": r, "setting": "minimumTlsVersion", "value": plan.input_at(r, ["minimumTlsVersion"]), "allowed": {"TLS1_2", "TLS1_3"}} if {
-	some r in azure.created_of({"azure-native:storage:StorageAccount"})
+# The TLS setting of each resource type: {setting (its name in messages), value, allowed}.
+_storage_type := "azure-native:storage:StorageAccount"
+
+_web_types := {"azure-native:web:WebApp", "azure-native:web:WebAppSlot"}
+
+_sql_types := {"azure-native:sql:Server", "azure-native:sql:ManagedInstance"}
+
+_setting_types := ({_storage_type} | _web_types) | _sql_types
+
+_setting(r) := {"setting": "minimumTlsVersion", "value": plan.input_at(r, ["minimumTlsVersion"]), "allowed": {"TLS1_2", "TLS1_3"}} if {
+	r.type == _storage_type
 }
 
-_settings contains {"owner": r, "setting": "siteConfig.minTlsVersion", "value": azure.field(plan.input_at(r, ["siteConfig"]), "minTlsVersion"), "allowed": {"1.2", "1.3"}} if {
-	some r in azure.created_of({"azure-native:web:WebApp", "azure-native:web:WebAppSlot"})
+_setting(r) := {"setting": "siteConfig.minTlsVersion", "value": azure.field(plan.input_at(r, ["siteConfig"]), "minTlsVersion"), "allowed": {"1.2", "1.3"}} if {
+	r.type in _web_types
 }
 
-_settings contains {"owner": r, "setting": "minimalTlsVersion", "value": plan.input_at(r, ["minimalTlsVersion"]), "allowed": {"1.2", "1.3"}} if {
-	some r in azure.created_of({"azure-native:sql:Server", "azure-native:sql:ManagedInstance"})
+_setting(r) := {"setting": "minimalTlsVersion", "value": plan.input_at(r, ["minimalTlsVersion"]), "allowed": {"1.2", "1.3"}} if {
+	r.type in _sql_types
 }
 
-deny contains plan.finding(s.owner, sprintf("%s: %s is %s; it must be one of %s", [s.owner.name, s.setting, _shown(s.value), concat(", ", sort(s.allowed))])) if {
-	some s in _settings
+deny contains plan.finding(r, sprintf("%s: %s is %s; it must be one of %s", [r.name, s.setting, _shown(s.value), concat(", ", sort(s.allowed))])) if {
+	some r in azure.created_of(_setting_types)
+	s := _setting(r)
 	plan.is_known(s.value)
 	not s.value in s.allowed
 }
@@ -56,14 +65,15 @@ _shown(value) := "not set" if value == null
 
 _shown(value) := sprintf("%v", [value]) if value != null
 
-deferred contains plan.finding(s.owner, sprintf("%s: %s is only known at deploy time", [s.owner.name, s.setting])) if {
-	some s in _settings
+deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, s.setting])) if {
+	some r in azure.created_of(_setting_types)
+	s := _setting(r)
 	not plan.is_known(s.value)
 }
 
 # --- AWS load balancer listeners -----------------------------------------------------------
 
-_listeners := aws.created_of({"aws:lb/listener:Listener", "aws:alb/listener:Listener"})
+_listener_types := {"aws:lb/listener:Listener", "aws:alb/listener:Listener"}
 
 _tls_protocols := {"HTTPS", "TLS"}
 
@@ -74,13 +84,13 @@ _tls12_policy(name) if {
 }
 
 deny contains plan.finding(r, sprintf("%s: %v listener has no sslPolicy; set a TLS 1.2+ policy explicitly", [r.name, plan.input_at(r, ["protocol"])])) if {
-	some r in _listeners
+	some r in aws.created_of(_listener_types)
 	plan.input_at(r, ["protocol"]) in _tls_protocols
 	plan.input_at(r, ["sslPolicy"]) == null
 }
 
 deny contains plan.finding(r, sprintf("%s: sslPolicy %v allows TLS versions older than 1.2", [r.name, policy])) if {
-	some r in _listeners
+	some r in aws.created_of(_listener_types)
 	plan.input_at(r, ["protocol"]) in _tls_protocols
 	policy := plan.input_at(r, ["sslPolicy"])
 	policy != null
@@ -89,12 +99,12 @@ deny contains plan.finding(r, sprintf("%s: sslPolicy %v allows TLS versions olde
 }
 
 deferred contains plan.finding(r, sprintf("%s: the listener protocol or sslPolicy is only known at deploy time", [r.name])) if {
-	some r in _listeners
+	some r in aws.created_of(_listener_types)
 	not plan.is_known(plan.input_at(r, ["protocol"]))
 }
 
 deferred contains plan.finding(r, sprintf("%s: the listener protocol or sslPolicy is only known at deploy time", [r.name])) if {
-	some r in _listeners
+	some r in aws.created_of(_listener_types)
 	plan.input_at(r, ["protocol"]) in _tls_protocols
 	not plan.is_known(plan.input_at(r, ["sslPolicy"]))
 }

@@ -34,68 +34,60 @@ _sse_types := {
 	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 }
 
-_configs := aws.created_of(_sse_types)
-
 _kms_algorithms := {"aws:kms", "aws:kms:dsse"}
 
 # A bucket with neither a companion configuration nor an inline one.
 deny contains plan.finding(b, sprintf("%s has no server-side encryption configuration: S3 encrypts it with SSE-S3 (AES256), not a customer managed key", [b.name])) if {
-	some b in aws.buckets
-	count(aws.companions_of(b, _configs)) == 0
+	some b in data.sahab.lib.aws.buckets
 	plan.input_at(b, ["serverSideEncryptionConfiguration"]) == null
-}
-
-# Every encryption rule, with the resource that holds it and the input it sits under.
-_rules contains {"owner": c, "property": "rules", "rule": rule} if {
-	some c in _configs
-	some rule in aws.items(plan.input_at(c, ["rules"]))
-}
-
-_rules contains {"owner": b, "property": "serverSideEncryptionConfiguration", "rule": aws.field(inline, "rule")} if {
-	some b in aws.buckets
-	inline := plan.input_at(b, ["serverSideEncryptionConfiguration"])
-	inline != null
+	count(aws.bucket_companions(b, _sse_types)) == 0
 }
 
 deny contains plan.finding(c, sprintf("%s has no encryption rules", [c.name])) if {
-	some c in _configs
+	some c in aws.created_of(_sse_types)
 	aws.items(plan.input_at(c, ["rules"])) == []
 }
 
-_defaults contains {"owner": x.owner, "property": x.property, "default": aws.field(x.rule, "applyServerSideEncryptionByDefault")} if {
-	some x in _rules
+# Every encryption rule's applyServerSideEncryptionByDefault, as {property, default}, with the
+# input it sits under: the rules of a configuration, or a bucket's inline configuration.
+_owner_types := _sse_types | data.sahab.lib.aws.bucket_types
+
+_defaults(r) := {{"property": "rules", "default": aws.field(rule, "applyServerSideEncryptionByDefault")} |
+	some rule in aws.items(plan.input_at(r, ["rules"]))
+} if r.type in _sse_types
+
+_defaults(r) := {{"property": "serverSideEncryptionConfiguration", "default": aws.field(aws.field(inline, "rule"), "applyServerSideEncryptionByDefault")}} if {
+	r.type in data.sahab.lib.aws.bucket_types
+	inline := plan.input_at(r, ["serverSideEncryptionConfiguration"])
+	inline != null
 }
 
-deny contains plan.finding(d.owner, sprintf("%s has an encryption rule without applyServerSideEncryptionByDefault: objects get SSE-S3 (AES256)", [d.owner.name])) if {
-	some d in _defaults
+# What one encryption rule `d` of `r` comes to, as ["deny" or "deferred", message]; nothing
+# when it encrypts with a customer managed key. Each rule is judged once, in one pass
+# (_results), and deny and deferred are read from there.
+_outcome(r, d) := ["deny", sprintf("%s has an encryption rule without applyServerSideEncryptionByDefault: objects get SSE-S3 (AES256)", [r.name])] if {
 	d.default == null
-}
-
-deny contains plan.finding(d.owner, sprintf("%s encrypts with %v, not SSE-KMS with a customer managed key", [d.owner.name, algorithm])) if {
-	some d in _defaults
-	d.default != null
-	algorithm := aws.field(d.default, "sseAlgorithm")
-	plan.is_known(algorithm)
-	not algorithm in _kms_algorithms
-}
-
-deferred contains plan.finding(d.owner, sprintf("%s: the encryption algorithm is only known at deploy time", [d.owner.name])) if {
-	some d in _defaults
-	d.default != null
+} else := ["deferred", sprintf("%s: the encryption algorithm is only known at deploy time", [r.name])] if {
 	not plan.is_known(aws.field(d.default, "sseAlgorithm"))
-}
+} else := ["deny", sprintf("%s encrypts with %v, not SSE-KMS with a customer managed key", [r.name, algorithm])] if {
+	algorithm := aws.field(d.default, "sseAlgorithm")
+	not algorithm in _kms_algorithms
+} else := _key_outcome(r, aws.key_state(r, aws.field(d.default, "kmsMasterKeyId"), d.property))
 
-deny contains plan.finding(d.owner, sprintf("%s uses SSE-KMS with %s, not a customer managed key", [d.owner.name, _describe[state]])) if {
-	some d in _defaults
-	aws.field(d.default, "sseAlgorithm") in _kms_algorithms
-	state := aws.key_state(d.owner, aws.field(d.default, "kmsMasterKeyId"), d.property)
+_key_outcome(r, state) := ["deny", sprintf("%s uses SSE-KMS with %s, not a customer managed key", [r.name, _describe[state]])] if {
 	state in {"none", "aws-managed"}
+} else := ["deferred", sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])] if {
+	state == "unknown"
 }
 
-deferred contains plan.finding(d.owner, sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [d.owner.name])) if {
-	some d in _defaults
-	aws.field(d.default, "sseAlgorithm") in _kms_algorithms
-	aws.key_state(d.owner, aws.field(d.default, "kmsMasterKeyId"), d.property) == "unknown"
+_results contains [kind, plan.finding(r, message)] if {
+	some r in aws.created_of(_owner_types)
+	some d in _defaults(r)
+	[kind, message] := _outcome(r, d)
 }
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results
 
 _describe := {"none": "no kmsMasterKeyId (the AWS managed aws/s3 key)", "aws-managed": "an AWS managed key"}

@@ -27,38 +27,30 @@ import data.sahab.lib.aws
 import data.sahab.lib.plan
 import rego.v1
 
-_policies := aws.created_of({"aws:s3/bucketPolicy:BucketPolicy"})
-
-# The policy documents of bucket `b`, as the plan holds them (strings, objects or markers).
-_documents(b) := array.concat(
-	[p.inputs.policy | some p in aws.companions_of(b, _policies)],
-	[v | v := plan.input_at(b, ["policy"]); v != null; v != ""],
-)
-
-_compliant(b) if {
-	some v in _documents(b)
-	aws.denies_insecure_transport(aws.policy_document(v))
+# Bucket policies are gathered and parsed once, for this rule and its sibling
+# (data.sahab.lib.aws.bucket_policies); each bucket is judged once (_results).
+_compliant(x) if {
+	some doc in x.parsed
+	aws.denies_insecure_transport(doc)
 }
 
-_pending(b) if {
-	some v in _documents(b)
+_pending(docs) if {
+	some v in docs
 	not plan.is_known(v)
 }
 
-deny contains plan.finding(b, sprintf("%s has no bucket policy, so nothing refuses plain-HTTP requests", [b.name])) if {
-	some b in aws.buckets
-	count(_documents(b)) == 0
+_outcome(b, docs) := ["deny", sprintf("%s has no bucket policy, so nothing refuses plain-HTTP requests", [b.name])] if {
+	count(docs) == 0
+} else := ["deferred", sprintf("%s: its bucket policy is only known at deploy time", [b.name])] if {
+	_pending(docs)
+} else := ["deny", sprintf("%s: no bucket policy denies requests with aws:SecureTransport \"false\" for every principal and S3 action", [b.name])]
+
+_results contains [kind, plan.finding(x.bucket, message)] if {
+	some x in data.sahab.lib.aws.bucket_policies
+	not _compliant(x)
+	[kind, message] := _outcome(x.bucket, x.documents)
 }
 
-deny contains plan.finding(b, sprintf("%s: no bucket policy denies requests with aws:SecureTransport \"false\" for every principal and S3 action", [b.name])) if {
-	some b in aws.buckets
-	count(_documents(b)) > 0
-	not _compliant(b)
-	not _pending(b)
-}
+deny contains f if some ["deny", f] in _results
 
-deferred contains plan.finding(b, sprintf("%s: its bucket policy is only known at deploy time", [b.name])) if {
-	some b in aws.buckets
-	not _compliant(b)
-	_pending(b)
-}
+deferred contains f if some ["deferred", f] in _results

@@ -32,7 +32,7 @@ import rego.v1
 
 # --- Azure storage accounts ----------------------------------------------------------------
 
-_accounts := azure.created_of({"azure-native:storage:StorageAccount"})
+_account_types := {"azure-native:storage:StorageAccount"}
 
 _encryption(r) := plan.input_at(r, ["encryption"])
 
@@ -49,60 +49,62 @@ _key_vault(source) if {
 }
 
 deny contains plan.finding(r, sprintf("%s: encryption keySource is %v, not Microsoft.Keyvault (a customer managed key)", [r.name, source])) if {
-	some r in _accounts
+	some r in azure.created_of(_account_types)
 	source := _key_source(r)
 	plan.is_known(source)
 	not _key_vault(source)
 }
 
 deny contains plan.finding(r, sprintf("%s: keySource is Microsoft.Keyvault but encryption.keyVaultProperties is missing", [r.name])) if {
-	some r in _accounts
+	some r in azure.created_of(_account_types)
 	_key_vault(_key_source(r))
 	azure.field(_encryption(r), "keyVaultProperties") == null
 }
 
 deferred contains plan.finding(r, sprintf("%s: the encryption key source is only known at deploy time", [r.name])) if {
-	some r in _accounts
+	some r in azure.created_of(_account_types)
 	not plan.is_known(_key_source(r))
 }
 
 # --- ECR repositories ----------------------------------------------------------------------
 
-_repositories := aws.created_of({"aws:ecr/repository:Repository"})
+_repository_types := {"aws:ecr/repository:Repository"}
 
-_configs contains {"owner": r, "config": c} if {
-	some r in _repositories
-	some c in aws.items(plan.input_at(r, ["encryptionConfigurations"]))
-}
+# The encryption configurations of repository `r`.
+_configs(r) := aws.items(plan.input_at(r, ["encryptionConfigurations"]))
 
 deny contains plan.finding(r, sprintf("%s has no encryptionConfigurations: ECR encrypts it with AES256", [r.name])) if {
-	some r in _repositories
+	some r in aws.created_of(_repository_types)
 	aws.items(plan.input_at(r, ["encryptionConfigurations"])) == []
 }
 
-deny contains plan.finding(x.owner, sprintf("%s: encryptionType is %v, not KMS with a customer managed key", [x.owner.name, t])) if {
-	some x in _configs
-	t := aws.field(x.config, "encryptionType")
+deny contains plan.finding(r, sprintf("%s: encryptionType is %v, not KMS with a customer managed key", [r.name, t])) if {
+	some r in aws.created_of(_repository_types)
+	some c in _configs(r)
+	t := aws.field(c, "encryptionType")
 	plan.is_known(t)
 	not t in {"KMS", "KMS_DSSE"}
 }
 
-deferred contains plan.finding(x.owner, sprintf("%s: the encryption type is only known at deploy time", [x.owner.name])) if {
-	some x in _configs
-	not plan.is_known(aws.field(x.config, "encryptionType"))
+deferred contains plan.finding(r, sprintf("%s: the encryption type is only known at deploy time", [r.name])) if {
+	some r in aws.created_of(_repository_types)
+	some c in _configs(r)
+	not plan.is_known(aws.field(c, "encryptionType"))
 }
 
-deny contains plan.finding(x.owner, sprintf("%s: KMS encryption with %s, not a customer managed key", [x.owner.name, _describe[state]])) if {
-	some x in _configs
-	aws.field(x.config, "encryptionType") in {"KMS", "KMS_DSSE"}
-	state := aws.key_state(x.owner, aws.field(x.config, "kmsKey"), "encryptionConfigurations")
+deny contains plan.finding(r, sprintf("%s: KMS encryption with %s, not a customer managed key", [r.name, _describe[state]])) if {
+	some r in aws.created_of(_repository_types)
+	some c in _configs(r)
+	aws.field(c, "encryptionType") in {"KMS", "KMS_DSSE"}
+	state := aws.key_state(r, aws.field(c, "kmsKey"), "encryptionConfigurations")
 	state in {"none", "aws-managed"}
 }
 
-deferred contains plan.finding(x.owner, sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [x.owner.name])) if {
-	some x in _configs
-	aws.field(x.config, "encryptionType") in {"KMS", "KMS_DSSE"}
-	aws.key_state(x.owner, aws.field(x.config, "kmsKey"), "encryptionConfigurations") == "unknown"
+deferred contains plan.finding(r, sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
+	some r in aws.created_of(_repository_types)
+	some c in _configs(r)
+	aws.field(c, "encryptionType") in {"KMS", "KMS_DSSE"}
+	aws.key_state(r, aws.field(c, "kmsKey"), "encryptionConfigurations") == "unknown"
 }
 
 _describe := {"none": "no kmsKey (the AWS managed aws/ecr key)", "aws-managed": "an AWS managed key"}

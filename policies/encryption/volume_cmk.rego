@@ -33,26 +33,29 @@ import data.sahab.lib.azure
 import data.sahab.lib.plan
 import rego.v1
 
-# Every AWS volume specification: {owner, what, property (top-level input), spec}.
-_volumes contains {"owner": r, "what": "the volume", "property": "kmsKeyId", "spec": r.inputs} if {
-	some r in aws.created_of({"aws:ebs/volume:Volume"})
+# Every AWS volume specification of resource `r`: {what, property (top-level input), spec}.
+_volume_types := {"aws:ebs/volume:Volume", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"}
+
+_volumes(r) := {{"what": "the volume", "property": "kmsKeyId", "spec": r.inputs}} if {
+	r.type == "aws:ebs/volume:Volume"
+} else := _mappings(r) if {
+	r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+} else := _root_device(r) | _ebs_devices(r) if {
+	r.type == "aws:ec2/instance:Instance"
 }
 
-_volumes contains {"owner": r, "what": sprintf("block device mapping %v", [aws.field(m, "deviceName")]), "property": "blockDeviceMappings", "spec": ebs} if {
-	some r in aws.created_of({"aws:ec2/launchTemplate:LaunchTemplate"})
+_mappings(r) := {{"what": sprintf("block device mapping %v", [aws.field(m, "deviceName")]), "property": "blockDeviceMappings", "spec": ebs} |
 	some m in aws.items(plan.input_at(r, ["blockDeviceMappings"]))
 	ebs := aws.field(m, "ebs")
 	ebs != null
 }
 
-_volumes contains {"owner": r, "what": "the root block device", "property": "rootBlockDevice", "spec": root} if {
-	some r in aws.created_of({"aws:ec2/instance:Instance"})
+_root_device(r) := {{"what": "the root block device", "property": "rootBlockDevice", "spec": root} |
 	root := plan.input_at(r, ["rootBlockDevice"])
 	root != null
 }
 
-_volumes contains {"owner": r, "what": sprintf("EBS block device %v", [aws.field(d, "deviceName")]), "property": "ebsBlockDevices", "spec": d} if {
-	some r in aws.created_of({"aws:ec2/instance:Instance"})
+_ebs_devices(r) := {{"what": sprintf("EBS block device %v", [aws.field(d, "deviceName")]), "property": "ebsBlockDevices", "spec": d} |
 	some d in aws.items(plan.input_at(r, ["ebsBlockDevices"]))
 }
 
@@ -71,30 +74,30 @@ _true(value) if value == true
 
 _true(value) if value == "true"
 
-deny contains plan.finding(v.owner, sprintf("%s: %s is not encrypted (encrypted is %v)", [v.owner.name, v.what, encrypted])) if {
-	some v in _volumes
-	encrypted := aws.field(v.spec, "encrypted")
-	plan.is_known(encrypted)
-	not _true(encrypted)
-}
-
-deferred contains plan.finding(v.owner, sprintf("%s: whether %s is encrypted is only known at deploy time", [v.owner.name, v.what])) if {
-	some v in _volumes
+# What one volume specification `v` of `r` comes to, as ["deny" or "deferred", message]; nothing
+# when it is encrypted with a customer managed key. Each is judged once (_results).
+_outcome(r, v) := ["deferred", sprintf("%s: whether %s is encrypted is only known at deploy time", [r.name, v.what])] if {
 	not plan.is_known(aws.field(v.spec, "encrypted"))
-}
+} else := ["deny", sprintf("%s: %s is not encrypted (encrypted is %v)", [r.name, v.what, encrypted])] if {
+	encrypted := aws.field(v.spec, "encrypted")
+	not _true(encrypted)
+} else := _key_outcome(r, v, aws.key_state(r, aws.field(v.spec, "kmsKeyId"), v.property))
 
-deny contains plan.finding(v.owner, sprintf("%s: %s is encrypted with %s, not a customer managed key", [v.owner.name, v.what, _describe[state]])) if {
-	some v in _volumes
-	_true(aws.field(v.spec, "encrypted"))
-	state := aws.key_state(v.owner, aws.field(v.spec, "kmsKeyId"), v.property)
+_key_outcome(r, v, state) := ["deny", sprintf("%s: %s is encrypted with %s, not a customer managed key", [r.name, v.what, _describe[state]])] if {
 	state in {"none", "aws-managed"}
+} else := ["deferred", sprintf("%s: the KMS key of %s is only known at deploy time and comes from no KMS key of this program", [r.name, v.what])] if {
+	state == "unknown"
 }
 
-deferred contains plan.finding(v.owner, sprintf("%s: the KMS key of %s is only known at deploy time and comes from no KMS key of this program", [v.owner.name, v.what])) if {
-	some v in _volumes
-	_true(aws.field(v.spec, "encrypted"))
-	aws.key_state(v.owner, aws.field(v.spec, "kmsKeyId"), v.property) == "unknown"
+_results contains [kind, plan.finding(r, message)] if {
+	some r in aws.created_of(_volume_types)
+	some v in _volumes(r)
+	[kind, message] := _outcome(r, v)
 }
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results
 
 _describe := {"none": "the default key (no kmsKeyId: the AWS managed aws/ebs key)", "aws-managed": "an AWS managed key"}
 
@@ -102,28 +105,28 @@ _describe := {"none": "the default key (no kmsKeyId: the AWS managed aws/ebs key
 
 _customer_key_types := {"EncryptionAtRestWithCustomerKey", "EncryptionAtRestWithPlatformAndCustomerKeys"}
 
-_disks := azure.created_of({"azure-native:compute:Disk"})
+_disk_types := {"azure-native:compute:Disk"}
 
 deny contains plan.finding(d, sprintf("%s is encrypted with %v, not a customer managed key", [d.name, _disk_type(d)])) if {
-	some d in _disks
+	some d in azure.created_of(_disk_types)
 	type_ := _disk_type(d)
 	plan.is_known(type_)
 	not type_ in _customer_key_types
 }
 
 deferred contains plan.finding(d, sprintf("%s: the disk encryption type is only known at deploy time", [d.name])) if {
-	some d in _disks
+	some d in azure.created_of(_disk_types)
 	not plan.is_known(_disk_type(d))
 }
 
 deny contains plan.finding(d, sprintf("%s uses a customer key encryption type without a diskEncryptionSetId", [d.name])) if {
-	some d in _disks
+	some d in azure.created_of(_disk_types)
 	_disk_type(d) in _customer_key_types
 	azure.key_ref_state(d, aws.field(plan.input_at(d, ["encryption"]), "diskEncryptionSetId"), "encryption", {"azure-native:compute:DiskEncryptionSet"}) == "none"
 }
 
 deferred contains plan.finding(d, sprintf("%s: the disk encryption set is only known at deploy time and comes from no DiskEncryptionSet of this program", [d.name])) if {
-	some d in _disks
+	some d in azure.created_of(_disk_types)
 	_disk_type(d) in _customer_key_types
 	azure.key_ref_state(d, aws.field(plan.input_at(d, ["encryption"]), "diskEncryptionSetId"), "encryption", {"azure-native:compute:DiskEncryptionSet"}) == "unknown"
 }

@@ -24,7 +24,5 @@ import data.sahab.lib.plan
 import rego.v1
 
 deny contains plan.finding(r, sprintf("%s gives an IAM user a console password: sign people in through federation instead", [r.name])) if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-	r.type == "aws:iam/userLoginProfile:UserLoginProfile"
+	some r in plan.created_of_type("aws:iam/userLoginProfile:UserLoginProfile")
 }

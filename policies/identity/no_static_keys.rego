@@ -27,21 +27,15 @@ package sahab.rules.identity.no_static_keys
 import data.sahab.lib.plan
 import rego.v1
 
-# The input at `path`, or the unknown marker when it or anything on the way to it is unknown.
-_at(obj, path) := {"$unknown": true} if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := null
-
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
 _azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
+
+# Created resources of an azure-native module and kind (any API version), looked up by type.
+_created_azure(module, name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, module, name)
+	some i in indexes
+	r := input.resources[i]
+]
 
 _key_types := {
 	"aws:iam/accessKey:AccessKey": "an IAM access key",
@@ -49,24 +43,27 @@ _key_types := {
 }
 
 deny contains plan.finding(r, sprintf("%s creates %s, a long-lived static credential", [r.name, what])) if {
-	some r in _created
-	what := _key_types[r.type]
+	some type_, what in _key_types
+	some r in plan.created_of_type(type_)
 }
 
 # --- Azure: [resource, setting, value, the compliant value, whether absent means compliant] ---
 
-_settings contains [r, "allowSharedKeyAccess", _at(r.inputs, ["allowSharedKeyAccess"]), false, false] if {
-	some r in _created
-	_azure(r, "storage", "StorageAccount")
-}
+# [module, kind, setting, the compliant value, whether absent means compliant]
+_setting_kinds := [
+	["storage", "StorageAccount", "allowSharedKeyAccess", false, false],
+	["containerregistry", "Registry", "adminUserEnabled", false, true],
+]
 
-_settings contains [r, "adminUserEnabled", _at(r.inputs, ["adminUserEnabled"]), false, true] if {
-	some r in _created
-	_azure(r, "containerregistry", "Registry")
-}
+# A function, not a rule: a rule of this package that held resources would be part of the
+# gate's answer (data.sahab.rules), serialised on every evaluation.
+_settings(kinds) := [[r, setting, plan.value_at(r.inputs, [setting]), want, absent_ok] |
+	some [module, name, setting, want, absent_ok] in kinds
+	some r in _created_azure(module, name)
+]
 
 deny contains plan.finding(r, sprintf("%s allows static key access (%s %s; set it to %v)", [r.name, setting, _state(value), want])) if {
-	some [r, setting, value, want, absent_ok] in _settings
+	some [r, setting, value, want, absent_ok] in _settings(_setting_kinds)
 	plan.is_known(value)
 	value != want
 	not _absent_ok(value, absent_ok)
@@ -78,7 +75,7 @@ _absent_ok(value, absent_ok) if {
 }
 
 deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, setting])) if {
-	some [r, setting, value, _, _] in _settings
+	some [r, setting, value, _, _] in _settings(_setting_kinds)
 	not plan.is_known(value)
 }
 

@@ -32,36 +32,29 @@ import rego.v1
 
 _credential_vars := {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_CLIENT_SECRET"}
 
-_workloads contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-	k8s.is_workload(r)
-}
+# Pod specs and containers come from k8s.created_pod_specs and k8s.created_containers, read once
+# per evaluation for all the workload rules.
 
-# [resource, where, env list] for every container whose pod spec and container are known.
-_envs contains [r, sprintf("%s.%s", [s.where, c.where]), k8s.value_at(c.container, ["env"])] if {
-	some r in _workloads
-	some s in k8s.pod_specs(r)
-	plan.is_known(s.spec)
-	some c in k8s.containers(s.spec)
-	plan.is_known(c.container)
-}
+# The env list of a container entry.
+_env(c) := k8s.value_at(c.container, ["env"])
 
 _how(item) := "from a Secret or ConfigMap" if k8s.value_at(item, ["valueFrom"]) != null
 
 else := "as a literal value"
 
-deny contains plan.finding(r, sprintf("%s passes %s to %s %s: use workload identity (IRSA, EKS Pod Identity, Azure Workload Identity)", [r.name, name, where, _how(item)])) if {
-	some [r, where, env] in _envs
-	item := k8s.items(env)[_]
+deny contains plan.finding(c.resource, sprintf("%s passes %s to %s %s: use workload identity (IRSA, EKS Pod Identity, Azure Workload Identity)", [c.resource.name, name, c.where, _how(item)])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
+	plan.is_known(c.container)
+	item := k8s.items(_env(c))[_]
 	name := k8s.value_at(item, ["name"])
 	is_string(name)
 	upper(name) in _credential_vars
 }
 
-deferred contains plan.finding(r, sprintf("%s: the environment of %s is only known at deploy time", [r.name, where])) if {
-	some [r, where, env] in _envs
-	_unknown_env(env)
+deferred contains plan.finding(c.resource, sprintf("%s: the environment of %s is only known at deploy time", [c.resource.name, c.where])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
+	plan.is_known(c.container)
+	_unknown_env(_env(c))
 }
 
 _unknown_env(env) if not plan.is_known(env)
@@ -71,20 +64,12 @@ _unknown_env(env) if {
 	not plan.is_known(k8s.value_at(item, ["name"]))
 }
 
-deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, where])) if {
-	some r in _workloads
-	some s in k8s.pod_specs(r)
-	_unknown_part(s)
-	where := _unknown_where(s)
+deferred contains plan.finding(s.resource, sprintf("%s: %s is only known at deploy time", [s.resource.name, sprintf("the pod spec (%s)", [s.where])])) if {
+	some s in data.sahab.lib.kubernetes.created_pod_specs
+	not plan.is_known(s.spec)
 }
 
-_unknown_part(s) if not plan.is_known(s.spec)
-
-_unknown_part(s) if {
-	some c in k8s.containers(s.spec)
+deferred contains plan.finding(c.resource, sprintf("%s: %s is only known at deploy time", [c.resource.name, sprintf("the containers of %s", [c.spec])])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
 	not plan.is_known(c.container)
 }
-
-_unknown_where(s) := sprintf("the pod spec (%s)", [s.where]) if {
-	not plan.is_known(s.spec)
-} else := sprintf("the containers of %s", [s.where])

@@ -10,18 +10,13 @@ package sahab.lib.aws
 import data.sahab.lib.plan
 import rego.v1
 
-# Every resource by URN, built once per evaluation.
-by_urn := {r.urn: r | some r in input.resources}
+# Every resource by URN, built once per evaluation (see plan.by_urn).
+by_urn := data.sahab.lib.plan.by_urn
 
-# Managed resources this program creates: providers, components and `read` lookups of
-# existing resources (whose configuration the program does not set) are left out.
-created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
-# Created resources whose type is in `types`.
-created_of(types) := [r | some r in created; r.type in types]
+# Managed resources this program creates (providers, components and `read` lookups of
+# existing resources, whose configuration the program does not set, left out) whose type is in
+# `types`, looked up by type (see plan.created_indexes).
+created_of(types) := plan.created_of(types)
 
 # Resources of the plan that input `property` of `r` came from (by propertyDependencies).
 sources(r, property) := [s |
@@ -45,27 +40,23 @@ non_empty(value) if {
 
 # The elements of a list; an unknown (or secret) list is one unknown element, so that rules
 # iterating with `items` and `field` see an unknown leaf instead of nothing.
-items(value) := value if is_array(value)
-
-items(value) := [value] if not plan.is_known(value)
-
-items(value) := [] if {
-	plan.is_known(value)
-	not is_array(value)
-}
+# (Else-chains with the markers tested inline: rules call these for most values they read.)
+items(value) := value if {
+	is_array(value)
+} else := [value] if {
+	value["$unknown"] == true
+} else := [value] if {
+	value["$secret"] == true
+} else := []
 
 # A field of an object (null when absent); a field of an unknown value is that unknown value.
-field(value, name) := value if not plan.is_known(value)
-
-field(value, name) := object.get(value, name, null) if {
+field(value, name) := value if {
+	value["$unknown"] == true
+} else := value if {
+	value["$secret"] == true
+} else := object.get(value, name, null) if {
 	is_object(value)
-	plan.is_known(value)
-}
-
-field(value, name) := null if {
-	plan.is_known(value)
-	not is_object(value)
-}
+} else := null
 
 # --- ARNs ----------------------------------------------------------------------------------
 
@@ -118,33 +109,34 @@ aws_managed_key(value) if {
 #   "unknown"      unknown before deploy (or secret) and not traceable to a key of the plan
 #   "aws-managed"  an AWS managed key (alias/aws/...)
 #   "none"         not set: the service falls back to an AWS owned or AWS managed key
-key_state(r, value, property) := "cmk" if {
+#
+# One else-chain (the cases exclude each other; the first that holds is the answer).
+key_state(r, value, property) := "aws-managed" if {
+	aws_managed_key(value)
+} else := "cmk" if {
 	non_empty(value)
-	not aws_managed_key(value)
-}
-
-key_state(r, value, property) := "aws-managed" if aws_managed_key(value)
-
-key_state(r, value, property) := "cmk" if {
-	not plan.is_known(value)
-	depends_on_type(r, property, kms_key_types)
-}
-
-key_state(r, value, property) := "unknown" if {
-	not plan.is_known(value)
-	not depends_on_type(r, property, kms_key_types)
-}
-
-key_state(r, value, property) := "none" if {
+} else := "none" if {
 	plan.is_known(value)
-	not non_empty(value)
-}
+} else := "cmk" if {
+	depends_on_type(r, property, kms_key_types)
+} else := "unknown"
 
 # --- S3 buckets and their companions -------------------------------------------------------
 
 bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
 
 buckets := created_of(bucket_types)
+
+# The policies of every created bucket, gathered (BucketPolicy companions and the inline
+# `policy`) and parsed once for all the rules that read them: [{"bucket", "documents": as the
+# plan holds them (strings, objects or markers), "parsed": those that are policy documents}].
+bucket_policies := [{"bucket": b, "documents": docs, "parsed": [doc | some v in docs; doc := policy_document(v)]} |
+	some b in buckets
+	docs := array.concat(
+		[p.inputs.policy | some p in bucket_companions(b, {"aws:s3/bucketPolicy:BucketPolicy"})],
+		[v | v := plan.input_at(b, ["policy"]); v != null; v != ""],
+	)
+]
 
 # Companion `c` configures bucket `b`: its `bucket` input came from `b`, or names `b` literally.
 configures(c, b) if {
@@ -161,10 +153,50 @@ configures(c, b) if {
 # The companions among `candidates` that configure bucket `b`.
 companions_of(b, candidates) := [c | some c in candidates; configures(c, b)]
 
+# The created resources of a type in `types` that configure bucket `b`: the same as
+# companions_of(b, created_of(types)), as a set. Types in indexed_companion_types are looked up
+# in indexes built once per evaluation; others are scanned.
+bucket_companions(b, types) := (({c |
+	some t in types
+	t in indexed_companion_types
+	some c in _companions_by_bucket_urn[[t, b.urn]]
+} | {c |
+	some t in types
+	t in indexed_companion_types
+	some c in _companions_by_bucket_name[[t, b.inputs.bucket]]
+}) | {c |
+	some t in types
+	not t in indexed_companion_types
+	some c in plan.created_of_type(t)
+	configures(c, b)
+})
+
+# The companion types the rules look up (bucket_companions).
+indexed_companion_types := {
+	"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+	"aws:s3/bucketPolicy:BucketPolicy",
+}
+
+# Created companions by [type, URN their `bucket` input came from] and [type, literal bucket name].
+_companions_by_bucket_urn[key] contains c if {
+	some c in created_of(indexed_companion_types)
+	deps := c.propertyDependencies.bucket
+	is_array(deps)
+	some urn in deps
+	key := [c.type, urn]
+}
+
+_companions_by_bucket_name[key] contains c if {
+	some c in created_of(indexed_companion_types)
+	non_empty(c.inputs.bucket)
+	key := [c.type, c.inputs.bucket]
+}
+
 # The buckets of the plan (created or looked up) with the literal name `name`.
 buckets_named(name) := [b |
-	some b in input.resources
-	b.type in bucket_types
+	some t in bucket_types
+	some b in plan.of_type(t)
 	_bucket_name(b) == name
 ]
 

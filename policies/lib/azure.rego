@@ -30,7 +30,7 @@ location(name) := lower(replace(name, " ", "")) if is_string(name)
 uae_pairs := {"uaenorth": "uaecentral", "uaecentral": "uaenorth"}
 
 # A location inside the UAE.
-in_uae(name) if location(name) in plan.uae_regions
+in_uae(name) if location(name) in data.sahab.lib.plan.uae_regions
 
 # Storage SKUs that keep a copy in the paired region.
 geo_redundant_skus := {"standard_grs", "standard_ragrs", "standard_gzrs", "standard_ragzrs"}
@@ -55,19 +55,11 @@ key_types := {"azure-native:keyvault:Key"}
 
 # What a customer-managed-key reference `value` (under top-level input `property` of `r`) is:
 # "set" (a literal, or an unknown value from a resource of `types`), "unknown" or "none".
-key_ref_state(r, value, property, types) := "set" if non_empty(value)
-
+# (One else-chain: the cases exclude each other.)
 key_ref_state(r, value, property, types) := "set" if {
-	not plan.is_known(value)
-	depends_on_type(r, property, types)
-}
-
-key_ref_state(r, value, property, types) := "unknown" if {
-	not plan.is_known(value)
-	not depends_on_type(r, property, types)
-}
-
-key_ref_state(r, value, property, types) := "none" if {
+	non_empty(value)
+} else := "none" if {
 	plan.is_known(value)
-	not non_empty(value)
-}
+} else := "set" if {
+	depends_on_type(r, property, types)
+} else := "unknown"

@@ -38,19 +38,9 @@ else := kind(r)
 
 # The value at `path` (keys, or indexes into arrays) of `obj`: null when absent, the unknown
 # marker when the value or any object on the way to it is unknown or secret.
-value_at(obj, path) := unknown_marker if {
-	_unknown_on_path(obj, path)
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := unknown_marker if {
-	not plan.is_known(obj)
-} else := null
-
-_unknown_on_path(obj, path) if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-}
+# (A value that is not an object cannot be unknown or secret: markers are objects. The same as
+# plan.value_at.)
+value_at(obj, path) := plan.value_at(obj, path)
 
 # The elements of `value` if it is an array, else none.
 items(value) := value if is_array(value)
@@ -101,6 +91,66 @@ is_workload(r) if {
 	group(r) in workload_groups
 	pod_spec_paths[base_kind(r)]
 }
+
+# Created (not `read`) workload resources, looked up by type (see plan.created_by_type). A
+# type token decides is_workload, so it is asked once per type.
+created_workloads := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	is_workload({"type": t})
+	some i in indexes
+	r := input.resources[i]
+]
+
+# Managed workload resources, `read` lookups included.
+managed_workloads := [r |
+	some t, indexes in data.sahab.lib.plan.managed_indexes
+	is_workload({"type": t})
+	some i in indexes
+	r := input.resources[i]
+]
+
+# The pod specs of every created workload, read once per evaluation for all the rules that
+# look into pods: [{"resource", "where", "spec"}] (see pod_specs).
+created_pod_specs := [{"resource": r, "where": s.where, "spec": s.spec} |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	path := _workload_paths[t]
+	some i in indexes
+	r := input.resources[i]
+	some s in _pod_specs_at(r, path)
+]
+
+# The pod spec path of each workload type among the plan's, and the List types: decided once
+# per type token (pod_specs decides them per resource).
+_workload_paths := {t: pod_spec_paths[base_kind({"type": t})] |
+	some t, _ in data.sahab.lib.plan.managed_indexes
+	is_workload({"type": t})
+}
+
+_list_types := {t | some t, _ in _workload_paths; is_list({"type": t})}
+
+# pod_specs(r) of a workload `r` whose type's pod spec path is `path`.
+_pod_specs_at(r, path) := [{"where": concat(".", path), "spec": value_at(r.inputs, path)}] if {
+	not r.type in _list_types
+} else := _list_pod_specs(r)
+
+# Every container of the created workloads' known pod specs (see containers):
+# [{"resource", "spec": the pod spec entry's where, "where": "<spec where>.<container where>",
+# "container"}]; an unknown container list or container appears as the unknown marker.
+created_containers := [{"resource": s.resource, "spec": s.where, "where": sprintf("%s.%s", [s.where, c.where]), "container": c.container} |
+	some s in created_pod_specs
+	plan.is_known(s.spec)
+	some c in containers(s.spec)
+]
+
+# Created resources of the given group and kind (any version; plain kind, not Patch or List).
+created_of_kind(group_name, kind_name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	is_kubernetes({"type": t})
+	group({"type": t}) == group_name
+	kind({"type": t}) == kind_name
+	some i in indexes
+	r := input.resources[i]
+]
 
 # The pod specs of a workload resource: [{"where": dotted path, "spec": value}], where a spec may
 # be the unknown marker. A List has one per item.
@@ -153,3 +203,39 @@ provider_urn(r) := object.get(r, "provider", null)
 
 # URNs that `r`'s metadata came from (a Namespace whose name it uses, for instance).
 metadata_sources(r) := {u | some u in items(object.get(object.get(r, "propertyDependencies", {}), "metadata", []))}
+
+# --- NetworkPolicies by where they are -------------------------------------------------------
+
+# Positions in input.resources of the NetworkPolicies the program manages (`read` lookups
+# included), looked up by type.
+network_policy_indexes := [i |
+	some t, indexes in data.sahab.lib.plan.managed_indexes
+	is_kubernetes({"type": t})
+	group({"type": t}) in {"networking.k8s.io", "extensions"}
+	kind({"type": t}) == "NetworkPolicy"
+	some i in indexes
+]
+
+# The NetworkPolicies the program manages.
+network_policies := [input.resources[i] | some i in network_policy_indexes]
+
+# Positions of NetworkPolicies by [namespace, provider URN], where the namespace is known.
+network_policies_by_namespace[key] contains i if {
+	some i in network_policy_indexes
+	p := input.resources[i]
+	ns := namespace_of(p)
+	is_string(ns)
+	key := [ns, provider_urn(p)]
+}
+
+# Positions of NetworkPolicies by each URN their metadata came from (see metadata_sources).
+network_policies_by_source[u] contains i if {
+	some i in network_policy_indexes
+	some u in metadata_sources(input.resources[i])
+}
+
+# Positions of NetworkPolicies by provider URN (null: the default provider).
+network_policies_by_provider[u] contains i if {
+	some i in network_policy_indexes
+	u := provider_urn(input.resources[i])
+}

@@ -24,78 +24,66 @@ package sahab.rules.network.imdsv2_required
 import data.sahab.lib.plan
 import rego.v1
 
-# The input at `path`, or the unknown marker when it or anything on the way to it is unknown.
-_at(obj, path) := {"$unknown": true} if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := null
-
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
 _instances := {"aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotInstanceRequest"}
 
 _template_type := "aws:ec2/launchTemplate:LaunchTemplate"
 
-_checked(r) if r.type in _instances
+# The created resources this rule checks, looked up by type.
+_checked(types) := [r | some t in types; some r in plan.created_of_type(t)]
 
-_checked(r) if r.type == _template_type
+_checked_types := _instances | {_template_type}
 
-_tokens(r) := _at(r.inputs, ["metadataOptions", "httpTokens"])
+# (A resource without inputs reads as unknown, as `not plan.is_known(...)` of its undefined
+# settings did.)
+_tokens(r) := plan.value_at(object.get(r, "inputs", {"$unknown": true}), ["metadataOptions", "httpTokens"])
 
-_endpoint(r) := _at(r.inputs, ["metadataOptions", "httpEndpoint"])
+_endpoint(r) := plan.value_at(object.get(r, "inputs", {"$unknown": true}), ["metadataOptions", "httpEndpoint"])
 
 # "yes", "no" or "unknown": does the resource itself require IMDSv2?
-_requires(r) := "yes" if {
-	_endpoint(r) == "disabled"
+_requires(tokens, endpoint) := "yes" if {
+	endpoint == "disabled"
 } else := "yes" if {
-	_tokens(r) == "required"
+	tokens == "required"
 } else := "unknown" if {
-	not plan.is_known(_tokens(r))
+	not plan.is_known(tokens)
 } else := "unknown" if {
-	not plan.is_known(_endpoint(r))
+	not plan.is_known(endpoint)
 } else := "no"
 
 # An instance that leaves the setting to the launch template it is launched from.
-_from_template(r) if {
+_from_template(r, tokens) if {
 	r.type in _instances
-	_tokens(r) == null
-	_at(r.inputs, ["launchTemplate"]) != null
+	tokens == null
+	plan.value_at(r.inputs, ["launchTemplate"]) != null
 }
 
 # ... a template in the plan, which this rule checks on its own.
 _template_in_plan(r) if {
-	some t in plan.resources
-	t.type == _template_type
-	plan.points_at(r, "launchTemplate", t)
+	some _ in plan.points_to(r, "launchTemplate", _template_type)
 }
 
-deny contains plan.finding(r, sprintf("%s allows IMDSv1 (metadataOptions.httpTokens %s; set it to \"required\")", [r.name, _state(_tokens(r))])) if {
-	some r in _created
-	_checked(r)
-	_requires(r) == "no"
-	not _from_template(r)
+# Each resource is judged once (_results), its metadata options read once.
+_results contains [kind, plan.finding(r, message)] if {
+	some r in _checked(_checked_types)
+	tokens := _tokens(r)
+	requires := _requires(tokens, _endpoint(r))
+	requires != "yes"
+	[kind, message] := _outcome(r, tokens, requires)
+	kind != "ok"
 }
 
-deferred contains plan.finding(r, sprintf("%s: metadataOptions is only known at deploy time", [r.name])) if {
-	some r in _created
-	_checked(r)
-	_requires(r) == "unknown"
-	not _from_template(r)
-}
-
-deferred contains plan.finding(r, sprintf("%s: takes its metadata options from a launch template outside the plan", [r.name])) if {
-	some r in _created
-	_checked(r)
-	_requires(r) != "yes"
-	_from_template(r)
+_outcome(r, tokens, requires) := ["deferred", sprintf("%s: takes its metadata options from a launch template outside the plan", [r.name])] if {
+	_from_template(r, tokens)
 	not _template_in_plan(r)
-}
+} else := ["ok", ""] if {
+	_from_template(r, tokens)
+} else := ["deny", sprintf("%s allows IMDSv1 (metadataOptions.httpTokens %s; set it to \"required\")", [r.name, _state(tokens)])] if {
+	requires == "no"
+} else := ["deferred", sprintf("%s: metadataOptions is only known at deploy time", [r.name])]
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results
 
 _state(v) := "is not set" if v == null
 

@@ -31,12 +31,24 @@ import data.sahab.lib.kubernetes as k8s
 import data.sahab.lib.plan
 import rego.v1
 
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
 _azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
+
+# Created resources of an azure-native module and kind (any API version), looked up by type.
+_created_azure(module, name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, module, name)
+	some i in indexes
+	r := input.resources[i]
+]
+
+# Created Kubernetes objects of a kind (any group and version), looked up by type.
+_created_kind(kind_name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	k8s.is_kubernetes({"type": t})
+	k8s.kind({"type": t}) == kind_name
+	some i in indexes
+	r := input.resources[i]
+]
 
 _lower(v) := lower(v) if is_string(v)
 
@@ -66,44 +78,35 @@ _marked_internal(r) if {
 	not _internet_facing(r)
 }
 
-_services contains r if {
-	some r in _created
-	k8s.is_kubernetes(r)
-	k8s.group(r) == "core"
-	k8s.kind(r) == "Service"
-}
-
 _service_type(r) := k8s.value_at(r.inputs, ["spec", "type"])
 
 deny contains plan.finding(r, sprintf("Service %s is an internet-facing LoadBalancer: annotate it as internal", [r.name])) if {
-	some r in _services
+	some r in k8s.created_of_kind("core", "Service")
 	_service_type(r) == "LoadBalancer"
 	plan.is_known(_annotations(r))
 	not _marked_internal(r)
 }
 
 deny contains plan.finding(r, sprintf("%s asks for an internet-facing load balancer scheme", [r.name])) if {
-	some r in _created
-	k8s.is_kubernetes(r)
-	k8s.kind(r) == "Ingress"
+	some r in _created_kind("Ingress")
 	_internet_facing(r)
 }
 
 deferred contains plan.finding(r, sprintf("Service %s: its type is only known at deploy time", [r.name])) if {
-	some r in _services
+	some r in k8s.created_of_kind("core", "Service")
 	not plan.is_known(_service_type(r))
 	not _marked_internal(r)
 }
 
 deferred contains plan.finding(r, sprintf("Service %s: its annotations are only known at deploy time", [r.name])) if {
-	some r in _services
+	some r in k8s.created_of_kind("core", "Service")
 	_service_type(r) == "LoadBalancer"
 	not plan.is_known(_annotations(r))
 }
 
 deferred contains plan.finding(r, sprintf("Service %s: annotation %s is only known at deploy time", [r.name, key])) if {
-	some r in _services
-	_service_type(r) in {"LoadBalancer", k8s.unknown_marker}
+	some r in k8s.created_of_kind("core", "Service")
+	_service_type(r) in {"LoadBalancer", data.sahab.lib.kubernetes.unknown_marker}
 	not _marked_internal(r)
 	annotations := _annotations(r)
 	is_object(annotations)
@@ -118,8 +121,7 @@ _aws_lbs := {"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalan
 _gateway(r) if k8s.value_at(r.inputs, ["loadBalancerType"]) == "gateway"
 
 deny contains plan.finding(r, sprintf("%s is internet-facing (internal %s; set it to true)", [r.name, _state(value)])) if {
-	some r in _created
-	r.type in _aws_lbs
+	some r in plan.created_of(_aws_lbs)
 	not _gateway(r)
 	value := k8s.value_at(r.inputs, ["internal"])
 	plan.is_known(value)
@@ -127,8 +129,7 @@ deny contains plan.finding(r, sprintf("%s is internet-facing (internal %s; set i
 }
 
 deferred contains plan.finding(r, sprintf("%s: internal is only known at deploy time", [r.name])) if {
-	some r in _created
-	r.type in _aws_lbs
+	some r in plan.created_of(_aws_lbs)
 	not _gateway(r)
 	not plan.is_known(k8s.value_at(r.inputs, ["internal"]))
 }
@@ -138,8 +139,7 @@ deferred contains plan.finding(r, sprintf("%s: internal is only known at deploy 
 _frontends(r) := k8s.value_at(r.inputs, ["frontendIPConfigurations"])
 
 deny contains plan.finding(r, sprintf("%s has a public frontend (frontendIPConfigurations.%d.%s)", [r.name, i, field])) if {
-	some r in _created
-	_azure(r, "network", "LoadBalancer")
+	some r in _created_azure("network", "LoadBalancer")
 	some i
 	frontend := k8s.items(_frontends(r))[i]
 	some field in ["publicIPAddress", "publicIPPrefix"]
@@ -149,8 +149,7 @@ deny contains plan.finding(r, sprintf("%s has a public frontend (frontendIPConfi
 }
 
 deferred contains plan.finding(r, sprintf("%s: its frontend IP configurations are only known at deploy time", [r.name])) if {
-	some r in _created
-	_azure(r, "network", "LoadBalancer")
+	some r in _created_azure("network", "LoadBalancer")
 	_unknown_frontend(r)
 }
 

@@ -30,56 +30,49 @@ import data.sahab.lib.kubernetes as k8s
 import data.sahab.lib.plan
 import rego.v1
 
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
+# Policies are looked up in indexes (k8s.network_policies_by_*, by position in input.resources),
+# never scanned per namespace or workload, and what each one does is decided once (_levels).
+# No rule of this package holds resources (every rule here is part of the gate's answer), so
+# the namespaces and workloads come from functions (the argument is unused).
 
-_namespaces contains r if {
-	some r in _created
-	k8s.is_kubernetes(r)
-	k8s.group(r) == "core"
-	k8s.kind(r) == "Namespace"
-}
+_namespaces(_) := k8s.created_of_kind("core", "Namespace")
 
 _name(n) := name if {
 	name := k8s.value_at(n.inputs, ["metadata", "name"])
 	is_string(name)
-} else := k8s.unknown_marker
-
-_policies contains p if {
-	some p in plan.managed
-	k8s.is_kubernetes(p)
-	k8s.group(p) in {"networking.k8s.io", "extensions"}
-	k8s.kind(p) == "NetworkPolicy"
-}
+} else := data.sahab.lib.kubernetes.unknown_marker
 
 # --- what a policy does: "yes" it denies by default, "maybe" (unknown values), else "no" ----
 
-_types(p) := k8s.value_at(p.inputs, ["spec", "policyTypes"])
-
-_selector(p) := k8s.value_at(p.inputs, ["spec", "podSelector"])
+# A field of the policy's spec. (A policy without inputs reads as unknown, as the checks
+# below did of its undefined fields.)
+_spec_value(p, key) := k8s.value_at(object.get(p, "inputs", {"$unknown": true}), ["spec", key])
 
 _allows_all(p) if {
 	some direction in ["ingress", "egress"]
-	rule := k8s.items(k8s.value_at(p.inputs, ["spec", direction]))[_]
+	rule := k8s.items(_spec_value(p, direction))[_]
 	rule == {}
 }
 
-_default_deny(p) if {
-	k8s.empty_selector(_selector(p))
-	"Ingress" in k8s.items(_types(p))
-	"Egress" in k8s.items(_types(p))
-	not _allows_all(p)
-}
+# "deny" (podSelector {}, policyTypes Ingress and Egress, no allow-all rule), "maybe" (the same
+# up to values only known at deploy time) or "no"; each field is read once.
+_level(p) := _level_of(_spec_value(p, "podSelector"), _spec_value(p, "policyTypes"), _allows_all_value(p))
 
-_maybe_default_deny(p) if {
-	not _default_deny(p)
-	_maybe_empty(_selector(p))
-	_may_contain(_types(p), "Ingress")
-	_may_contain(_types(p), "Egress")
-	not _allows_all(p)
-}
+_allows_all_value(p) := true if {
+	_allows_all(p)
+} else := false
+
+_level_of(selector, types, allows) := "deny" if {
+	not allows
+	k8s.empty_selector(selector)
+	"Ingress" in k8s.items(types)
+	"Egress" in k8s.items(types)
+} else := "maybe" if {
+	not allows
+	_maybe_empty(selector)
+	_may_contain(types, "Ingress")
+	_may_contain(types, "Egress")
+} else := "no"
 
 _maybe_empty(selector) if not plan.is_known(selector)
 
@@ -103,23 +96,21 @@ _may_contain(types, _) if {
 	not plan.is_known(x)
 }
 
-_candidate(p) if _default_deny(p)
+# What each NetworkPolicy does, by its position in input.resources, decided once: "deny" (it
+# denies by default), "maybe" (it may: unknown values) or "no".
+_levels := {i: _level(input.resources[i]) | some i in data.sahab.lib.kubernetes.network_policy_indexes}
 
-_candidate(p) if _maybe_default_deny(p)
 
 # --- where a policy is: linked to a target {name, provider, urn} -----------------------------
 
-_linked(p, target) if {
-	ns := k8s.namespace_of(p)
-	is_string(ns)
-	ns == target.name
-	k8s.provider_urn(p) == target.provider
-}
-
-_linked(p, target) if {
+# The policies (positions) linked to `target`: in the namespace of its name with its provider,
+# or taken from its Namespace resource (metadata) without naming another namespace.
+_linked(target) := {i |
+	some i in data.sahab.lib.kubernetes.network_policies_by_namespace[[target.name, target.provider]]
+} | {i |
 	target.urn != null
-	target.urn in k8s.metadata_sources(p)
-	not _names_differ(k8s.namespace_of(p), target.name)
+	some i in data.sahab.lib.kubernetes.network_policies_by_source[target.urn]
+	not _names_differ(k8s.namespace_of(input.resources[i]), target.name)
 }
 
 _names_differ(a, b) if {
@@ -128,7 +119,10 @@ _names_differ(a, b) if {
 	a != b
 }
 
-_namespace_urns := {n.urn | some n in _namespaces}
+_namespace_urns := {n.urn | some n in _namespaces(true)}
+
+# [name, provider URN] of every declared namespace.
+_namespace_keys := {[_name(n), k8s.provider_urn(n)] | some n in _namespaces(true)}
 
 # Taken from another Namespace resource than the target.
 _elsewhere(p, target) if {
@@ -143,45 +137,51 @@ _floating(p) if {
 	count(k8s.metadata_sources(p) & _namespace_urns) == 0
 }
 
+# Some policy that may deny by default may be in any namespace.
+_floating_candidate if {
+	some i, level in _levels
+	level != "no"
+	_floating(input.resources[i])
+}
+
 _covered(target) if {
-	some p in _policies
-	_default_deny(p)
-	_linked(p, target)
+	some i in _linked(target)
+	_levels[i] == "deny"
 }
 
 _undecided(target) if {
-	some p in _policies
-	_candidate(p)
-	_may_be_in(p, target)
+	some i in _linked(target)
+	_levels[i] != "no"
 }
 
-_may_be_in(p, target) if _linked(p, target)
+_undecided(_) if _floating_candidate
 
-_may_be_in(p, _) if _floating(p)
-
-_may_be_in(p, target) if {
+_undecided(target) if {
 	not is_string(target.name)
-	k8s.provider_urn(p) == target.provider
-	not _elsewhere(p, target)
+	some i in data.sahab.lib.kubernetes.network_policies_by_provider[target.provider]
+	_levels[i] != "no"
+	not _elsewhere(input.resources[i], target)
 }
 
 # --- declared namespaces --------------------------------------------------------------------
 
 _target(n) := {"name": _name(n), "provider": k8s.provider_urn(n), "urn": n.urn}
 
-deny contains plan.finding(n, sprintf("Namespace %s has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress)", [_label(n)])) if {
-	some n in _namespaces
+# Each namespace and each workload is judged once (_results).
+_results contains [kind, plan.finding(n, message)] if {
+	some n in _namespaces(true)
 	t := _target(n)
 	not _covered(t)
-	not _undecided(t)
+	[kind, message] := _namespace_outcome(n, t)
 }
 
-deferred contains plan.finding(n, sprintf("Namespace %s: whether a default-deny NetworkPolicy is in it is only known at deploy time", [_label(n)])) if {
-	some n in _namespaces
-	t := _target(n)
-	not _covered(t)
+_namespace_outcome(n, t) := ["deferred", sprintf("Namespace %s: whether a default-deny NetworkPolicy is in it is only known at deploy time", [_label(n)])] if {
 	_undecided(t)
-}
+} else := ["deny", sprintf("Namespace %s has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress)", [_label(n)])]
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results
 
 _label(n) := sprintf("%q", [_name(n)]) if is_string(_name(n))
 
@@ -189,48 +189,37 @@ else := n.name
 
 # --- namespaces that workloads are placed in, when the plan does not declare them ----------
 
-_workloads contains w if {
-	some w in _created
-	k8s.is_workload(w)
-	not k8s.is_patch(w)
-	not k8s.is_list(w)
+# Created workloads, without Patch and List forms (decided per type token).
+_workloads(_) := [input.resources[i] |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	k8s.is_workload({"type": t})
+	not k8s.is_patch({"type": t})
+	not k8s.is_list({"type": t})
+	some i in indexes
+]
+
+_declared_namespace(w) if {
+	some u in k8s.metadata_sources(w)
+	u in _namespace_urns
 }
 
 _declared_namespace(w) if {
-	some n in _namespaces
-	n.urn in k8s.metadata_sources(w)
-}
-
-_declared_namespace(w) if {
 	ns := k8s.namespace_of(w)
 	is_string(ns)
-	some n in _namespaces
-	_name(n) == ns
-	k8s.provider_urn(n) == k8s.provider_urn(w)
+	[ns, k8s.provider_urn(w)] in _namespace_keys
 }
 
-deny contains plan.finding(w, sprintf("%s runs in namespace %q, which has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress)", [w.name, ns])) if {
-	some w in _workloads
+_results contains [kind, plan.finding(w, message)] if {
+	some w in _workloads(true)
 	not _declared_namespace(w)
-	ns := k8s.namespace_of(w)
-	is_string(ns)
-	t := {"name": ns, "provider": k8s.provider_urn(w), "urn": null}
-	not _covered(t)
-	not _undecided(t)
+	[kind, message] := _workload_outcome(w, k8s.namespace_of(w))
+	kind != "ok"
 }
 
-deferred contains plan.finding(w, sprintf("%s: whether its namespace %q has a default-deny NetworkPolicy is only known at deploy time", [w.name, ns])) if {
-	some w in _workloads
-	not _declared_namespace(w)
-	ns := k8s.namespace_of(w)
-	is_string(ns)
-	t := {"name": ns, "provider": k8s.provider_urn(w), "urn": null}
-	not _covered(t)
-	_undecided(t)
-}
-
-deferred contains plan.finding(w, sprintf("%s: its namespace is only known at deploy time", [w.name])) if {
-	some w in _workloads
-	not _declared_namespace(w)
-	not is_string(k8s.namespace_of(w))
-}
+_workload_outcome(w, ns) := ["deferred", sprintf("%s: its namespace is only known at deploy time", [w.name])] if {
+	not is_string(ns)
+} else := ["ok", ""] if {
+	_covered({"name": ns, "provider": k8s.provider_urn(w), "urn": null})
+} else := ["deferred", sprintf("%s: whether its namespace %q has a default-deny NetworkPolicy is only known at deploy time", [w.name, ns])] if {
+	_undecided({"name": ns, "provider": k8s.provider_urn(w), "urn": null})
+} else := ["deny", sprintf("%s runs in namespace %q, which has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress)", [w.name, ns])]

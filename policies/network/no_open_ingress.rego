@@ -31,73 +31,133 @@ _open_azure_prefixes := {"*", "0.0.0.0/0", "0.0.0.0", "::/0", "internet", "any"}
 
 _aws_groups := {"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"}
 
-# The input at `path`, or the unknown marker when it or anything on the way to it is unknown.
-_at(obj, path) := {"$unknown": true} if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := null
-
 _items(v) := v if is_array(v)
 
 else := []
 
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
 _azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
+
+# Created resources of an azure-native module and kind (any API version), looked up by type.
+_created_azure(module, name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, module, name)
+	some i in indexes
+	r := input.resources[i]
+]
 
 # --- AWS: the CIDR lists of an ingress rule ([where, value]) ---------------------------------
 
+_rule_type := "aws:ec2/securityGroupRule:SecurityGroupRule"
+
+_ingress_rule_type := "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+_aws_source_types := (_aws_groups | {_rule_type}) | {_ingress_rule_type}
+
 # Inline ingress blocks of a security group.
-_aws_sources contains [r, sprintf("ingress.%d.%s", [i, field]), _at(rule, [field])] if {
-	some r in _created
+_aws_sources(r) := _group_sources(plan.value_at(r.inputs, ["ingress"])) if {
 	r.type in _aws_groups
-	some i
-	rule := _items(_at(r.inputs, ["ingress"]))[i]
+} else := _rule_sources(r) if {
+	r.type == _rule_type
+} else := _ingress_rule_sources(r) if {
+	r.type == _ingress_rule_type
+}
+
+# (`where` is kept as its parts, [key] or ["ingress", index, key], and written out only for a
+# finding.)
+_group_sources(ingress) := array.concat(
+	[[["ingress", i, field], plan.value_at(rule, [field])] |
+		some i
+		rule := _items(ingress)[i]
+		some field in ["cidrBlocks", "ipv6CidrBlocks"]
+	],
+	[[["ingress"], ingress] | not plan.is_known(ingress)],
+)
+
+_rule_sources(r) := [[[field], plan.value_at(r.inputs, [field])] |
+	plan.value_at(r.inputs, ["type"]) == "ingress"
 	some field in ["cidrBlocks", "ipv6CidrBlocks"]
-}
+]
 
-_aws_sources contains [r, "ingress", _at(r.inputs, ["ingress"])] if {
-	some r in _created
-	r.type in _aws_groups
-	not plan.is_known(_at(r.inputs, ["ingress"]))
-}
-
-_aws_sources contains [r, field, _at(r.inputs, [field])] if {
-	some r in _created
-	r.type == "aws:ec2/securityGroupRule:SecurityGroupRule"
-	_at(r.inputs, ["type"]) == "ingress"
-	some field in ["cidrBlocks", "ipv6CidrBlocks"]
-}
-
-_aws_sources contains [r, field, [_at(r.inputs, [field])]] if {
-	some r in _created
-	r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+_ingress_rule_sources(r) := [[[field], [plan.value_at(r.inputs, [field])]] |
 	some field in ["cidrIpv4", "cidrIpv6"]
+]
+
+_source_where(parts) := parts[0] if {
+	count(parts) == 1
+} else := sprintf("ingress.%d.%s", [parts[1], parts[2]])
+
+# A list of known values, none of them an open CIDR: nothing to report (most sources).
+_quiet(cidrs) if {
+	is_array(cidrs)
+	every cidr in cidrs {
+		not cidr in _open_cidrs
+		plan.is_known(cidr)
+	}
 }
 
-deny contains plan.finding(r, sprintf("%s allows ingress from %s (%s)", [r.name, cidr, where])) if {
-	some [r, where, cidrs] in _aws_sources
-	some cidr in _items(cidrs)
-	cidr in _open_cidrs
+# A security group whose inline ingress rules, or an ingress rule whose CIDRs, are all known
+# and none of them open: none of its sources has anything to report (most resources).
+_quiet_resource(r) if {
+	r.type in _aws_groups
+	ingress := plan.value_at(r.inputs, ["ingress"])
+	is_array(ingress)
+	every rule in ingress {
+		is_object(rule)
+		not rule["$unknown"] == true
+		not rule["$secret"] == true
+		_plain(object.get(rule, "cidrBlocks", null))
+		_plain(object.get(rule, "ipv6CidrBlocks", null))
+	}
 }
 
-deferred contains plan.finding(r, sprintf("%s: the ingress source %s is only known at deploy time", [r.name, where])) if {
-	some [r, where, cidrs] in _aws_sources
-	_unknown_in(cidrs)
+_quiet_resource(r) if {
+	r.type == _ingress_rule_type
+	inputs := r.inputs
+	is_object(inputs)
+	not inputs["$unknown"] == true
+	not inputs["$secret"] == true
+	_plain([object.get(inputs, "cidrIpv4", null)])
+	_plain([object.get(inputs, "cidrIpv6", null)])
 }
+
+# Absent, or a list of known values (not objects: markers are objects) none of which is open.
+_plain(v) if v == null
+
+_plain(v) if {
+	is_array(v)
+	every cidr in v {
+		not is_object(cidr)
+		not cidr in _open_cidrs
+	}
+}
+
+# Each source is read once (_aws_results): an open CIDR in it is a violation, an unknown one
+# is deferred.
+_aws_results contains [kind, plan.finding(r, message)] if {
+	some r in plan.created_of(_aws_source_types)
+	not _quiet_resource(r)
+	some [parts, cidrs] in _aws_sources(r)
+	not _quiet(cidrs)
+	some [kind, message] in _source_outcomes(r, _source_where(parts), cidrs)
+}
+
+_source_outcomes(r, where, cidrs) := array.concat(
+	[["deny", sprintf("%s allows ingress from %s (%s)", [r.name, cidr, where])] |
+		some cidr in _items(cidrs)
+		cidr in _open_cidrs
+	],
+	[["deferred", sprintf("%s: the ingress source %s is only known at deploy time", [r.name, where])] | _unknown_in(cidrs)],
+)
+
+deny contains f if some ["deny", f] in _aws_results
+
+deferred contains f if some ["deferred", f] in _aws_results
 
 deferred contains plan.finding(r, sprintf("%s: whether the rule is ingress is only known at deploy time", [r.name])) if {
-	some r in _created
-	r.type == "aws:ec2/securityGroupRule:SecurityGroupRule"
-	not plan.is_known(_at(r.inputs, ["type"]))
+	some r in plan.created_of_type(_rule_type)
+	not plan.is_known(plan.value_at(r.inputs, ["type"]))
 	some field in ["cidrBlocks", "ipv6CidrBlocks"]
-	_open_or_unknown(_at(r.inputs, [field]))
+	_open_or_unknown(plan.value_at(r.inputs, [field]))
 }
 
 _unknown_in(v) if not plan.is_known(v)
@@ -116,23 +176,22 @@ _open_or_unknown(v) if {
 
 # --- Azure: inbound allow rules ([where, rule]) ----------------------------------------------
 
-_azure_rules contains [r, sprintf("securityRules.%d", [i]), rule] if {
-	some r in _created
-	_azure(r, "network", "NetworkSecurityGroup")
-	some i
-	rule := _items(_at(r.inputs, ["securityRules"]))[i]
-}
+_azure_owners(kinds) := [r |
+	some [module, name] in kinds
+	some r in _created_azure(module, name)
+]
 
-_azure_rules contains [r, "securityRules", {"$unknown": true}] if {
-	some r in _created
-	_azure(r, "network", "NetworkSecurityGroup")
-	not plan.is_known(_at(r.inputs, ["securityRules"]))
-}
+_azure_kinds := [["network", "NetworkSecurityGroup"], ["network", "SecurityRule"]]
 
-_azure_rules contains [r, "", r.inputs] if {
-	some r in _created
-	_azure(r, "network", "SecurityRule")
-}
+_azure_rules(r) := array.concat(
+	[[sprintf("securityRules.%d", [i]), rule] |
+		some i
+		rule := _items(plan.value_at(r.inputs, ["securityRules"]))[i]
+	],
+	[["securityRules", {"$unknown": true}] | not plan.is_known(plan.value_at(r.inputs, ["securityRules"]))],
+) if _azure(r, "network", "NetworkSecurityGroup")
+
+_azure_rules(r) := [["", r.inputs]] if _azure(r, "network", "SecurityRule")
 
 _lower(v) := lower(v) if is_string(v)
 
@@ -140,19 +199,19 @@ else := v
 
 # The rule's value for one of its matching fields is this (case-insensitive), or unknown.
 _field_is(rule, field, want) := "yes" if {
-	_lower(_at(rule, [field])) == want
+	_lower(plan.value_at(rule, [field])) == want
 } else := "unknown" if {
-	not plan.is_known(_at(rule, [field]))
+	not plan.is_known(plan.value_at(rule, [field]))
 }
 
 # The rule's sources: "yes" one is the internet, "unknown" one cannot be read before deploy.
 _source_open(rule) := "yes" if {
-	_lower(_at(rule, ["sourceAddressPrefix"])) in _open_azure_prefixes
+	_lower(plan.value_at(rule, ["sourceAddressPrefix"])) in _open_azure_prefixes
 } else := "yes" if {
-	some p in _items(_at(rule, ["sourceAddressPrefixes"]))
+	some p in _items(plan.value_at(rule, ["sourceAddressPrefixes"]))
 	_lower(p) in _open_azure_prefixes
 } else := "unknown" if {
-	some v in [_at(rule, ["sourceAddressPrefix"]), _at(rule, ["sourceAddressPrefixes"])]
+	some v in [plan.value_at(rule, ["sourceAddressPrefix"]), plan.value_at(rule, ["sourceAddressPrefixes"])]
 	_unknown_in(v)
 }
 
@@ -161,14 +220,16 @@ _where(r, where) := r.name if where == ""
 else := sprintf("%s %s", [r.name, where])
 
 deny contains plan.finding(r, sprintf("%s allows inbound traffic from %v", [_where(r, where), _sources(rule)])) if {
-	some [r, where, rule] in _azure_rules
+	some r in _azure_owners(_azure_kinds)
+	some [where, rule] in _azure_rules(r)
 	_field_is(rule, "direction", "inbound") == "yes"
 	_field_is(rule, "access", "allow") == "yes"
 	_source_open(rule) == "yes"
 }
 
 deferred contains plan.finding(r, sprintf("%s: whether it allows inbound traffic from the internet is only known at deploy time", [_where(r, where)])) if {
-	some [r, where, rule] in _azure_rules
+	some r in _azure_owners(_azure_kinds)
+	some [where, rule] in _azure_rules(r)
 	results := [_field_is(rule, "direction", "inbound"), _field_is(rule, "access", "allow"), _source_open(rule)]
 	every x in results {
 		x in {"yes", "unknown"}
@@ -177,6 +238,6 @@ deferred contains plan.finding(r, sprintf("%s: whether it allows inbound traffic
 }
 
 _sources(rule) := [p |
-	some p in array.concat([_at(rule, ["sourceAddressPrefix"])], _items(_at(rule, ["sourceAddressPrefixes"])))
+	some p in array.concat([plan.value_at(rule, ["sourceAddressPrefix"])], _items(plan.value_at(rule, ["sourceAddressPrefixes"])))
 	_lower(p) in _open_azure_prefixes
 ]

@@ -26,79 +26,73 @@ package sahab.rules.network.no_public_ip
 import data.sahab.lib.plan
 import rego.v1
 
-# The input at `path`, or the unknown marker when it or anything on the way to it is unknown.
-_at(obj, path) := {"$unknown": true} if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := null
-
 _items(v) := v if is_array(v)
 
 else := []
-
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
 
 _azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
 
 _instances := {"aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotInstanceRequest"}
 
-# [resource, where, value]: the value turns public IPs on when it is true (or "true").
-_switches contains [r, "associatePublicIpAddress", _at(r.inputs, ["associatePublicIpAddress"])] if {
-	some r in _created
+_template_type := "aws:ec2/launchTemplate:LaunchTemplate"
+
+_subnet_type := "aws:ec2/subnet:Subnet"
+
+_default_subnet_type := "aws:ec2/defaultSubnet:DefaultSubnet"
+
+_aws_types := ((_instances | {_template_type}) | {_subnet_type}) | {_default_subnet_type}
+
+# The type tokens (any API version) of the Azure kinds this rule checks, among the plan's.
+_cluster_types contains t if {
+	some t, _ in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, "containerservice", "ManagedCluster")
+}
+
+_pool_types contains t if {
+	some t, _ in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, "containerservice", "AgentPool")
+}
+
+# The resources this rule checks, looked up by type.
+_checked(aws_types, azure_types) := plan.created_of(aws_types | azure_types)
+
+# [where, value] for resource `r`: the value turns public IPs on when it is true (or "true").
+# One else-chain on the type (a default subnet maps public IPs unless told not to).
+_switches(r) := [["associatePublicIpAddress", plan.value_at(r.inputs, ["associatePublicIpAddress"])]] if {
 	r.type in _instances
+} else := _template_switches(r) if {
+	r.type == _template_type
+} else := [["mapPublicIpOnLaunch", plan.value_at(r.inputs, ["mapPublicIpOnLaunch"])]] if {
+	r.type == _subnet_type
+} else := [["mapPublicIpOnLaunch", _or_true(plan.value_at(r.inputs, ["mapPublicIpOnLaunch"]))]] if {
+	r.type == _default_subnet_type
+} else := _cluster_switches(r) if {
+	r.type in _cluster_types
+} else := [["enableNodePublicIP", plan.value_at(r.inputs, ["enableNodePublicIP"])]] if {
+	r.type in _pool_types
 }
 
-_switches contains [r, sprintf("networkInterfaces.%d.associatePublicIpAddress", [i]), _at(nic, ["associatePublicIpAddress"])] if {
-	some r in _created
-	r.type == "aws:ec2/launchTemplate:LaunchTemplate"
-	some i
-	nic := _items(_at(r.inputs, ["networkInterfaces"]))[i]
-}
+_template_switches(r) := array.concat(
+	[[sprintf("networkInterfaces.%d.associatePublicIpAddress", [i]), plan.value_at(nic, ["associatePublicIpAddress"])] |
+		some i
+		nic := _items(plan.value_at(r.inputs, ["networkInterfaces"]))[i]
+	],
+	[["networkInterfaces", nics] |
+		nics := plan.value_at(r.inputs, ["networkInterfaces"])
+		not plan.is_known(nics)
+	],
+)
 
-_switches contains [r, "networkInterfaces", nics] if {
-	some r in _created
-	r.type == "aws:ec2/launchTemplate:LaunchTemplate"
-	nics := _at(r.inputs, ["networkInterfaces"])
-	not plan.is_known(nics)
-}
-
-_switches contains [r, "mapPublicIpOnLaunch", _at(r.inputs, ["mapPublicIpOnLaunch"])] if {
-	some r in _created
-	r.type == "aws:ec2/subnet:Subnet"
-}
-
-# A default subnet maps public IPs unless told not to.
-_switches contains [r, "mapPublicIpOnLaunch", value] if {
-	some r in _created
-	r.type == "aws:ec2/defaultSubnet:DefaultSubnet"
-	raw := _at(r.inputs, ["mapPublicIpOnLaunch"])
-	value := _or_true(raw)
-}
-
-_switches contains [r, sprintf("agentPoolProfiles.%d.enableNodePublicIP", [i]), _at(pool, ["enableNodePublicIP"])] if {
-	some r in _created
-	_azure(r, "containerservice", "ManagedCluster")
-	some i
-	pool := _items(_at(r.inputs, ["agentPoolProfiles"]))[i]
-}
-
-_switches contains [r, "agentPoolProfiles", pools] if {
-	some r in _created
-	_azure(r, "containerservice", "ManagedCluster")
-	pools := _at(r.inputs, ["agentPoolProfiles"])
-	not plan.is_known(pools)
-}
-
-_switches contains [r, "enableNodePublicIP", _at(r.inputs, ["enableNodePublicIP"])] if {
-	some r in _created
-	_azure(r, "containerservice", "AgentPool")
-}
+_cluster_switches(r) := array.concat(
+	[[sprintf("agentPoolProfiles.%d.enableNodePublicIP", [i]), plan.value_at(pool, ["enableNodePublicIP"])] |
+		some i
+		pool := _items(plan.value_at(r.inputs, ["agentPoolProfiles"]))[i]
+	],
+	[["agentPoolProfiles", pools] |
+		pools := plan.value_at(r.inputs, ["agentPoolProfiles"])
+		not plan.is_known(pools)
+	],
+)
 
 _or_true(v) := true if v == null
 
@@ -111,12 +105,19 @@ _on(v) if {
 	lower(v) == "true"
 }
 
-deny contains plan.finding(r, sprintf("%s assigns public IP addresses (%s is %v)", [r.name, where, value])) if {
-	some [r, where, value] in _switches
-	_on(value)
+# Each switch is read once (_results).
+_results contains [kind, plan.finding(r, message)] if {
+	some r in _checked(_aws_types, _cluster_types | _pool_types)
+	some [where, value] in _switches(r)
+	[kind, message] := _outcome(r, where, value)
 }
 
-deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, where])) if {
-	some [r, where, value] in _switches
+_outcome(r, where, value) := ["deny", sprintf("%s assigns public IP addresses (%s is %v)", [r.name, where, value])] if {
+	_on(value)
+} else := ["deferred", sprintf("%s: %s is only known at deploy time", [r.name, where])] if {
 	not plan.is_known(value)
 }
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results

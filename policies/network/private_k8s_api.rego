@@ -24,35 +24,33 @@ package sahab.rules.network.private_k8s_api
 import data.sahab.lib.plan
 import rego.v1
 
-# The input at `path`, or the unknown marker when it or anything on the way to it is unknown.
-_at(obj, path) := {"$unknown": true} if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := null
-
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
 _azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
 
-# [resource, the setting's path, its value, the value it must have]
-_settings contains [r, "vpcConfig.endpointPublicAccess", raw, value, false] if {
-	some r in _created
-	r.type == "aws:eks/cluster:Cluster"
-	raw := _at(r.inputs, ["vpcConfig", "endpointPublicAccess"])
-	value := _default(raw, true)
+# Created resources of an azure-native module and kind (any API version), looked up by type.
+_created_azure(module, name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, module, name)
+	some i in indexes
+	r := input.resources[i]
+]
+
+_eks_type := "aws:eks/cluster:Cluster"
+
+# The clusters this rule checks.
+_clusters(eks_type) := array.concat(
+	[r | some r in plan.created_of_type(eks_type)],
+	_created_azure("containerservice", "ManagedCluster"),
+)
+
+# [the setting's path, its raw value, its value, the value it must have] of cluster `r`
+_setting(r) := ["vpcConfig.endpointPublicAccess", raw, _default(raw, true), false] if {
+	r.type == _eks_type
+	raw := plan.value_at(r.inputs, ["vpcConfig", "endpointPublicAccess"])
 }
 
-_settings contains [r, "apiServerAccessProfile.enablePrivateCluster", raw, value, true] if {
-	some r in _created
+_setting(r) := ["apiServerAccessProfile.enablePrivateCluster", raw, _default(raw, false), true] if {
 	_azure(r, "containerservice", "ManagedCluster")
-	raw := _at(r.inputs, ["apiServerAccessProfile", "enablePrivateCluster"])
-	value := _default(raw, false)
+	raw := plan.value_at(r.inputs, ["apiServerAccessProfile", "enablePrivateCluster"])
 }
 
 _default(v, d) := d if v == null
@@ -60,13 +58,15 @@ _default(v, d) := d if v == null
 else := v
 
 deny contains plan.finding(r, sprintf("%s has a public Kubernetes API endpoint (%s %s, must be %v)", [r.name, path, _state(raw), want])) if {
-	some [r, path, raw, value, want] in _settings
+	some r in _clusters(_eks_type)
+	[path, raw, value, want] := _setting(r)
 	plan.is_known(value)
 	value != want
 }
 
 deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, path])) if {
-	some [r, path, _, value, _] in _settings
+	some r in _clusters(_eks_type)
+	[path, _, value, _] := _setting(r)
 	not plan.is_known(value)
 }
 

@@ -25,21 +25,15 @@ package sahab.rules.network.public_network_access_disabled
 import data.sahab.lib.plan
 import rego.v1
 
-# The input at `path`, or the unknown marker when it or anything on the way to it is unknown.
-_at(obj, path) := {"$unknown": true} if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := null
-
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
 _azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
+
+# Created resources of an azure-native module and kind (any API version), looked up by type.
+_created_azure(module, name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, module, name)
+	some i in indexes
+	r := input.resources[i]
+]
 
 # Where each Azure service keeps its publicNetworkAccess.
 _azure_services := [
@@ -52,19 +46,17 @@ _azure_services := [
 _rds := {"aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance"}
 
 deny contains plan.finding(r, sprintf("%s allows public network access (%s %s; set it to \"Disabled\")", [r.name, concat(".", path), _state(value)])) if {
-	some r in _created
 	some [module, name, path] in _azure_services
-	_azure(r, module, name)
-	value := _at(r.inputs, path)
+	some r in _created_azure(module, name)
+	value := plan.value_at(r.inputs, path)
 	plan.is_known(value)
 	not _disabled(value)
 }
 
 deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, concat(".", path)])) if {
-	some r in _created
 	some [module, name, path] in _azure_services
-	_azure(r, module, name)
-	not plan.is_known(_at(r.inputs, path))
+	some r in _created_azure(module, name)
+	not plan.is_known(plan.value_at(r.inputs, path))
 }
 
 _disabled(v) if {
@@ -73,15 +65,13 @@ _disabled(v) if {
 }
 
 deny contains plan.finding(r, sprintf("%s is publicly accessible (publiclyAccessible is true)", [r.name])) if {
-	some r in _created
-	r.type in _rds
-	_at(r.inputs, ["publiclyAccessible"]) == true
+	some r in plan.created_of(_rds)
+	plan.value_at(r.inputs, ["publiclyAccessible"]) == true
 }
 
 deferred contains plan.finding(r, sprintf("%s: publiclyAccessible is only known at deploy time", [r.name])) if {
-	some r in _created
-	r.type in _rds
-	not plan.is_known(_at(r.inputs, ["publiclyAccessible"]))
+	some r in plan.created_of(_rds)
+	not plan.is_known(plan.value_at(r.inputs, ["publiclyAccessible"]))
 }
 
 _state(v) := "is not set" if v == null

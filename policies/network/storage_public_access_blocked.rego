@@ -34,111 +34,120 @@ _account_block_type := "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock
 
 _flags := ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
 
-# The input at `path`, or the unknown marker when it or anything on the way to it is unknown.
-_at(obj, path) := {"$unknown": true} if {
-	is_object(obj)
-	some n in numbers.range(0, count(path))
-	not plan.is_known(object.get(obj, array.slice(path, 0, n), null))
-} else := object.get(obj, path, null) if {
-	is_object(obj)
-} else := null
-
-_created contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-}
-
 _azure(r, module, name) if regex.match(sprintf("^azure-native:%s(/v[0-9a-z]+)?:%s$", [module, name]), r.type)
 
-_blocks := [b | some b in plan.resources; b.type == _block_type]
+# Created resources of an azure-native module and kind (any API version), looked up by type.
+_created_azure(module, name) := [r |
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	_azure({"type": t}, module, name)
+	some i in indexes
+	r := input.resources[i]
+]
 
 _all_flags_on(b) if {
 	every flag in _flags {
-		_at(b.inputs, [flag]) == true
+		plan.value_at(b.inputs, [flag]) == true
 	}
 }
 
 # --- the public access blocks themselves ----------------------------------------------------
 
-deny contains plan.finding(b, sprintf("%s leaves %s off: the bucket can still be made public", [b.name, flag])) if {
-	some b in _created
-	b.type == _block_type
+# Each flag is read once (_results). A block without inputs reads as unknown, as
+# `not plan.is_known(...)` of its (undefined) flag did.
+_results contains [kind, plan.finding(b, message)] if {
+	some b in plan.created_of_type(_block_type)
+	not _all_on(b)
 	some flag in _flags
-	value := _at(b.inputs, [flag])
-	plan.is_known(value)
-	value != true
+	[kind, message] := _flag_outcome(b, flag, plan.value_at(object.get(b, "inputs", {"$unknown": true}), [flag]))
 }
 
-deferred contains plan.finding(b, sprintf("%s: %s is only known at deploy time", [b.name, flag])) if {
-	some b in _created
-	b.type == _block_type
-	some flag in _flags
-	not plan.is_known(_at(b.inputs, [flag]))
+# All four flags literally true in known inputs: nothing to report (most blocks).
+_all_on(b) if {
+	inputs := b.inputs
+	is_object(inputs)
+	plan.is_known(inputs)
+	every flag in _flags {
+		inputs[flag] == true
+	}
+}
+
+_flag_outcome(b, flag, value) := ["deferred", sprintf("%s: %s is only known at deploy time", [b.name, flag])] if {
+	not plan.is_known(value)
+} else := ["deny", sprintf("%s leaves %s off: the bucket can still be made public", [b.name, flag])] if {
+	value != true
 }
 
 # --- every bucket has one -------------------------------------------------------------------
 
-_tied(b, bucket) if plan.points_at(b, "bucket", bucket)
+# What the plan's blocks (created or not) tie themselves to, gathered once: the bucket URNs
+# their `bucket` input came from, and the literal bucket names they give. A bucket is covered
+# when its URN or name is among them, or when an account-wide block with all four flags on
+# uses its provider.
+_blocked_urns contains urn if {
+	some b in plan.of_type(_block_type)
+	some urn in object.get(b.propertyDependencies, "bucket", [])
+}
 
-_tied(b, bucket) if {
-	name := _at(bucket.inputs, ["bucket"])
+_blocked_names contains name if {
+	some b in plan.of_type(_block_type)
+	name := plan.value_at(b.inputs, ["bucket"])
 	is_string(name)
-	_at(b.inputs, ["bucket"]) == name
+}
+
+_blocked_providers contains object.get(a, "provider", null) if {
+	some a in plan.of_type(_account_block_type)
+	_all_flags_on(a)
 }
 
 # A block whose bucket cannot be told before deploy: it may be any bucket's.
 _floating(b) if {
-	not plan.is_known(_at(b.inputs, ["bucket"]))
+	not plan.is_known(plan.value_at(b.inputs, ["bucket"]))
 	count(object.get(object.get(b, "propertyDependencies", {}), "bucket", [])) == 0
 }
 
-_account_blocked(bucket) if {
-	some a in plan.resources
-	a.type == _account_block_type
-	object.get(a, "provider", null) == object.get(bucket, "provider", null)
-	_all_flags_on(a)
-}
-
-_covered(bucket) if {
-	some b in _blocks
-	_tied(b, bucket)
-}
-
-_covered(bucket) if _account_blocked(bucket)
-
-_undecided(bucket) if {
-	some b in _blocks
+_any_floating if {
+	some b in plan.of_type(_block_type)
 	_floating(b)
 }
 
-deny contains plan.finding(r, sprintf("%s has no BucketPublicAccessBlock (or account-wide block) with all four flags on", [r.name])) if {
-	some r in _created
-	r.type in _buckets
-	not _covered(r)
-	not _undecided(r)
+_covered(bucket) if bucket.urn in _blocked_urns
+
+_covered(bucket) if {
+	name := plan.value_at(bucket.inputs, ["bucket"])
+	is_string(name)
+	name in _blocked_names
 }
 
-deferred contains plan.finding(r, sprintf("%s: which bucket a public access block applies to is only known at deploy time", [r.name])) if {
-	some r in _created
-	r.type in _buckets
+_covered(bucket) if object.get(bucket, "provider", null) in _blocked_providers
+
+_undecided(_) if _any_floating
+
+_results contains [kind, plan.finding(r, message)] if {
+	some r in plan.created_of(_buckets)
 	not _covered(r)
-	_undecided(r)
+	[kind, message] := _bucket_outcome(r)
 }
+
+_bucket_outcome(r) := ["deferred", sprintf("%s: which bucket a public access block applies to is only known at deploy time", [r.name])] if {
+	_undecided(r)
+} else := ["deny", sprintf("%s has no BucketPublicAccessBlock (or account-wide block) with all four flags on", [r.name])]
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results
 
 # --- Azure storage accounts -----------------------------------------------------------------
 
 deny contains plan.finding(r, sprintf("%s does not disable blob public access (allowBlobPublicAccess %s; set it to false)", [r.name, _state(value)])) if {
-	some r in _created
-	_azure(r, "storage", "StorageAccount")
-	value := _at(r.inputs, ["allowBlobPublicAccess"])
+	some r in _created_azure("storage", "StorageAccount")
+	value := plan.value_at(r.inputs, ["allowBlobPublicAccess"])
 	plan.is_known(value)
 	value != false
 }
 
 deferred contains plan.finding(r, sprintf("%s: allowBlobPublicAccess is only known at deploy time", [r.name])) if {
-	some r in _created
-	_azure(r, "storage", "StorageAccount")
-	not plan.is_known(_at(r.inputs, ["allowBlobPublicAccess"]))
+	some r in _created_azure("storage", "StorageAccount")
+	not plan.is_known(plan.value_at(r.inputs, ["allowBlobPublicAccess"]))
 }
 
 _state(v) := "is not set" if v == null

@@ -29,7 +29,7 @@ import data.sahab.lib.plan
 import rego.v1
 
 deny contains plan.finding(r, sprintf("%s (%s) uses the default %s provider: its region and credentials come from the environment of the deploy, not from the program", [r.name, r.type, _package(r.type)])) if {
-	some r in plan.managed
+	some r in data.sahab.lib.plan.managed_list
 	not startswith(r.type, "pulumi:pulumi:")
 	object.get(r, "provider", null) == null
 }

@@ -30,9 +30,8 @@ _ecr_in_uae := `^[0-9]{12}\.dkr\.ecr\.me-central-1\.amazonaws\.com/`
 
 # Login servers of Azure Container Registries the plan declares in the UAE.
 _uae_acr_hosts contains sprintf("%s.azurecr.io", [lower(name)]) if {
-	some r in plan.resources
-	r.type == "azure-native:containerregistry:Registry"
-	plan.canonical_region(r.region) in plan.uae_regions
+	some r in plan.of_type("azure-native:containerregistry:Registry")
+	plan.canonical_region(r.region) in data.sahab.lib.plan.uae_regions
 	name := object.get(r.inputs, "registryName", r.name)
 	is_string(name)
 }
@@ -44,31 +43,35 @@ _in_region(image) if {
 	host in _uae_acr_hosts
 }
 
-# [resource, where, image] for every container of every workload.
-_images contains [r, sprintf("%s.%s", [s.where, c.where]), k8s.value_at(c.container, ["image"])] if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-	k8s.is_workload(r)
-	some s in k8s.pod_specs(r)
-	plan.is_known(s.spec)
-	some c in k8s.containers(s.spec)
-	plan.is_known(c.container)
-}
+# Pod specs and containers come from k8s.created_pod_specs and k8s.created_containers, read once
+# per evaluation for all the workload rules.
 
-deny contains plan.finding(r, sprintf("%s: %s pulls %s from outside the UAE's registries", [r.name, where, image])) if {
-	some [r, where, image] in _images
+# The image of a container entry.
+_image(c) := k8s.value_at(c.container, ["image"])
+
+deny contains plan.finding(c.resource, sprintf("%s: %s pulls %s from outside the UAE's registries", [c.resource.name, c.where, image])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
+	plan.is_known(c.container)
+	image := _image(c)
 	is_string(image)
 	not _in_region(image)
 }
 
-deferred contains plan.finding(r, sprintf("%s: the image of %s is only known at deploy time", [r.name, where])) if {
-	some [r, where, image] in _images
-	not plan.is_known(image)
+deferred contains plan.finding(c.resource, sprintf("%s: the image of %s is only known at deploy time", [c.resource.name, c.where])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
+	plan.is_known(c.container)
+	not plan.is_known(_image(c))
+}
+
+# Every managed workload, `read` lookups included.
+deferred contains plan.finding(s.resource, sprintf("%s: the containers of %s are only known at deploy time", [s.resource.name, s.where])) if {
+	some s in data.sahab.lib.kubernetes.created_pod_specs
+	not plan.is_known(s.spec)
 }
 
 deferred contains plan.finding(r, sprintf("%s: the containers of %s are only known at deploy time", [r.name, s.where])) if {
-	some r in plan.managed
-	k8s.is_workload(r)
+	some r in data.sahab.lib.kubernetes.managed_workloads
+	object.get(r, "mode", "create") == "read"
 	some s in k8s.pod_specs(r)
 	not plan.is_known(s.spec)
 }

@@ -52,20 +52,20 @@ deny contains plan.finding(r, sprintf("%s is a global service: it %s, outside th
 }
 
 # Cosmos DB: every location of the account holds a full replica of its data.
-_cosmos := azure.created_of({"azure-native:cosmosdb:DatabaseAccount"})
+_cosmos_types := {"azure-native:cosmosdb:DatabaseAccount"}
 
-_cosmos_locations contains {"owner": r, "value": azure.field(location, "locationName")} if {
-	some r in _cosmos
-	some location in azure.items(plan.input_at(r, ["locations"]))
+# The location names of Cosmos DB account `r`.
+_locations(r) := [azure.field(location, "locationName") | some location in azure.items(plan.input_at(r, ["locations"]))]
+
+deny contains plan.finding(r, sprintf("%s keeps a replica of its data in %s, outside the UAE", [r.name, value])) if {
+	some r in azure.created_of(_cosmos_types)
+	some value in _locations(r)
+	azure.non_empty(value)
+	not azure.in_uae(value)
 }
 
-deny contains plan.finding(x.owner, sprintf("%s keeps a replica of its data in %s, outside the UAE", [x.owner.name, x.value])) if {
-	some x in _cosmos_locations
-	azure.non_empty(x.value)
-	not azure.in_uae(x.value)
-}
-
-deferred contains plan.finding(x.owner, sprintf("%s has a location that is only known at deploy time", [x.owner.name])) if {
-	some x in _cosmos_locations
-	not plan.is_known(x.value)
+deferred contains plan.finding(r, sprintf("%s has a location that is only known at deploy time", [r.name])) if {
+	some r in azure.created_of(_cosmos_types)
+	some value in _locations(r)
+	not plan.is_known(value)
 }

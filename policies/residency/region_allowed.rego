@@ -21,20 +21,21 @@ package sahab.rules.residency.region_allowed
 import data.sahab.lib.plan
 import rego.v1
 
-_checked(r) if plan.is_provider(r)
+# Each distinct region is judged once; resources are then matched against the regions outside
+# the UAE by set membership.
+_outside_regions contains region if {
+	some region in {r.region | some r in data.sahab.lib.plan.providers_and_managed}
+	region != "unknown"
+	not plan.canonical_region(region) in data.sahab.lib.plan.uae_regions
+}
 
-_checked(r) if r in plan.managed
-
-deny contains plan.finding(r, sprintf("%s is in region %q, outside the UAE (%s)", [r.name, r.region, concat(", ", sort(plan.uae_regions))])) if {
-	some r in plan.resources
-	_checked(r)
-	r.region != "unknown"
-	not plan.canonical_region(r.region) in plan.uae_regions
+deny contains plan.finding(r, sprintf("%s is in region %q, outside the UAE (%s)", [r.name, r.region, concat(", ", sort(data.sahab.lib.plan.uae_regions))])) if {
+	some r in data.sahab.lib.plan.providers_and_managed
+	r.region in _outside_regions
 }
 
 deferred contains plan.finding(r, sprintf("%s: the region is only known at deploy time", [r.name])) if {
-	some r in plan.resources
-	_checked(r)
+	some r in data.sahab.lib.plan.providers_and_managed
 	r.region == "unknown"
 	r.regionSource == "resource"
 }

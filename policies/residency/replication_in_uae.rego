@@ -39,7 +39,8 @@ import rego.v1
 # Findings come from two sets: `_edges` ({owner, what, region}: a copy of the owner's data
 # lands in, or comes from, `region`) and `_pending` ({owner, message}: where it lands is only
 # known at deploy time). Unknown values flow through aws.items and aws.field unchanged, so an
-# unknown list, element or field ends as an unknown leaf.
+# unknown list, element or field ends as an unknown leaf. An owner is kept as what a finding
+# needs of it ({urn, type, name}): every rule of this package is part of the gate's answer.
 
 deny contains plan.finding(e.owner, sprintf("%s %s (%s is outside the UAE)", [e.owner.name, e.what, e.region])) if {
 	some e in _edges
@@ -55,6 +56,8 @@ deferred contains plan.finding(p.owner, sprintf("%s %s", [p.owner.name, p.messag
 	some p in _pending
 }
 
+_owner(r) := {"urn": r.urn, "type": r.type, "name": r.name}
+
 _decidable(region) if {
 	aws.non_empty(region)
 	region != "unknown"
@@ -62,31 +65,38 @@ _decidable(region) if {
 
 _outside(region) if {
 	_decidable(region)
-	not azure.location(region) in plan.uae_regions
+	not azure.location(region) in data.sahab.lib.plan.uae_regions
 }
 
 # --- S3 replication ------------------------------------------------------------------------
 
-_s3_destinations contains {"owner": c, "property": "rules", "value": aws.field(aws.field(rule, "destination"), "bucket")} if {
-	some c in aws.created_of({"aws:s3/bucketReplicationConfig:BucketReplicationConfig"})
-	some rule in aws.items(plan.input_at(c, ["rules"]))
-}
+_replication_config_types := {"aws:s3/bucketReplicationConfig:BucketReplicationConfig"}
 
-# The legacy inline replicationConfiguration of a bucket.
-_s3_destinations contains {"owner": b, "property": "replicationConfiguration", "value": aws.field(aws.field(rule, "destination"), "bucket")} if {
-	some b in aws.buckets
-	some rule in aws.items(aws.field(plan.input_at(b, ["replicationConfiguration"]), "rules"))
+# The destination buckets of `r`'s replication rules: {property, value}.
+_s3_destinations(r) := [{"property": "rules", "value": aws.field(aws.field(rule, "destination"), "bucket")} |
+	some rule in aws.items(plan.input_at(r, ["rules"]))
+] if r.type in _replication_config_types
+
+# The legacy inline replicationConfiguration of a bucket (most buckets have none: no rules).
+_s3_destinations(r) := [{"property": "replicationConfiguration", "value": aws.field(aws.field(rule, "destination"), "bucket")} |
+	some rule in aws.items(aws.field(config, "rules"))
+] if {
+	r.type in data.sahab.lib.aws.bucket_types
+	config := plan.input_at(r, ["replicationConfiguration"])
+	config != null
 }
 
 # A literal bucket ARN: the region of the bucket of that name in the plan.
-_edges contains {"owner": d.owner, "what": sprintf("replicates to bucket %s", [name]), "region": t.region} if {
-	some d in _s3_destinations
+_edges contains {"owner": _owner(r), "what": sprintf("replicates to bucket %s", [name]), "region": t.region} if {
+	some r in aws.created_of(_replication_config_types | data.sahab.lib.aws.bucket_types)
+	some d in _s3_destinations(r)
 	name := aws.s3_arn_bucket(d.value)
 	some t in aws.buckets_named(name)
 }
 
-_pending contains {"owner": d.owner, "message": sprintf("replicates to bucket %v, which is not in this program: its region is unknown", [d.value])} if {
-	some d in _s3_destinations
+_pending contains {"owner": _owner(r), "message": sprintf("replicates to bucket %v, which is not in this program: its region is unknown", [d.value])} if {
+	some r in aws.created_of(_replication_config_types | data.sahab.lib.aws.bucket_types)
+	some d in _s3_destinations(r)
 	aws.non_empty(d.value)
 	not _named_in_plan(d.value)
 }
@@ -94,70 +104,78 @@ _pending contains {"owner": d.owner, "message": sprintf("replicates to bucket %v
 _named_in_plan(arn) if count(aws.buckets_named(aws.s3_arn_bucket(arn))) > 0
 
 # An unknown destination: the buckets of the plan the rules came from.
-_edges contains {"owner": d.owner, "what": sprintf("replicates to bucket %s", [t.name]), "region": t.region} if {
-	some d in _s3_destinations
+_edges contains {"owner": _owner(r), "what": sprintf("replicates to bucket %s", [t.name]), "region": t.region} if {
+	some r in aws.created_of(_replication_config_types | data.sahab.lib.aws.bucket_types)
+	some d in _s3_destinations(r)
 	not plan.is_known(d.value)
-	some t in aws.sources(d.owner, d.property)
-	t.type in aws.bucket_types
+	some t in aws.sources(r, d.property)
+	t.type in data.sahab.lib.aws.bucket_types
 }
 
-_pending contains {"owner": d.owner, "message": "replicates to a bucket that is only known at deploy time"} if {
-	some d in _s3_destinations
+_pending contains {"owner": _owner(r), "message": "replicates to a bucket that is only known at deploy time"} if {
+	some r in aws.created_of(_replication_config_types | data.sahab.lib.aws.bucket_types)
+	some d in _s3_destinations(r)
 	not plan.is_known(d.value)
-	not aws.depends_on_type(d.owner, d.property, aws.bucket_types)
+	not aws.depends_on_type(r, d.property, data.sahab.lib.aws.bucket_types)
 }
 
 # --- AWS Backup copy actions ---------------------------------------------------------------
 
 _vault_types := {"aws:backup/vault:Vault", "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"}
 
-_copy_targets contains {"owner": p, "value": aws.field(action, "destinationVaultArn")} if {
-	some p in aws.created_of({"aws:backup/plan:Plan"})
+_backup_plan_types := {"aws:backup/plan:Plan"}
+
+# The destination vaults of backup plan `p`'s copy actions.
+_copy_targets(p) := [aws.field(action, "destinationVaultArn") |
 	some rule in aws.items(plan.input_at(p, ["rules"]))
 	some action in aws.items(aws.field(rule, "copyActions"))
+]
+
+_edges contains {"owner": _owner(p), "what": sprintf("copies backups to vault %s", [value]), "region": aws.arn_region(value)} if {
+	some p in aws.created_of(_backup_plan_types)
+	some value in _copy_targets(p)
+	aws.non_empty(aws.arn_region(value))
 }
 
-_edges contains {"owner": t.owner, "what": sprintf("copies backups to vault %s", [t.value]), "region": aws.arn_region(t.value)} if {
-	some t in _copy_targets
-	aws.non_empty(aws.arn_region(t.value))
+_pending contains {"owner": _owner(p), "message": sprintf("copies backups to %v, which is not a vault ARN: its region is unknown", [value])} if {
+	some p in aws.created_of(_backup_plan_types)
+	some value in _copy_targets(p)
+	aws.non_empty(value)
+	not aws.non_empty(aws.arn_region(value))
 }
 
-_pending contains {"owner": t.owner, "message": sprintf("copies backups to %v, which is not a vault ARN: its region is unknown", [t.value])} if {
-	some t in _copy_targets
-	aws.non_empty(t.value)
-	not aws.non_empty(aws.arn_region(t.value))
-}
-
-_edges contains {"owner": t.owner, "what": sprintf("copies backups to vault %s", [v.name]), "region": v.region} if {
-	some t in _copy_targets
-	not plan.is_known(t.value)
-	some v in aws.sources(t.owner, "rules")
+_edges contains {"owner": _owner(p), "what": sprintf("copies backups to vault %s", [v.name]), "region": v.region} if {
+	some p in aws.created_of(_backup_plan_types)
+	some value in _copy_targets(p)
+	not plan.is_known(value)
+	some v in aws.sources(p, "rules")
 	v.type in _vault_types
 }
 
-_pending contains {"owner": t.owner, "message": "copies backups to a vault that is only known at deploy time"} if {
-	some t in _copy_targets
-	not plan.is_known(t.value)
-	not aws.depends_on_type(t.owner, "rules", _vault_types)
+_pending contains {"owner": _owner(p), "message": "copies backups to a vault that is only known at deploy time"} if {
+	some p in aws.created_of(_backup_plan_types)
+	some value in _copy_targets(p)
+	not plan.is_known(value)
+	not aws.depends_on_type(p, "rules", _vault_types)
 }
 
 # --- RDS -----------------------------------------------------------------------------------
 
 # Automated-backup replication is created in (and copies backups to) its own region.
-_edges contains {"owner": r, "what": "replicates automated backups", "region": r.region} if {
+_edges contains {"owner": _owner(r), "what": "replicates automated backups", "region": r.region} if {
 	some r in aws.created_of({"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"})
 }
 
-_snapshot_copies := aws.created_of({"aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"})
+_snapshot_copy_types := {"aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy"}
 
-_edges contains {"owner": r, "what": "copies a snapshot", "region": region} if {
-	some r in _snapshot_copies
+_edges contains {"owner": _owner(r), "what": "copies a snapshot", "region": region} if {
+	some r in aws.created_of(_snapshot_copy_types)
 	region := plan.input_at(r, ["destinationRegion"])
 	aws.non_empty(region)
 }
 
-_pending contains {"owner": r, "message": "copies a snapshot to a region that is only known at deploy time"} if {
-	some r in _snapshot_copies
+_pending contains {"owner": _owner(r), "message": "copies a snapshot to a region that is only known at deploy time"} if {
+	some r in aws.created_of(_snapshot_copy_types)
 	not plan.is_known(plan.input_at(r, ["destinationRegion"]))
 }
 
@@ -169,62 +187,71 @@ _replica_source := {
 
 _rds_types := {"aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"}
 
-_replicas contains {"owner": r, "property": property, "value": plan.input_at(r, [property])} if {
-	some r in aws.created_of(object.keys(_replica_source))
+# The replica source of `r`: {property, value}.
+_replica(r) := {"property": property, "value": plan.input_at(r, [property])} if {
 	property := _replica_source[r.type]
 }
 
-_edges contains {"owner": x.owner, "what": sprintf("is a read replica of %s", [x.value]), "region": aws.arn_region(x.value)} if {
-	some x in _replicas
+_edges contains {"owner": _owner(r), "what": sprintf("is a read replica of %s", [x.value]), "region": aws.arn_region(x.value)} if {
+	some r in aws.created_of(object.keys(_replica_source))
+	x := _replica(r)
 	aws.non_empty(aws.arn_region(x.value))
 }
 
-_edges contains {"owner": x.owner, "what": sprintf("is a read replica of %s", [s.name]), "region": s.region} if {
-	some x in _replicas
+_edges contains {"owner": _owner(r), "what": sprintf("is a read replica of %s", [s.name]), "region": s.region} if {
+	some r in aws.created_of(object.keys(_replica_source))
+	x := _replica(r)
 	not plan.is_known(x.value)
-	some s in aws.sources(x.owner, x.property)
+	some s in aws.sources(r, x.property)
 	s.type in _rds_types
 }
 
-_pending contains {"owner": x.owner, "message": "is a read replica of a database that is only known at deploy time"} if {
-	some x in _replicas
+_pending contains {"owner": _owner(r), "message": "is a read replica of a database that is only known at deploy time"} if {
+	some r in aws.created_of(object.keys(_replica_source))
+	x := _replica(r)
 	not plan.is_known(x.value)
-	not aws.depends_on_type(x.owner, x.property, _rds_types)
+	not aws.depends_on_type(r, x.property, _rds_types)
 }
 
 # --- DynamoDB table replicas ---------------------------------------------------------------
 
-_table_replicas contains {"owner": r, "value": aws.field(replica, "regionName")} if {
-	some r in aws.created_of({"aws:dynamodb/table:Table"})
-	some replica in aws.items(plan.input_at(r, ["replicas"]))
+_table_types := {"aws:dynamodb/table:Table"}
+
+# The regions of table `r`'s replicas.
+_table_replicas(r) := [aws.field(replica, "regionName") | some replica in aws.items(plan.input_at(r, ["replicas"]))]
+
+_edges contains {"owner": _owner(r), "what": "has a table replica", "region": value} if {
+	some r in aws.created_of(_table_types)
+	some value in _table_replicas(r)
+	aws.non_empty(value)
 }
 
-_edges contains {"owner": x.owner, "what": "has a table replica", "region": x.value} if {
-	some x in _table_replicas
-	aws.non_empty(x.value)
-}
-
-_pending contains {"owner": x.owner, "message": "has a table replica in a region only known at deploy time"} if {
-	some x in _table_replicas
-	not plan.is_known(x.value)
+_pending contains {"owner": _owner(r), "message": "has a table replica in a region only known at deploy time"} if {
+	some r in aws.created_of(_table_types)
+	some value in _table_replicas(r)
+	not plan.is_known(value)
 }
 
 # --- ECR registry replication --------------------------------------------------------------
 
-_image_replicas contains {"owner": r, "value": aws.field(d, "region")} if {
-	some r in aws.created_of({"aws:ecr/replicationConfiguration:ReplicationConfiguration"})
+_ecr_replication_types := {"aws:ecr/replicationConfiguration:ReplicationConfiguration"}
+
+# The destination regions of registry replication configuration `r`.
+_image_replicas(r) := [aws.field(d, "region") |
 	some rule in aws.items(aws.field(plan.input_at(r, ["replicationConfiguration"]), "rules"))
 	some d in aws.items(aws.field(rule, "destinations"))
+]
+
+_edges contains {"owner": _owner(r), "what": "replicates images", "region": value} if {
+	some r in aws.created_of(_ecr_replication_types)
+	some value in _image_replicas(r)
+	aws.non_empty(value)
 }
 
-_edges contains {"owner": x.owner, "what": "replicates images", "region": x.value} if {
-	some x in _image_replicas
-	aws.non_empty(x.value)
-}
-
-_pending contains {"owner": x.owner, "message": "replicates images to a region only known at deploy time"} if {
-	some x in _image_replicas
-	not plan.is_known(x.value)
+_pending contains {"owner": _owner(r), "message": "replicates images to a region only known at deploy time"} if {
+	some r in aws.created_of(_ecr_replication_types)
+	some value in _image_replicas(r)
+	not plan.is_known(value)
 }
 
 # --- Azure storage -------------------------------------------------------------------------
@@ -233,46 +260,52 @@ _account_type := "azure-native:storage:StorageAccount"
 
 # A geo-redundant SKU keeps a copy in the region paired with the account's own; the pair of a
 # UAE region is the other UAE region, the pair of any other region is outside the UAE.
-_edges contains {"owner": r, "what": sprintf("keeps a geo-redundant (%s) copy in the region paired with its own", [sku]), "region": r.region} if {
+_edges contains {"owner": _owner(r), "what": sprintf("keeps a geo-redundant (%s) copy in the region paired with its own", [sku]), "region": r.region} if {
 	some r in azure.created_of({_account_type})
 	sku := aws.field(plan.input_at(r, ["sku"]), "name")
 	azure.geo_redundant_sku(sku)
 }
 
-_pending contains {"owner": r, "message": "has a storage SKU that is only known at deploy time"} if {
+_pending contains {"owner": _owner(r), "message": "has a storage SKU that is only known at deploy time"} if {
 	some r in azure.created_of({_account_type})
 	not plan.is_known(aws.field(plan.input_at(r, ["sku"]), "name"))
 }
 
 # Object replication: both the source and the destination account must be in the UAE.
-_object_replication_ends contains {"owner": r, "property": property, "value": plan.input_at(r, [property])} if {
-	some r in azure.created_of({"azure-native:storage:ObjectReplicationPolicy"})
-	some property in ["sourceAccount", "destinationAccount"]
-}
+_object_replication_types := {"azure-native:storage:ObjectReplicationPolicy"}
 
-_edges contains {"owner": e.owner, "what": sprintf("replicates objects with account %s", [a.name]), "region": a.region} if {
-	some e in _object_replication_ends
+# The two ends of object replication policy `r`: {property, value}.
+_object_replication_ends(r) := [{"property": property, "value": plan.input_at(r, [property])} |
+	some property in ["sourceAccount", "destinationAccount"]
+]
+
+_edges contains {"owner": _owner(r), "what": sprintf("replicates objects with account %s", [a.name]), "region": a.region} if {
+	some r in azure.created_of(_object_replication_types)
+	some e in _object_replication_ends(r)
 	azure.non_empty(e.value)
 	some a in _accounts_named(_account_name(e.value))
 }
 
-_pending contains {"owner": e.owner, "message": sprintf("replicates objects with account %s, which is not in this program: its region is unknown", [e.value])} if {
-	some e in _object_replication_ends
+_pending contains {"owner": _owner(r), "message": sprintf("replicates objects with account %s, which is not in this program: its region is unknown", [e.value])} if {
+	some r in azure.created_of(_object_replication_types)
+	some e in _object_replication_ends(r)
 	azure.non_empty(e.value)
 	count(_accounts_named(_account_name(e.value))) == 0
 }
 
-_edges contains {"owner": e.owner, "what": sprintf("replicates objects with account %s", [a.name]), "region": a.region} if {
-	some e in _object_replication_ends
+_edges contains {"owner": _owner(r), "what": sprintf("replicates objects with account %s", [a.name]), "region": a.region} if {
+	some r in azure.created_of(_object_replication_types)
+	some e in _object_replication_ends(r)
 	not plan.is_known(e.value)
-	some a in azure.sources(e.owner, e.property)
+	some a in azure.sources(r, e.property)
 	a.type == _account_type
 }
 
-_pending contains {"owner": e.owner, "message": sprintf("replicates objects with an account (%s) that is only known at deploy time", [e.property])} if {
-	some e in _object_replication_ends
+_pending contains {"owner": _owner(r), "message": sprintf("replicates objects with an account (%s) that is only known at deploy time", [e.property])} if {
+	some r in azure.created_of(_object_replication_types)
+	some e in _object_replication_ends(r)
 	not plan.is_known(e.value)
-	not azure.depends_on_type(e.owner, e.property, {_account_type})
+	not azure.depends_on_type(r, e.property, {_account_type})
 }
 
 _account_name(value) := azure.account_name_of_id(value) if contains(value, "/")
@@ -280,7 +313,6 @@ _account_name(value) := azure.account_name_of_id(value) if contains(value, "/")
 _account_name(value) := value if not contains(value, "/")
 
 _accounts_named(name) := [a |
-	some a in input.resources
-	a.type == _account_type
+	some a in plan.of_type(_account_type)
 	a.inputs.accountName == name
 ]

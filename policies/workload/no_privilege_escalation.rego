@@ -25,43 +25,33 @@ import data.sahab.lib.kubernetes as k8s
 import data.sahab.lib.plan
 import rego.v1
 
-_workloads contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-	k8s.is_workload(r)
-}
+# Pod specs and containers come from k8s.created_pod_specs and k8s.created_containers, read once
+# per evaluation for all the workload rules.
 
-# [resource, where, value of allowPrivilegeEscalation] for every known container.
-_settings contains [r, sprintf("%s.%s", [s.where, c.where]), k8s.value_at(c.container, ["securityContext", "allowPrivilegeEscalation"])] if {
-	some r in _workloads
-	some s in k8s.pod_specs(r)
-	plan.is_known(s.spec)
-	some c in k8s.containers(s.spec)
+# securityContext.allowPrivilegeEscalation of a container entry.
+_setting(c) := k8s.value_at(c.container, ["securityContext", "allowPrivilegeEscalation"])
+
+deny contains plan.finding(c.resource, sprintf("%s: %s allows privilege escalation (securityContext.allowPrivilegeEscalation %s; set it to false)", [c.resource.name, c.where, _state(value)])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
 	plan.is_known(c.container)
-}
-
-deny contains plan.finding(r, sprintf("%s: %s allows privilege escalation (securityContext.allowPrivilegeEscalation %s; set it to false)", [r.name, where, _state(value)])) if {
-	some [r, where, value] in _settings
+	value := _setting(c)
 	plan.is_known(value)
 	value != false
 }
 
-deferred contains plan.finding(r, sprintf("%s: %s.securityContext.allowPrivilegeEscalation is only known at deploy time", [r.name, where])) if {
-	some [r, where, value] in _settings
-	not plan.is_known(value)
+deferred contains plan.finding(c.resource, sprintf("%s: %s.securityContext.allowPrivilegeEscalation is only known at deploy time", [c.resource.name, c.where])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
+	plan.is_known(c.container)
+	not plan.is_known(_setting(c))
 }
 
-deferred contains plan.finding(r, sprintf("%s: the pod spec (%s) is only known at deploy time", [r.name, s.where])) if {
-	some r in _workloads
-	some s in k8s.pod_specs(r)
+deferred contains plan.finding(s.resource, sprintf("%s: the pod spec (%s) is only known at deploy time", [s.resource.name, s.where])) if {
+	some s in data.sahab.lib.kubernetes.created_pod_specs
 	not plan.is_known(s.spec)
 }
 
-deferred contains plan.finding(r, sprintf("%s: %s.%s is only known at deploy time", [r.name, s.where, c.where])) if {
-	some r in _workloads
-	some s in k8s.pod_specs(r)
-	plan.is_known(s.spec)
-	some c in k8s.containers(s.spec)
+deferred contains plan.finding(c.resource, sprintf("%s: %s is only known at deploy time", [c.resource.name, c.where])) if {
+	some c in data.sahab.lib.kubernetes.created_containers
 	not plan.is_known(c.container)
 }
 

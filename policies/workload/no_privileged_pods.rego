@@ -28,51 +28,57 @@ import data.sahab.lib.kubernetes as k8s
 import data.sahab.lib.plan
 import rego.v1
 
-_workloads contains r if {
-	some r in plan.managed
-	object.get(r, "mode", "create") != "read"
-	k8s.is_workload(r)
+# Pod specs and containers come from k8s.created_pod_specs and k8s.created_containers, read once
+# per evaluation for all the workload rules.
+
+# The switches of a pod spec and of a container (under its securityContext).
+_spec_paths := [["hostNetwork"], ["hostPID"], ["hostIPC"], ["securityContext", "windowsOptions", "hostProcess"]]
+
+_container_paths := [["privileged"], ["windowsOptions", "hostProcess"]]
+
+# [resource, where, value] for every switch that is set to something other than false: the
+# others (null or false, most of them) have nothing to report, so their `where` is never written.
+_switches(specs, containers) := array.concat(
+	[[s.resource, sprintf("%s.%s", [s.where, concat(".", path)]), value] |
+		some s in specs
+		plan.is_known(s.spec)
+		some path in _spec_paths
+		value := k8s.value_at(s.spec, path)
+		value != null
+		value != false
+	],
+	[[c.resource, sprintf("%s.securityContext.%s", [c.where, concat(".", path)]), value] |
+		some c in containers
+		some path in _container_paths
+		value := k8s.value_at(c.container, array.concat(["securityContext"], path))
+		value != null
+		value != false
+	],
+)
+
+# Each switch is read once (_results).
+_results contains [kind, plan.finding(r, message)] if {
+	some [r, where, value] in _switches(data.sahab.lib.kubernetes.created_pod_specs, data.sahab.lib.kubernetes.created_containers)
+	[kind, message] := _switch_outcome(r, where, value)
 }
 
-# [resource, pod spec entry] for every pod spec whose value is known.
-_specs contains [r, s] if {
-	some r in _workloads
-	some s in k8s.pod_specs(r)
-	plan.is_known(s.spec)
-}
-
-# [resource, where, value]: a violation when the value is true.
-_switches contains [r, sprintf("%s.%s", [s.where, field]), k8s.value_at(s.spec, [field])] if {
-	some [r, s] in _specs
-	some field in ["hostNetwork", "hostPID", "hostIPC"]
-}
-
-_switches contains [r, sprintf("%s.securityContext.windowsOptions.hostProcess", [s.where]), k8s.value_at(s.spec, ["securityContext", "windowsOptions", "hostProcess"])] if {
-	some [r, s] in _specs
-}
-
-_switches contains [r, sprintf("%s.%s.securityContext.%s", [s.where, c.where, concat(".", path)]), k8s.value_at(c.container, array.concat(["securityContext"], path))] if {
-	some [r, s] in _specs
-	some c in k8s.containers(s.spec)
-	some path in [["privileged"], ["windowsOptions", "hostProcess"]]
-}
-
-deny contains plan.finding(r, sprintf("%s: %s is true", [r.name, where])) if {
-	some [r, where, value] in _switches
+_switch_outcome(r, where, value) := ["deny", sprintf("%s: %s is true", [r.name, where])] if {
 	value == true
-}
-
-deferred contains plan.finding(r, sprintf("%s: %s is only known at deploy time", [r.name, where])) if {
-	some [r, where, value] in _switches
+} else := ["deferred", sprintf("%s: %s is only known at deploy time", [r.name, where])] if {
 	not plan.is_known(value)
 }
+
+deny contains f if some ["deny", f] in _results
+
+deferred contains f if some ["deferred", f] in _results
 
 # --- hostPath volumes -----------------------------------------------------------------------
 
 _volumes(s) := k8s.value_at(s.spec, ["volumes"])
 
-deny contains plan.finding(r, sprintf("%s: volume %s mounts a hostPath (%s.volumes.%d)", [r.name, _volume_name(volume), s.where, i])) if {
-	some [r, s] in _specs
+deny contains plan.finding(s.resource, sprintf("%s: volume %s mounts a hostPath (%s.volumes.%d)", [s.resource.name, _volume_name(volume), s.where, i])) if {
+	some s in data.sahab.lib.kubernetes.created_pod_specs
+	plan.is_known(s.spec)
 	volume := k8s.items(_volumes(s))[i]
 	host_path := k8s.value_at(volume, ["hostPath"])
 	plan.is_known(host_path)
@@ -84,8 +90,9 @@ _volume_name(volume) := name if {
 	is_string(name)
 } else := "(unnamed)"
 
-deferred contains plan.finding(r, sprintf("%s: the volumes of %s are only known at deploy time", [r.name, s.where])) if {
-	some [r, s] in _specs
+deferred contains plan.finding(s.resource, sprintf("%s: the volumes of %s are only known at deploy time", [s.resource.name, s.where])) if {
+	some s in data.sahab.lib.kubernetes.created_pod_specs
+	plan.is_known(s.spec)
 	_unknown_volume(_volumes(s))
 }
 
@@ -98,8 +105,7 @@ _unknown_volume(volumes) if {
 
 # --- pod specs only known at deploy time ----------------------------------------------------
 
-deferred contains plan.finding(r, sprintf("%s: the pod spec (%s) is only known at deploy time", [r.name, s.where])) if {
-	some r in _workloads
-	some s in k8s.pod_specs(r)
+deferred contains plan.finding(s.resource, sprintf("%s: the pod spec (%s) is only known at deploy time", [s.resource.name, s.where])) if {
+	some s in data.sahab.lib.kubernetes.created_pod_specs
 	not plan.is_known(s.spec)
 }
