@@ -81,7 +81,10 @@ class EmbeddedEngine(PolicyEngine):
         return {name for name in names if not regorus_has_builtin(name)}
 
     def close(self) -> None:
-        self._calls.put(None)
+        """Stop the worker; the regorus engine must be dropped on the thread that made it."""
+        if self._thread.is_alive():
+            self._calls.put(None)
+            self._thread.join(timeout=self.timeout)
 
 
 def first_error_line(exc: BaseException) -> str:
