@@ -18,36 +18,17 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from checkov.common.bridgecrew.severities import BcSeverities, Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.kubernetes.checks.resource.base_spec_check import BaseK8Check
+from sahab_pod_specs import CONTAINER_LISTS, WORKLOAD_KINDS, pod_spec  # noqa: F401 - shared helpers
 
-TEMPLATE_KINDS = ("Deployment", "DeploymentConfig", "DaemonSet", "Job", "ReplicaSet", "ReplicationController", "StatefulSet")
-KINDS = ("Pod", "PodTemplate", "CronJob") + TEMPLATE_KINDS
-CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+KINDS = WORKLOAD_KINDS
 ECR_HOST = re.compile(r"^\d{12}\.(dkr\.ecr\.me-central-1\.amazonaws\.com|dkr-ecr\.me-central-1\.on\.aws)$")
 ACR_HOST = re.compile(r"^([a-z0-9]{5,50})\.azurecr\.io$")
 
-
-def pod_spec(conf: Dict[str, Any]) -> Tuple[Optional[Dict[str, Any]], str]:
-    """The pod spec inside ``conf`` and its path (checkov's evaluated-key syntax)."""
-    kind = conf.get("kind")
-    if kind == "Pod":
-        path = ["spec"]
-    elif kind == "PodTemplate":
-        path = ["template", "spec"]
-    elif kind == "CronJob":
-        path = ["spec", "jobTemplate", "spec", "template", "spec"]
-    else:
-        path = ["spec", "template", "spec"]
-    node: Any = conf
-    for key in path:
-        if not isinstance(node, dict):
-            return None, "/".join(path)
-        node = node.get(key)
-    return (node if isinstance(node, dict) else None), "/".join(path)
 
 
 def uae_acr_registries() -> set:
