@@ -40,7 +40,7 @@ _kms_algorithms := {"aws:kms", "aws:kms:dsse"}
 deny contains plan.finding(b, sprintf("%s has no server-side encryption configuration: S3 encrypts it with SSE-S3 (AES256), not a customer managed key", [b.name])) if {
 	some b in data.sahab.lib.aws.buckets
 	plan.input_at(b, ["serverSideEncryptionConfiguration"]) == null
-	count(aws.bucket_companions(b, _sse_types)) == 0
+	not aws.has_bucket_companion(b, _sse_types)
 }
 
 deny contains plan.finding(c, sprintf("%s has no encryption rules", [c.name])) if {
@@ -54,9 +54,9 @@ _owner_types := _sse_types | data.sahab.lib.aws.bucket_types
 
 _defaults(r) := {{"property": "rules", "default": aws.field(rule, "applyServerSideEncryptionByDefault")} |
 	some rule in aws.items(plan.input_at(r, ["rules"]))
-} if r.type in _sse_types
-
-_defaults(r) := {{"property": "serverSideEncryptionConfiguration", "default": aws.field(aws.field(inline, "rule"), "applyServerSideEncryptionByDefault")}} if {
+} if {
+	r.type in _sse_types
+} else := {{"property": "serverSideEncryptionConfiguration", "default": aws.field(aws.field(inline, "rule"), "applyServerSideEncryptionByDefault")}} if {
 	r.type in data.sahab.lib.aws.bucket_types
 	inline := plan.input_at(r, ["serverSideEncryptionConfiguration"])
 	inline != null

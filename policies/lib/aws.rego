@@ -171,6 +171,27 @@ bucket_companions(b, types) := (({c |
 	configures(c, b)
 })
 
+# Some created resource of a type in `types` configures bucket `b`:
+# count(bucket_companions(b, types)) > 0, without building the set.
+has_bucket_companion(b, types) if {
+	some t in types
+	t in indexed_companion_types
+	_companions_by_bucket_urn[[t, b.urn]]
+}
+
+has_bucket_companion(b, types) if {
+	some t in types
+	t in indexed_companion_types
+	_companions_by_bucket_name[[t, b.inputs.bucket]]
+}
+
+has_bucket_companion(b, types) if {
+	some t in types
+	not t in indexed_companion_types
+	some c in plan.created_of_type(t)
+	configures(c, b)
+}
+
 # The companion types the rules look up (bucket_companions).
 indexed_companion_types := {
 	"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",

@@ -45,19 +45,26 @@ _indexes_by_type[t] contains i if {
 }
 
 # Positions of managed (custom, not provider) resources by type token.
-managed_indexes := {t: {i | some i in indexes; input.resources[i].custom} |
+managed_indexes := {t: (indexes - _not_custom) |
 	some t, indexes in _indexes_by_type
 	not is_provider({"type": t})
 }
 
 # Positions of the managed resources this program creates (`read` lookups of existing
-# resources left out) by type token.
-created_indexes := {t: {i | some i in indexes; object.get(input.resources[i], "mode", "create") != "read"} |
-	some t, indexes in managed_indexes
+# resources left out) by type token. (It also builds by_urn, which every evaluation uses: a plan
+# with two different resources under one URN stops the evaluation, whatever rules it needs.)
+created_indexes := by_type if {
+	by_urn
+	by_type := {t: (indexes - _read) | some t, indexes in managed_indexes}
 }
 
+# The few exceptions, gathered in one pass each and taken out of the per-type sets.
+_not_custom := {i | some i, r in input.resources; not r.custom}
+
+_read := {i | some i, r in input.resources; r.mode == "read"}
+
 # Every resource by URN. (Two different resources with one URN make this a conflict, which
-# stops the evaluation: a plan never has them.)
+# stops the evaluation: a plan never has them; see created_indexes.)
 by_urn := {r.urn: r | some r in input.resources}
 
 # The created resources of type token `t`.

@@ -109,6 +109,8 @@ _on(v) if {
 _results contains [kind, plan.finding(r, message)] if {
 	some r in _checked(_aws_types, _cluster_types | _pool_types)
 	some [where, value] in _switches(r)
+	value != false
+	value != null
 	[kind, message] := _outcome(r, where, value)
 }
 
