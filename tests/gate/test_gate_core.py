@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sahab.errors import ConfigError
+from sahab.errors import ConfigError, UsageError
 from sahab.gate.config import GateConfig, load_gate_config
 from sahab.gate.engines.base import EngineError
 from sahab.gate.engines.embedded import EmbeddedEngine
@@ -211,3 +211,17 @@ def test_gate_config_file(tmp_path: Path):
     (tmp_path / "sahab.yaml").write_text("gate:\n  engines: opa\n")
     with pytest.raises(ConfigError, match="unknown gate setting"):
         load_gate_config(tmp_path)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda plan: plan["resources"][0].pop("name"), "plan resource #0 (urn:pulumi:dev::p::x:y:Z::a) lacks a valid `name`"),
+    (lambda plan: plan["resources"][1].update(inputs=None), "plan resource #1 (urn:pulumi:dev::p::x:y:Z::b) lacks a valid `inputs`"),
+    (lambda plan: plan["resources"].append(dict(plan["resources"][0])), "plan resource #2 repeats URN urn:pulumi:dev::p::x:y:Z::a"),
+    (lambda plan: plan.pop("resources"), "the plan document has no `resources` list"),
+])
+def test_malformed_plan_is_refused_before_any_rule_runs(bundle, damage, message):
+    plan = _plan(("a", {"open": True}), ("b", {"open": False}))
+    damage(plan)
+    with pytest.raises(UsageError) as raised:
+        gate_plan(plan, GateConfig(), bundle=bundle)
+    assert raised.value.message == message

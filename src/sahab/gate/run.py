@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
+from ..errors import UsageError
 from .config import GateConfig
 from .engines import create_engine
 from .evaluate import evaluate_rules
@@ -34,10 +35,36 @@ def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
     ]
 
 
+_REQUIRED_FIELDS = (("urn", str), ("type", str), ("name", str), ("inputs", dict))
+
+
+def check_plan_shape(plan: Mapping[str, Any]) -> None:
+    """Refuse a malformed plan before any rule runs.
+
+    regorus can silently drop a rule's other findings when one resource lacks a field it reads,
+    so a plan that is not in the documented shape must never reach the engine.
+    """
+    resources = plan.get("resources") if isinstance(plan, Mapping) else None
+    if not isinstance(resources, list):
+        raise UsageError("the plan document has no `resources` list", "gate a plan written by `sahab plan` (docs/plan-format.md)")
+    seen = set()
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            raise UsageError("plan resource #%d is not an object" % index, "see docs/plan-format.md")
+        for field, kind in _REQUIRED_FIELDS:
+            if not isinstance(resource.get(field), kind):
+                raise UsageError("plan resource #%d (%s) lacks a valid `%s`" % (index, resource.get("urn", "?"), field),
+                                 "see docs/plan-format.md")
+        if resource["urn"] in seen:
+            raise UsageError("plan resource #%d repeats URN %s" % (index, resource["urn"]), "URNs are unique in a plan")
+        seen.add(resource["urn"])
+
+
 def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optional[Path] = None,
               bundle: Optional[PolicyBundle] = None, today: Optional[datetime.date] = None,
               checkov: Optional[Callable[..., List[Finding]]] = None) -> GateResult:
     """Evaluate a plan document with every configured engine and return the merged result."""
+    check_plan_shape(plan)
     bundle = bundle or load_bundle()
     waivers = load_waivers(config.waivers, today) if config.waivers else []
     engine = create_engine(config.engine, config.opa)
