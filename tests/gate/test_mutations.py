@@ -8,7 +8,7 @@ clean, so every catch is caused by the mutation.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, Tuple
 
 import pytest
 
