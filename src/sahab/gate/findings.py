@@ -68,12 +68,16 @@ class GateResult:
 
     @property
     def blocking(self) -> List[Finding]:
-        return [f for f in self.sorted_findings() if f.blocks or (
-            self.fail_on_deferred and f.status == "deferred" and f.enforcement == "mandatory")]
+        return [f for f in self.sorted_findings() if self.is_blocking(f)]
+
+    def is_blocking(self, finding: Finding) -> bool:
+        """Whether this finding blocks the deploy (a cheap test: reports call it per finding)."""
+        return finding.blocks or (
+            self.fail_on_deferred and finding.status == "deferred" and finding.enforcement == "mandatory")
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.blocking else 0
+        return 1 if any(self.is_blocking(f) for f in self.findings) else 0
 
 
 def by_rule(findings: Iterable[Finding]) -> Dict[str, List[Finding]]:

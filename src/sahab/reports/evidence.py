@@ -20,7 +20,7 @@ def evidence(result: GateResult, rules: Sequence[Rule]) -> Dict[str, Any]:
     for rule in rules:
         findings = by_rule.get(rule.rule_id, [])
         statuses = sorted({f.status for f in findings})
-        outcome = "fail" if any(f in result.blocking for f in findings) else ("pass" if not findings else "pass-with-findings")
+        outcome = "fail" if any(result.is_blocking(f) for f in findings) else ("pass" if not findings else "pass-with-findings")
         entry = {
             "rule": rule.rule_id, "title": rule.title, "enforcement": rule.enforcement, "result": outcome,
             "statuses": statuses,

@@ -16,12 +16,11 @@ _LABEL = {"violation": "FAIL", "unchecked": "UNCHECKED", "deferred": "DEFERRED",
 
 
 def render_console(result: GateResult, console: Console) -> None:
-    blocking = set(map(id, result.blocking))
-    findings = sorted(result.sorted_findings(), key=lambda f: (id(f) not in blocking, _ORDER[f.status], f.rule_id, f.urn))
+    findings = sorted(result.sorted_findings(), key=lambda f: (not result.is_blocking(f), _ORDER[f.status], f.rule_id, f.urn))
     console.print("sahab gate: %s/%s" % (result.project, result.stack), style="bold", markup=False)
     for finding in findings:
-        label = _LABEL[finding.status] if id(finding) in blocking or finding.status != "violation" else "ADVISORY"
-        style = "red" if id(finding) in blocking else ("yellow" if finding.status in ("deferred", "unchecked") else "dim")
+        label = _LABEL[finding.status] if result.is_blocking(finding) or finding.status != "violation" else "ADVISORY"
+        style = "red" if result.is_blocking(finding) else ("yellow" if finding.status in ("deferred", "unchecked") else "dim")
         where = finding.urn.split("::")[-1] + (" (%s)" % finding.resource_type if finding.resource_type else "")
         console.print("[%s]%-9s[/] %s  %s/%s  %s" % (style, label, finding.rule_id, finding.enforcement, finding.severity, escape(where)),
                       highlight=False)

@@ -15,7 +15,6 @@ def render_junit(result: GateResult) -> str:
     grouped: Dict[str, List[Finding]] = {rule: [] for rule in result.rules_evaluated}
     for finding in result.sorted_findings():
         grouped.setdefault(finding.rule_id, []).append(finding)
-    blocking = set(map(id, result.blocking))
     suite = ET.Element("testsuite", name="sahab gate %s/%s" % (result.project, result.stack))
     failures = 0
     for rule_id in sorted(grouped):
@@ -23,12 +22,12 @@ def render_junit(result: GateResult) -> str:
         title = next((f.title for f in findings if f.title), "")
         case = ET.SubElement(suite, "testcase", classname="sahab.%s" % rule_id.split("-")[1].lower() if rule_id.startswith("SAHAB-") else "checkov",
                              name="%s %s" % (rule_id, title) if title else rule_id)
-        failing = [f for f in findings if id(f) in blocking]
+        failing = [f for f in findings if result.is_blocking(f)]
         if failing:
             failures += 1
             failure = ET.SubElement(case, "failure", message="%d blocking finding(s)" % len(failing), type="mandatory")
             failure.text = "\n".join("%s: %s" % (f.urn, f.message) for f in failing)
-        others = [f for f in findings if id(f) not in blocking]
+        others = [f for f in findings if not result.is_blocking(f)]
         if others:
             ET.SubElement(case, "system-out").text = "\n".join("[%s/%s] %s: %s" % (f.status, f.enforcement, f.urn, f.message) for f in others)
     suite.set("tests", str(len(grouped)))

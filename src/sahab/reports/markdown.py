@@ -34,7 +34,7 @@ def render_markdown(result: GateResult) -> str:
     if blocking:
         lines += ["", "#### Blocking", ""] + _table(blocking)
         lines += ["", "Remediation:"] + sorted({"- **%s**: %s" % (f.rule_id, _cell(f.remediation)) for f in blocking if f.remediation})
-    rest = [f for f in result.sorted_findings() if f not in blocking]
+    rest = [f for f in result.sorted_findings() if not result.is_blocking(f)]
     if rest:
         lines += ["", "<details><summary>%d other finding(s): advisory, deferred, waived</summary>" % len(rest), ""]
         lines += _table(rest) + ["", "</details>"]

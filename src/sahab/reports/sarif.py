@@ -18,7 +18,7 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 
 
 def _level(finding: Finding, result: GateResult) -> str:
-    if finding in result.blocking:
+    if result.is_blocking(finding):
         return "error"
     return "warning" if finding.status in ("violation", "unchecked") else "note"
 
