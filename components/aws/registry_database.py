@@ -166,28 +166,21 @@ class RegistryDatabase(AwsComponent):
             tags=tags,
             opts=self.child_opts(),
         )
-        for i, source in enumerate(args.allowed_security_group_ids):
+        sources = [("sg-%d" % i, "PostgreSQL from an allowed security group", {"referenced_security_group_id": source})
+                   for i, source in enumerate(args.allowed_security_group_ids)]
+        sources += [("cidr-%d" % i, "PostgreSQL from a private VPC range",
+                     {"cidr_ipv6": cidr} if ":" in cidr else {"cidr_ipv4": cidr})
+                    for i, cidr in enumerate(args.allowed_cidr_blocks)]
+        for suffix, description, source in sources:
             aws.vpc.SecurityGroupIngressRule(
-                "%s-db-from-sg-%d" % (name, i),
+                "%s-db-from-%s" % (name, suffix),
                 security_group_id=security_group.id,
-                description="PostgreSQL from an allowed security group",
+                description=description,
                 ip_protocol="tcp",
                 from_port=POSTGRES_PORT,
                 to_port=POSTGRES_PORT,
-                referenced_security_group_id=source,
                 opts=self.child_opts(),
-            )
-        for i, cidr in enumerate(args.allowed_cidr_blocks):
-            aws.vpc.SecurityGroupIngressRule(
-                "%s-db-from-cidr-%d" % (name, i),
-                security_group_id=security_group.id,
-                description="PostgreSQL from a private VPC range",
-                ip_protocol="tcp",
-                from_port=POSTGRES_PORT,
-                to_port=POSTGRES_PORT,
-                cidr_ipv4=cidr if ":" not in cidr else None,
-                cidr_ipv6=cidr if ":" in cidr else None,
-                opts=self.child_opts(),
+                **source,
             )
 
         exceptions: List[str] = []
