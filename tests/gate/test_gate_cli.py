@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from test_reports import sarif_schema_errors
+
 PROGRAM = '''import pulumi
 import pulumi_aws as aws
 
@@ -43,6 +45,7 @@ def test_bucket_outside_the_uae_fails_the_gate(sahab_cli, offshore: Path, tmp_pa
     errors = {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"])
               for r in sarif["runs"][0]["results"] if r["level"] == "error"}
     assert ("SAHAB-RES-001", "urn:pulumi:dev::offshore::aws:s3/bucket:Bucket::offshore") in errors
+    assert sarif_schema_errors(sarif) == []
 
 
 def test_console_report_names_the_blocking_rule(sahab_cli, offshore: Path):

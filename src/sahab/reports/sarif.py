@@ -23,6 +23,17 @@ def _level(finding: Finding, result: GateResult) -> str:
     return "warning" if finding.status in ("violation", "unchecked") else "note"
 
 
+def _rule_tags(finding: Finding) -> List[str]:
+    """The rule's ``properties.tags``, each tag once, in first-seen order.
+
+    SARIF defines ``tags`` as a set: the OASIS schema's ``propertyBag.tags`` has
+    ``uniqueItems: true``, so a repeated tag makes the whole log invalid. sahab's own findings
+    (engine ``sahab``, e.g. SAHAB-PLN-001 for an opaque component) would otherwise carry
+    ``sahab`` twice, and a rule's metadata may name a control twice.
+    """
+    return list(dict.fromkeys(["security", "sahab", finding.engine, *finding.controls]))
+
+
 def render_sarif(result: GateResult) -> str:
     findings = result.sorted_findings()
     rules: Dict[str, Dict[str, Any]] = {}
@@ -35,7 +46,7 @@ def render_sarif(result: GateResult) -> str:
             "help": {"text": finding.remediation or "See the rule's documentation."},
             "defaultConfiguration": {"level": "error" if finding.enforcement == "mandatory" else "warning"},
             "properties": {
-                "tags": ["security", "sahab", finding.engine] + list(finding.controls),
+                "tags": _rule_tags(finding),
                 "security-severity": _SECURITY_SEVERITY.get(finding.severity, "5.5"),
             },
         })
