@@ -19,10 +19,10 @@
 #     security_profile.azure_key_vault_kms=AzureKeyVaultKmsArgs(enabled=True,
 #     key_id=<Key Vault key URI with version>, key_vault_network_access="Private").
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T7.4.1: policy on the use of cryptographic controls"
-#     - "UAE IA (NESA) T7.4.2: key management"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"
+#     - "UAE IA (NESA) T7.4.2: Key Management"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
 package sahab.rules.encryption.eks_secrets_cmk
 
 import data.sahab.lib.aws

@@ -17,9 +17,9 @@
 #     properties.rotation_policy with lifetime_actions=[{action: {type: "rotate"}, trigger:
 #     {time_after_create: "P1Y"}}] and an expiry (attributes.expiry_time).
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T7.4.2: key management"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T7.4.2: Key Management"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
 package sahab.rules.encryption.key_rotation
 
 import data.sahab.lib.aws

@@ -15,10 +15,10 @@
 #     enable_soft_delete unset or True, with soft_delete_retention_in_days of at least 7 (90 by
 #     default).
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T7.4.2: key management"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
-#     - "ISO/IEC 27001:2022 A.8.13: information backup"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T7.4.2: Key Management"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
+#     - "ISO/IEC 27001:2022 A.8.13: Information backup"
 package sahab.rules.encryption.keyvault_purge_protection
 
 import data.sahab.lib.azure

@@ -15,11 +15,11 @@
 #     logs.me-central-1.amazonaws.com use the key for this account's log groups
 #     (kms:EncryptionContext:aws:logs:arn).
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T7.4.1: policy on the use of cryptographic controls"
-#     - "UAE IA (NESA) T3.6.4: protection of log information"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
-#     - "ISO/IEC 27001:2022 A.8.15: logging"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"
+#     - "UAE IA (NESA) T3.6.4: Protection of Log Information"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
+#     - "ISO/IEC 27001:2022 A.8.15: Logging"
 package sahab.rules.encryption.logs_cmk
 
 import data.sahab.lib.aws

@@ -21,11 +21,11 @@
 #     ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06" (or a TLS13-1-2/TLS13-1-3 FIPS or PQ
 #     variant) on HTTPS and TLS listeners.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T4.2.1: information transfer (encryption in transit)"
-#     - "UAE IA (NESA) T7.4.1: policy on the use of cryptographic controls"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
-#     - "ISO/IEC 27001:2022 A.8.20: network security"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T4.2.1: Information Transfer Procedures"
+#     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
+#     - "ISO/IEC 27001:2022 A.8.20: Networks security"
 package sahab.rules.encryption.min_tls
 
 import data.sahab.lib.aws

@@ -16,9 +16,9 @@
 #     "Action": "s3:*", "Resource": [<bucket ARN>, <bucket ARN>/*], "Condition":
 #     {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T4.2.1: information transfer (encryption in transit)"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T4.2.1: Information Transfer Procedures"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
 package sahab.rules.encryption.s3_min_tls
 
 import data.sahab.lib.aws

@@ -16,11 +16,11 @@
 #     "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource":
 #     [<bucket ARN>, <bucket ARN>/*], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T4.2.1: information transfer (encryption in transit)"
-#     - "UAE IA (NESA) T7.4.1: policy on the use of cryptographic controls"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
-#     - "ISO/IEC 27001:2022 A.5.14: information transfer"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T4.2.1: Information Transfer Procedures"
+#     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
+#     - "ISO/IEC 27001:2022 A.5.14: Information transfer"
 package sahab.rules.encryption.s3_tls_only
 
 import data.sahab.lib.aws

@@ -19,10 +19,10 @@
 #     identity=...) on the storage account. AWS: encryption_configurations=[
 #     RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=<aws.kms.Key>.arn)].
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: security of personal data (encryption)"
-#     - "UAE IA (NESA) T7.4.1: policy on the use of cryptographic controls"
-#     - "UAE IA (NESA) T7.4.2: key management"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"
+#     - "UAE IA (NESA) T7.4.2: Key Management"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
 package sahab.rules.encryption.storage_cmk_azure
 
 import data.sahab.lib.aws

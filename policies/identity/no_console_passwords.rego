@@ -14,10 +14,10 @@
 #     permission sets or a SAML/OIDC identity provider with MFA; keep any break-glass user
 #     documented, MFA-protected and monitored.
 #   controls:
-#     - "UAE IA (NESA) T5 access control: user credentials management"
-#     - "ISO/IEC 27001:2022 A.5.16: identity management"
-#     - "ISO/IEC 27001:2022 A.5.17: authentication information"
-#     - "ISO/IEC 27001:2022 A.8.5: secure authentication"
+#     - "UAE IA (NESA) T5.2.3: User Security Credentials Management"
+#     - "ISO/IEC 27001:2022 A.5.16: Identity management"
+#     - "ISO/IEC 27001:2022 A.5.17: Authentication information"
+#     - "ISO/IEC 27001:2022 A.8.5: Secure authentication"
 package sahab.rules.identity.no_console_passwords
 
 import data.sahab.lib.plan

@@ -17,11 +17,11 @@
 #     (RBAC) with managed identities; leave admin_user_enabled off on container registries and
 #     grant AcrPull/AcrPush roles.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
-#     - "UAE IA (NESA) T5 access control: user credentials management"
-#     - "ISO/IEC 27001:2022 A.5.17: authentication information"
-#     - "ISO/IEC 27001:2022 A.8.5: secure authentication"
-#     - "ISO/IEC 27001:2022 A.5.15: access control"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T5.2.3: User Security Credentials Management"
+#     - "ISO/IEC 27001:2022 A.5.17: Authentication information"
+#     - "ISO/IEC 27001:2022 A.8.5: Secure authentication"
+#     - "ISO/IEC 27001:2022 A.5.15: Access control"
 package sahab.rules.identity.no_static_keys
 
 import data.sahab.lib.plan

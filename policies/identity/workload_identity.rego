@@ -20,10 +20,10 @@
 #     Azure Workload Identity (azure.workload.identity/client-id on the service account and the
 #     azure.workload.identity/use label on the pod), and rotate and delete the exposed keys.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
-#     - "UAE IA (NESA) T5 access control: user credentials management"
-#     - "ISO/IEC 27001:2022 A.5.17: authentication information"
-#     - "ISO/IEC 27001:2022 A.8.5: secure authentication"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T5.2.3: User Security Credentials Management"
+#     - "ISO/IEC 27001:2022 A.5.17: Authentication information"
+#     - "ISO/IEC 27001:2022 A.8.5: Secure authentication"
 package sahab.rules.identity.workload_identity
 
 import data.sahab.lib.kubernetes as k8s

@@ -16,9 +16,9 @@
 #     "http_put_response_hop_limit": 1} on the instance or launch template (hop limit 1 keeps pods
 #     from reaching the node's credentials).
 #   controls:
-#     - "UAE IA (NESA) T5 access control: access to information systems"
-#     - "ISO/IEC 27001:2022 A.8.5: secure authentication"
-#     - "ISO/IEC 27001:2022 A.8.9: configuration management"
+#     - "UAE IA (NESA) T5.6.1: Information Access Restriction"
+#     - "ISO/IEC 27001:2022 A.8.5: Secure authentication"
+#     - "ISO/IEC 27001:2022 A.8.9: Configuration management"
 package sahab.rules.network.imdsv2_required
 
 import data.sahab.lib.plan

@@ -20,10 +20,11 @@
 #     then allow the flows each workload needs (DNS, its callers, its dependencies) with further
 #     policies.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
-#     - "UAE IA (NESA) T4 communications: network security management and network segregation"
-#     - "ISO/IEC 27001:2022 A.8.22: segregation of networks"
-#     - "ISO/IEC 27001:2022 A.8.20: networks security"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T4.5.1: Network Controls"
+#     - "UAE IA (NESA) T4.5.3: Segregation in Networks"
+#     - "ISO/IEC 27001:2022 A.8.22: Segregation of networks"
+#     - "ISO/IEC 27001:2022 A.8.20: Networks security"
 package sahab.rules.network.namespace_default_deny
 
 import data.sahab.lib.kubernetes as k8s

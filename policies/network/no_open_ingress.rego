@@ -16,10 +16,11 @@
 #     load balancer's security group, a corporate range); reach workloads through private
 #     endpoints, a VPN or an internal load balancer instead of opening them to the internet.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
-#     - "UAE IA (NESA) T4 communications: network security management and perimeter protection"
-#     - "ISO/IEC 27001:2022 A.8.20: networks security"
-#     - "ISO/IEC 27001:2022 A.8.22: segregation of networks"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T4.5.1: Network Controls"
+#     - "UAE IA (NESA) T4.5.3: Segregation in Networks"
+#     - "ISO/IEC 27001:2022 A.8.20: Networks security"
+#     - "ISO/IEC 27001:2022 A.8.22: Segregation of networks"
 package sahab.rules.network.no_open_ingress
 
 import data.sahab.lib.plan

@@ -15,10 +15,11 @@
 #     reach the API from inside the VPC (a bastion, VPN or CI runners in the VPC). AKS: set
 #     api_server_access_profile.enable_private_cluster=True.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
-#     - "UAE IA (NESA) T4 communications: network security management and perimeter protection"
-#     - "ISO/IEC 27001:2022 A.8.20: networks security"
-#     - "ISO/IEC 27001:2022 A.8.5: secure authentication"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T4.5.1: Network Controls"
+#     - "UAE IA (NESA) T4.5.3: Segregation in Networks"
+#     - "ISO/IEC 27001:2022 A.8.20: Networks security"
+#     - "ISO/IEC 27001:2022 A.8.5: Secure authentication"
 package sahab.rules.network.private_k8s_api
 
 import data.sahab.lib.plan

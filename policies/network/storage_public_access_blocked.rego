@@ -17,10 +17,10 @@
 #     aws.s3.AccountPublicAccessBlock; on Azure set allow_blob_public_access=False on the storage
 #     account. Share objects through presigned URLs, private endpoints or IAM instead.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
-#     - "UAE IA (NESA) T5 access control: access to information"
-#     - "ISO/IEC 27001:2022 A.5.15: access control"
-#     - "ISO/IEC 27001:2022 A.8.20: networks security"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T5.6.1: Information Access Restriction"
+#     - "ISO/IEC 27001:2022 A.5.15: Access control"
+#     - "ISO/IEC 27001:2022 A.8.20: Networks security"
 package sahab.rules.network.storage_public_access_blocked
 
 import data.sahab.lib.plan

@@ -19,10 +19,10 @@
 #     `opts=ResourceOptions(provider=...)` or a component's `providers`; for stack-wide safety
 #     also set `pulumi:disable-default-providers` in the stack configuration.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
-#     - "UAE IA (NESA) T6.3.2: cloud service security, including data residency"
-#     - "ISO/IEC 27001:2022 A.8.9: configuration management"
-#     - "ISO/IEC 27001:2022 A.5.23: information security for use of cloud services"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
+#     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"
+#     - "ISO/IEC 27001:2022 A.8.9: Configuration management"
+#     - "ISO/IEC 27001:2022 A.5.23: Information security for use of cloud services"
 package sahab.rules.residency.explicit_provider
 
 import data.sahab.lib.plan

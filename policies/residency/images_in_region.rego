@@ -16,10 +16,10 @@
 #     Mirror the image into ECR in me-central-1 (or a UAE Azure Container Registry declared in the
 #     same program) and reference it by that registry's host name, ideally by digest.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
-#     - "UAE IA (NESA) T6.3.2: cloud services and data residency"
-#     - "ISO/IEC 27001:2022 A.5.23: information security for use of cloud services"
-#     - "ISO/IEC 27001:2022 A.8.19: installation of software on operational systems"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
+#     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"
+#     - "ISO/IEC 27001:2022 A.5.23: Information security for use of cloud services"
+#     - "ISO/IEC 27001:2022 A.8.19: Installation of software on operational systems"
 package sahab.rules.residency.images_in_region
 
 import data.sahab.lib.kubernetes as k8s

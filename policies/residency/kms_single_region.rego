@@ -16,10 +16,10 @@
 #     keys; for resilience rely on the Region's own multi-AZ durability of KMS, and re-encrypt
 #     with a separate UAE key where a second key is needed.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
-#     - "UAE IA (NESA) T6.3.2: cloud service security, including data residency"
-#     - "UAE IA (NESA) T7.4.2: key management"
-#     - "ISO/IEC 27001:2022 A.8.24: use of cryptography"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
+#     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"
+#     - "UAE IA (NESA) T7.4.2: Key Management"
+#     - "ISO/IEC 27001:2022 A.8.24: Use of cryptography"
 package sahab.rules.residency.kms_single_region
 
 import data.sahab.lib.aws

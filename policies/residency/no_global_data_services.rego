@@ -23,11 +23,11 @@
 #     whose locations are only uaenorth and uaecentral. Where an edge service is accepted, record
 #     a waiver with the justification and the data it may see.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 23: cross-border transfer in other cases"
-#     - "UAE IA (NESA) T6.3.2: cloud service security, including data residency"
-#     - "ISO/IEC 27001:2022 A.5.23: information security for use of cloud services"
-#     - "ISO/IEC 27001:2022 A.5.34: privacy and protection of PII"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 23: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is not Available"
+#     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"
+#     - "ISO/IEC 27001:2022 A.5.23: Information security for use of cloud services"
+#     - "ISO/IEC 27001:2022 A.5.34: Privacy and protection of PII"
 package sahab.rules.residency.no_global_data_services
 
 import data.sahab.lib.azure

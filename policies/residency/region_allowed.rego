@@ -13,9 +13,9 @@
 #     Pin the provider to me-central-1 (AWS) or uaenorth/uaecentral (Azure) and remove any
 #     per-resource region or location outside the UAE.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
-#     - "UAE IA (NESA) T6.3.2: cloud services and data residency"
-#     - "ISO/IEC 27001:2022 A.5.34: privacy and protection of PII"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
+#     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"
+#     - "ISO/IEC 27001:2022 A.5.34: Privacy and protection of PII"
 package sahab.rules.residency.region_allowed
 
 import data.sahab.lib.plan

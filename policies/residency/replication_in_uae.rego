@@ -23,12 +23,12 @@
 #     use LRS or ZRS. Declare the destination in the same program (or reference it by a name the
 #     plan knows) so the gate can see its region.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data"
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 23: cross-border transfer in other cases"
-#     - "UAE IA (NESA) T6.3.2: cloud service security, including data residency"
-#     - "UAE IA (NESA) T3.5.1: information backup"
-#     - "ISO/IEC 27001:2022 A.8.13: information backup"
-#     - "ISO/IEC 27001:2022 A.5.34: privacy and protection of PII"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 23: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is not Available"
+#     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"
+#     - "UAE IA (NESA) T3.5.1: Information Backup"
+#     - "ISO/IEC 27001:2022 A.8.13: Information backup"
+#     - "ISO/IEC 27001:2022 A.5.34: Privacy and protection of PII"
 package sahab.rules.residency.replication_in_uae
 
 import data.sahab.lib.aws

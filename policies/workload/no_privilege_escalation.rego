@@ -16,9 +16,9 @@
 #     run_as_non_root=True and capabilities drop ["ALL"]), or enforce the restricted Pod Security
 #     Standard on the namespace (pod-security.kubernetes.io/enforce: restricted).
 #   controls:
-#     - "UAE IA (NESA) T3 operations management: secure configuration and hardening of systems"
-#     - "ISO/IEC 27001:2022 A.8.9: configuration management"
-#     - "ISO/IEC 27001:2022 A.8.2: privileged access rights"
+#     - "UAE IA (NESA) T3.2.1: Common Systems Configuration Guidelines"
+#     - "ISO/IEC 27001:2022 A.8.9: Configuration management"
+#     - "ISO/IEC 27001:2022 A.8.2: Privileged access rights"
 package sahab.rules.workload.no_privilege_escalation
 
 import data.sahab.lib.kubernetes as k8s

@@ -17,11 +17,11 @@
 #     Node agents that truly need host access belong in a separately governed system namespace
 #     under a documented exception.
 #   controls:
-#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: technical measures to protect personal data"
-#     - "UAE IA (NESA) T3 operations management: secure configuration and hardening of systems"
-#     - "ISO/IEC 27001:2022 A.8.9: configuration management"
-#     - "ISO/IEC 27001:2022 A.8.2: privileged access rights"
-#     - "ISO/IEC 27001:2022 A.8.22: segregation of networks"
+#     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
+#     - "UAE IA (NESA) T3.2.1: Common Systems Configuration Guidelines"
+#     - "ISO/IEC 27001:2022 A.8.9: Configuration management"
+#     - "ISO/IEC 27001:2022 A.8.2: Privileged access rights"
+#     - "ISO/IEC 27001:2022 A.8.22: Segregation of networks"
 package sahab.rules.workload.no_privileged_pods
 
 import data.sahab.lib.kubernetes as k8s

@@ -192,12 +192,13 @@ def test_analyzer_info_carries_the_metadata_to_the_engine(bundle):
 
 
 @pytest.mark.parametrize("control, parts, tag", [
-    ("UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer of personal data",
-     ("UAE PDPL", "Federal Decree-Law 45/2021", "Art. 22", "cross-border transfer of personal data"), "UAE PDPL Art. 22"),
-    ("UAE IA (NESA) T5.2.3: information stored within the UAE",
-     ("UAE IA (NESA)", None, "T5.2.3", "information stored within the UAE"), "UAE IA (NESA) T5.2.3"),
-    ("ISO/IEC 27001:2022 A.5.34: privacy and protection of PII",
-     ("ISO/IEC 27001", "2022", "A.5.34", "privacy and protection of PII"), "ISO/IEC 27001:2022 A.5.34"),
+    ("UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available",
+     ("UAE PDPL", "Federal Decree-Law 45/2021", "Art. 22",
+      "Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"), "UAE PDPL Art. 22"),
+    ("UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments",
+     ("UAE IA (NESA)", None, "T6.3.1", "Information Security Requirements for Cloud Environments"), "UAE IA (NESA) T6.3.1"),
+    ("ISO/IEC 27001:2022 A.5.34: Privacy and protection of PII",
+     ("ISO/IEC 27001", "2022", "A.5.34", "Privacy and protection of PII"), "ISO/IEC 27001:2022 A.5.34"),
     ("NIST SP 800-53 AC-3: access enforcement", ("NIST SP 800-53 AC-3", None, None, "access enforcement"), "NIST SP 800-53 AC-3"),
 ])
 def test_control_to_framework(control, parts, tag):

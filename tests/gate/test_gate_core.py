@@ -25,7 +25,7 @@ HEADER_TEMPLATE = """# METADATA
 #   enforcement: ENFORCEMENT
 #   remediation: Fix it.
 #   controls:
-#     - "ISO/IEC 27001:2022 A.8.20: networks security"
+#     - "ISO/IEC 27001:2022 A.8.20: Networks security"
 """
 
 
@@ -77,7 +77,7 @@ def test_violation_and_deferred_findings_carry_rule_metadata(bundle):
     violation = next(f for f in findings if f.status == "violation")
     assert (violation.rule_id, violation.severity, violation.enforcement, violation.title, violation.remediation) == (
         "SAHAB-NET-901", "high", "mandatory", "No open ports", "Fix it.")
-    assert violation.controls == ("ISO/IEC 27001:2022 A.8.20: networks security",)
+    assert violation.controls == ("ISO/IEC 27001:2022 A.8.20: Networks security",)
 
 
 def test_enforcement_override_makes_a_rule_advisory(bundle):

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any, List
 
+import jsonschema
 import pytest
 
 from sahab.gate.config import GateConfig
@@ -16,6 +21,26 @@ from sahab.reports.evidence import evidence, render_evidence_markdown
 from test_gate_core import OPEN_PORT_BODY, _plan, header
 
 TODAY = datetime.date(2026, 11, 23)
+
+# The official OASIS SARIF 2.1.0 schema (errata01), vendored byte for byte: tests/fixtures/sarif/SOURCE.md.
+SARIF_SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+
+
+@functools.lru_cache(maxsize=1)
+def _sarif_validator() -> Any:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)
+    assert validator is jsonschema.Draft4Validator  # the OASIS schema declares draft-04
+    validator.check_schema(schema)
+    # No format checker: `format` stays an annotation, as draft-04 leaves it by default.
+    return validator(schema)
+
+
+def sarif_schema_errors(document: Any) -> List[str]:
+    """Every way ``document`` breaks the OASIS SARIF 2.1.0 schema, as `path: message` lines."""
+    errors = sorted(_sarif_validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "<root>", e.message) for e in errors]
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +90,58 @@ def test_sarif_has_what_github_code_scanning_requires(result):
     assert waived["suppressions"][0]["justification"] == "Approved exception (approved by ciso@example.ae, expires 2027-01-31)"
 
 
+def test_vendored_sarif_schema_is_the_oasis_one():
+    assert hashlib.sha256(SARIF_SCHEMA.read_bytes()).hexdigest() == SARIF_SCHEMA_SHA256
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    assert schema["properties"]["version"]["enum"] == ["2.1.0"]
+
+
+def test_sarif_with_violations_deferred_and_waived_findings_is_valid_sarif_2_1_0(result):
+    sarif = json.loads(gate_formats.render(result[0], "sarif"))
+    statuses = {r["properties"]["status"] for r in sarif["runs"][0]["results"]}
+    assert statuses == {"violation", "deferred", "waived"}
+    assert any(r.get("suppressions") for r in sarif["runs"][0]["results"])
+    assert sarif_schema_errors(sarif) == []
+
+
+def test_sarif_of_a_clean_run_is_valid_sarif_2_1_0(result):
+    clean = gate_plan(_plan(("c", {"open": False})), GateConfig(), bundle=result[1], today=TODAY)
+    assert clean.exit_code == 0 and not clean.findings
+    sarif = json.loads(gate_formats.render(clean, "sarif"))
+    assert sarif["runs"][0]["results"] == []
+    assert sarif_schema_errors(sarif) == []
+
+
+def test_sarif_with_an_unchecked_opaque_component_is_valid_sarif_2_1_0(result):
+    plan = _plan(("a", {"open": True}))
+    plan["resources"].append({"urn": "urn:pulumi:dev::p::x:y:Component::mlc", "type": "x:y:Component", "name": "mlc",
+                              "inputs": {}, "opaque": True})
+    gated = gate_plan(plan, GateConfig(), bundle=result[1], today=TODAY)
+    sarif = json.loads(gate_formats.render(gated, "sarif"))
+    unchecked = [r for r in sarif["runs"][0]["results"] if r["properties"]["status"] == "unchecked"]
+    assert [(r["ruleId"], r["level"]) for r in unchecked] == [("SAHAB-PLN-001", "error")]
+    # SAHAB-PLN-001's engine is `sahab`: tagged once, since SARIF tags are a set (uniqueItems)
+    assert sarif_schema_errors(sarif) == []
+    [rule] = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "SAHAB-PLN-001"]
+    [opaque] = [f for f in gated.findings if f.status == "unchecked"]
+    assert rule["properties"]["tags"] == ["security", "sahab", *opaque.controls]
+
+
+def test_sarif_schema_check_rejects_a_broken_log(result):
+    sarif = json.loads(gate_formats.render(result[0], "sarif"))
+    results = sarif["runs"][0]["results"]
+    del results[0]["message"]
+    waived = next(r for r in results if r.get("suppressions"))
+    waived["suppressions"][0]["status"] = "approved"
+    sarif["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"].append("security")
+    errors = sarif_schema_errors(sarif)
+    assert any(e.startswith("runs/0/results/0: 'message' is a required property") for e in errors), errors
+    assert any("/suppressions/0/status: 'approved' is not one of" in e for e in errors), errors
+    assert any(e.startswith("runs/0/tool/driver/rules/0/properties/tags: ") and "non-unique" in e for e in errors), errors
+
+
 def test_junit_fails_only_the_blocking_rule(result):
     root = ET.fromstring(gate_formats.render(result[0], "junit"))
     suite = root.find("testsuite")
@@ -99,7 +176,7 @@ def test_evidence_maps_controls_to_rules_to_results(result):
     gate_result, bundle = result
     report = evidence(gate_result, bundle.rules)
     [control] = report["controls"]
-    assert control["control"] == "ISO/IEC 27001:2022 A.8.20: networks security"
+    assert control["control"] == "ISO/IEC 27001:2022 A.8.20: Networks security"
     by_rule = {rule["rule"]: rule for rule in control["rules"]}
     assert by_rule["SAHAB-NET-901"]["result"] == "fail"
     assert by_rule["SAHAB-NET-902"]["result"] == "pass-with-findings"

@@ -154,8 +154,8 @@ _FRAMEWORKS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
 def control_parts(control: str) -> Tuple[str, Optional[str], Optional[str], Optional[str]]:
     """``(framework, version, reference, specification)`` of a METADATA control line.
 
-    ``"UAE PDPL (Federal Decree-Law 45/2021) Art. 22: cross-border transfer…"`` ->
-    ``("UAE PDPL", "Federal Decree-Law 45/2021", "Art. 22", "cross-border transfer…")``;
+    ``"UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer…"`` ->
+    ``("UAE PDPL", "Federal Decree-Law 45/2021", "Art. 22", "Cross-Border Transfer…")``;
     ``"ISO/IEC 27001:2022 A.5.34: …"`` -> ``("ISO/IEC 27001", "2022", "A.5.34", …)``;
     an unknown family keeps the text before the first ``": "`` as its name.
     """
@@ -174,7 +174,7 @@ def control_framework(control: str) -> PolicyComplianceFramework:
 
 
 def control_tag(control: str) -> str:
-    """A short tag: ``UAE PDPL Art. 22``, ``UAE IA (NESA) T5.2.3``, ``ISO/IEC 27001:2022 A.5.34``."""
+    """A short tag: ``UAE PDPL Art. 22``, ``UAE IA (NESA) T6.3.1``, ``ISO/IEC 27001:2022 A.5.34``."""
     name, version, reference, _ = control_parts(control)
     if reference is None:
         return name

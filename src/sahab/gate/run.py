@@ -28,7 +28,7 @@ def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
             message="%s is a multi-language component; its children are not in the plan and were not checked" % resource["name"],
             title=OPAQUE_TITLE,
             remediation="Use the provider's own resources instead of the component, or waive after reviewing its children in a real `pulumi preview` with the CrossGuard pack.",
-            controls=("ISO/IEC 27001:2022 A.8.9: configuration management",),
+            controls=("ISO/IEC 27001:2022 A.8.9: Configuration management",),
         )
         for resource in plan.get("resources", [])
         if resource.get("opaque")
