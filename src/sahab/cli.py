@@ -5,6 +5,7 @@ documented exit code (see :mod:`sahab.errors` and docs/cli.md); ``--debug`` adds
 """
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Optional
@@ -107,6 +108,7 @@ def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[P
       2  usage, configuration, waiver or program error
       3  engine failure (parse error, unsupported builtin, timeout): never a pass
     """
+    from .gate.checkov import prestarted_driver, start_checkov
     from .gate.config import load_gate_config
     from .gate.rules import load_bundle
     from .gate.run import gate_plan
@@ -119,12 +121,15 @@ def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[P
         config = config.with_overrides(engine=engine, opa=opa, waivers=waivers,
                                        checkov_enabled=False if no_checkov else None)
         bundle = load_bundle()
-        with Console(stderr=True).status("planning %s (stack %s)..." % (project_dir, stack)):
-            document = plan_project(project_dir, stack, stack_outputs=stack_outputs, python=python)
-        if plan_out is not None:
-            _write(plan_out, dumps(document))
-        with Console(stderr=True).status("evaluating %d rules..." % len(bundle.rules)):
-            result = gate_plan(document, config, project_dir=project_dir.resolve(), bundle=bundle)
+        # checkov's driver imports checkov on another core while the program is planned
+        with prestarted_driver(config.checkov_enabled) as driver:
+            with Console(stderr=True).status("planning %s (stack %s)..." % (project_dir, stack)):
+                document = plan_project(project_dir, stack, stack_outputs=stack_outputs, python=python)
+            if plan_out is not None:
+                _write(plan_out, dumps(document))
+            with Console(stderr=True).status("evaluating %d rules..." % len(bundle.rules)):
+                result = gate_plan(document, config, project_dir=project_dir.resolve(), bundle=bundle,
+                                   checkov=functools.partial(start_checkov, driver=driver))
         if evidence_dir is not None:
             from .reports.evidence import render_evidence_json, render_evidence_markdown
 

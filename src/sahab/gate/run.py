@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
@@ -62,26 +62,30 @@ def check_plan_shape(plan: Mapping[str, Any]) -> None:
 
 def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optional[Path] = None,
               bundle: Optional[PolicyBundle] = None, today: Optional[datetime.date] = None,
-              checkov: Optional[Callable[..., List[Finding]]] = None) -> GateResult:
-    """Evaluate a plan document with every configured engine and return the merged result."""
+              checkov: Optional[Callable[..., "Future[List[Finding]]"]] = None) -> GateResult:
+    """Evaluate a plan document with every configured engine and return the merged result.
+
+    ``checkov`` starts the checkov scan and returns its future findings (default
+    :func:`sahab.gate.checkov.start_checkov`; ``sahab gate`` binds it to a driver started before
+    planning).
+    """
     check_plan_shape(plan)
     bundle = bundle or load_bundle()
     waivers = load_waivers(config.waivers, today) if config.waivers else []
     engine = create_engine(config.engine, config.opa)
     scanning = config.checkov_enabled and project_dir is not None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sahab-checkov") as pool:
-        # checkov works in its own processes: let it run while the Rego rules are evaluated.
-        checkov_findings = pool.submit(checkov or _default_checkov(), dict(plan), project_dir,
-                                       mandatory=config.checkov_mandatory) if scanning else None
-        try:
-            findings = evaluate_rules(plan, bundle, engine, config.enforcement)
-        finally:
-            engine.close()
-        findings += opaque_findings(plan)
-        engines = [engine.name]
-        if checkov_findings is not None:
-            findings += checkov_findings.result()
-            engines.append("checkov")
+    # checkov works in its own processes: it scans while the Rego rules are evaluated.
+    checkov_findings = (checkov or _default_checkov())(dict(plan), project_dir, mandatory=config.checkov_mandatory) \
+        if scanning else None
+    try:
+        findings = evaluate_rules(plan, bundle, engine, config.enforcement)
+    finally:
+        engine.close()
+    findings += opaque_findings(plan)
+    engines = [engine.name]
+    if checkov_findings is not None:
+        findings += checkov_findings.result()
+        engines.append("checkov")
     findings = [_with_enforcement(f, config.enforcement) for f in findings]
     findings = apply_waivers(findings, waivers)
     return GateResult(
@@ -100,7 +104,7 @@ def _with_enforcement(finding: Finding, overrides: Dict[str, str]) -> Finding:
     return finding if level is None or level == finding.enforcement else replace(finding, enforcement=level)
 
 
-def _default_checkov() -> Callable[..., List[Finding]]:
-    from .checkov import run_checkov
+def _default_checkov() -> Callable[..., "Future[List[Finding]]"]:
+    from .checkov import start_checkov
 
-    return run_checkov
+    return start_checkov

@@ -1,16 +1,19 @@
 """Run several checkov CLI invocations from one pre-imported checkov (a pre-fork "zygote").
 
 This file runs under *checkov's own interpreter* (its isolated virtualenv), never inside sahab:
-``<checkov python> _driver.py JOBS.json``. It imports ``checkov.main`` once (about 2.5 s, most of
-a small scan), then forks one child per job. Each child is a fresh copy of a process that has
-only imported checkov, sets ``sys.argv`` and runs ``checkov.main.Checkov(argv).run()``: the
-same code path as the ``checkov`` console script, with stdout and stderr sent to the job's
-files. The parent never scans anything, so no scan can leak state into the next one.
+``<checkov python> _driver.py``. It imports ``checkov.main`` once (about 2.5 s, most of a small
+scan), *then* reads its jobs from stdin, so sahab can start it before it knows the jobs (while
+the program is being planned). It forks one child per job. Each child is a fresh copy of a
+process that has only imported checkov, adds the job's environment, sets ``sys.argv`` and runs
+``checkov.main.Checkov(argv).run()``: the same code path as the ``checkov`` console script, with
+stdout and stderr sent to the job's files. The parent never scans anything, so no scan can leak
+state into the next one.
 
-JOBS.json: ``{"workers": N, "jobs": [{"argv": [...], "cwd": DIR, "stdout": PATH,
-"stderr": PATH}, ...]}``. Prints ``{"rc": [exit code per job]}`` on stdout when done.
-Standard library only; must not import sahab.
+stdin: ``{"workers": N, "jobs": [{"argv": [...], "cwd": DIR, "stdout": PATH, "stderr": PATH,
+"env": {...}}, ...]}``. Prints ``{"rc": [exit code per job]}`` on stdout when done; empty stdin
+(sahab needed no scan after all) ends it quietly. Standard library only; must not import sahab.
 """
+import gc
 import json
 import os
 import sys
@@ -26,6 +29,7 @@ def _child(job):
     code = 2
     try:
         os.chdir(job["cwd"])
+        os.environ.update(job.get("env") or {})
         argv = list(job["argv"])
         sys.argv = ["checkov"] + argv
         from checkov.main import Checkov
@@ -47,14 +51,16 @@ def _child(job):
             os._exit(code)
 
 
-def main(path):
-    with open(path, encoding="utf-8") as handle:
-        spec = json.load(handle)
-    jobs = spec["jobs"]
-    workers = max(1, int(spec.get("workers", 1)))
+def main():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=SyntaxWarning)
         import checkov.main  # noqa: F401 - the expensive import, done once before forking
+    text = sys.stdin.read()
+    if not text.strip():
+        return 0
+    spec = json.loads(text)
+    jobs = spec["jobs"]
+    workers = max(1, int(spec.get("workers", 1)))
     if spec.get("quiet_logging", True):
         # checkov sends every DEBUG and INFO record to an in-memory log (root level DEBUG) that
         # only its platform upload reads: about a fifth of a scan's time. WARNING and above
@@ -62,6 +68,13 @@ def main(path):
         import logging
 
         logging.disable(logging.INFO)
+    # Collect once, then move every object to the permanent generation: a child's first
+    # collections then leave checkov's ~150 MB of imported objects alone instead of touching
+    # (and so copying, page by page) all of them. Without it, forking after more allocations
+    # than the import made every child ~40 % slower; with it a 5,000-object scan takes ~15 % less
+    # than forking straight after the import.
+    gc.collect()
+    gc.freeze()
     sys.stdout.flush()
     sys.stderr.flush()
     codes = [None] * len(jobs)
@@ -85,4 +98,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main())

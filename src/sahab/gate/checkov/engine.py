@@ -33,7 +33,7 @@ import yaml
 from ..engines.base import EngineError
 from ..findings import Finding
 from .manifests import Inputs, Manifest, build_inputs
-from .runner import CheckovRunner, Job, JobResult
+from .runner import CheckovRunner, Job, JobResult, PreforkDriver
 from .shards import DEFAULT_TARGET, plan_shards, single_shard
 
 ENGINE = "checkov"
@@ -109,11 +109,13 @@ class ScanOutcome:
 
 def scan(inputs: Inputs, *, workers: int = 2, sharded: bool = True, shard_size: int = DEFAULT_TARGET,
          checks_dir: Optional[Path] = None, cache_dir: Optional[Path] = None, use_cache: bool = True,
-         timeout: float = 900.0, mode: Optional[str] = None, scratch: Optional[Path] = None) -> ScanOutcome:
+         timeout: float = 900.0, mode: Optional[str] = None, scratch: Optional[Path] = None,
+         driver: Optional[PreforkDriver] = None) -> ScanOutcome:
     """Scan ``inputs`` with checkov and map the results back; no Finding policy applied yet.
 
     ``sharded=False`` scans every manifest and project file in one checkov run over one folder
-    (the reference the sharded scan must equal).
+    (the reference the sharded scan must equal). ``driver``: a pre-forking driver started
+    earlier (see :mod:`.background`), used instead of starting one; its owner closes it.
     """
     checks_dir = Path(checks_dir) if checks_dir is not None else default_checks_dir()
     owned = scratch is None
@@ -122,7 +124,7 @@ def scan(inputs: Inputs, *, workers: int = 2, sharded: bool = True, shard_size: 
         staged = _stage_checks(checks_dir, work / "checks")
         env = {"SAHAB_ACR_UAE_REGISTRIES": ",".join(inputs.acr_registries)}
         runner = CheckovRunner(checks_dir=staged, workers=workers, cache_dir=cache_dir, use_cache=use_cache,
-                               timeout=timeout, mode=mode, extra_env=env)
+                               timeout=timeout, mode=mode, extra_env=env, driver=driver)
         by_path: Dict[str, Manifest] = {m.rel_path: m for m in inputs.manifests}
         by_file = {f.rel_path: f for f in inputs.files}
         jobs: List[Job] = []
@@ -284,16 +286,23 @@ def to_findings(outcome: ScanOutcome, inputs: Inputs, *, mandatory: Optional[Seq
 def run_checkov(plan: Dict[str, Any], project_dir: Optional[Path], *, mandatory: Optional[Sequence[str]] = None,
                 advisory_only: bool = False, workers: int = 2, cache_dir: Optional[Path] = None,
                 use_cache: bool = True, shard_size: int = DEFAULT_TARGET, sharded: bool = True,
-                checks_dir: Optional[Path] = None, timeout: float = 900.0) -> List[Finding]:
+                checks_dir: Optional[Path] = None, timeout: float = 900.0,
+                driver: Optional[PreforkDriver] = None) -> List[Finding]:
     """checkov's findings on the plan's Kubernetes objects and the project's pipelines and Dockerfiles.
 
     Raises :class:`~sahab.gate.engines.base.EngineError` (exit 3) when checkov crashes, times out
     or writes something that is not its JSON report: never an empty result instead.
     """
     inputs = build_inputs(plan, Path(project_dir) if project_dir is not None else None)
-    outcome = scan(inputs, workers=workers, sharded=sharded, shard_size=shard_size, checks_dir=checks_dir,
-                   cache_dir=cache_dir, use_cache=use_cache, timeout=timeout)
-    return to_findings(outcome, inputs, mandatory=mandatory, advisory_only=advisory_only)
+    return scan_findings(inputs, mandatory=mandatory, advisory_only=advisory_only, workers=workers,
+                         cache_dir=cache_dir, use_cache=use_cache, shard_size=shard_size, sharded=sharded,
+                         checks_dir=checks_dir, timeout=timeout, driver=driver)
+
+
+def scan_findings(inputs: Inputs, *, mandatory: Optional[Sequence[str]] = None, advisory_only: bool = False,
+                  **scan_options: Any) -> List[Finding]:
+    """:func:`scan` ``inputs`` (``scan_options`` are its keywords) and turn the outcome into findings."""
+    return to_findings(scan(inputs, **scan_options), inputs, mandatory=mandatory, advisory_only=advisory_only)
 
 
 def identities(records: Iterable[Record]) -> Set[Tuple[str, str, str]]:

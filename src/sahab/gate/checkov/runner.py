@@ -4,9 +4,10 @@ Each scan ("job") is one checkov CLI invocation over one folder: ``checkov -d DI
 -o json --external-checks-dir CHECKS --skip-download --compact [--quiet]``. Two ways to run jobs:
 
 - ``prefork`` (default when checkov's console script names its Python): one process runs
-  ``_driver.py`` under checkov's own interpreter; it imports ``checkov.main`` once and forks a
-  child per job that runs ``Checkov(argv).run()``, the console script's code path, ``workers``
-  children at a time. This saves checkov's ~2.5 s start per shard.
+  ``_driver.py`` under checkov's own interpreter (:class:`PreforkDriver`); it imports
+  ``checkov.main`` once, reads the jobs from stdin and forks a child per job that runs
+  ``Checkov(argv).run()``, the console script's code path, ``workers`` children at a time. This
+  saves checkov's ~2.5 s start per shard, and the driver can be started before the jobs exist.
 - ``cli``: one ``checkov`` process per job (``SAHAB_CHECKOV_MODE=cli``), ``workers`` at a time.
 
 The environment is pinned for every job: ``BC_SKIP_MAPPING`` and ``--skip-download`` (no calls
@@ -76,7 +77,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "sahab" / "checkov"
 
 
-def _interpreter_of(executable: Path) -> Optional[Path]:
+def interpreter_of(executable: Path) -> Optional[Path]:
     """The Python named in the console script's shebang, when it is one."""
     try:
         with open(executable, "rb") as handle:
@@ -108,7 +109,7 @@ def checks_digest(checks_dir: Path) -> str:
 class CheckovRunner:
     def __init__(self, *, checks_dir: Path, workers: int = 2, cache_dir: Optional[Path] = None,
                  use_cache: bool = True, timeout: float = 900.0, mode: Optional[str] = None,
-                 extra_env: Optional[Dict[str, str]] = None) -> None:
+                 extra_env: Optional[Dict[str, str]] = None, driver: Optional["PreforkDriver"] = None) -> None:
         self.executable = checkov_executable()
         self.checks_dir = checks_dir
         self.workers = max(1, int(workers))
@@ -116,9 +117,10 @@ class CheckovRunner:
         self.use_cache = use_cache
         self.timeout = timeout
         requested = (mode or os.environ.get("SAHAB_CHECKOV_MODE") or "prefork").lower()
-        self.interpreter = _interpreter_of(self.executable) if requested == "prefork" else None
+        self.interpreter = interpreter_of(self.executable) if requested == "prefork" else None
         self.mode = "prefork" if self.interpreter is not None else "cli"
         self.extra_env = dict(extra_env or {})
+        self.driver = driver if self.mode == "prefork" else None
         self.stats: Dict[str, Any] = {"jobs": 0, "cached": 0, "mode": self.mode}
 
     # -- keys and cache ------------------------------------------------------------------
@@ -174,18 +176,6 @@ class CheckovRunner:
 
     # -- running -------------------------------------------------------------------------
 
-    def _env(self) -> Dict[str, str]:
-        env = dict(os.environ)
-        env.update({"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE",
-                    "CKV_GITHUB_CONFIG_FETCH_DATA": "FALSE", "CKV_GITLAB_CONFIG_FETCH_DATA": "FALSE",
-                    "LOG_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore"})
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        # bytecode is shared by every result cache: it depends only on the checkov installation
-        env["PYTHONPYCACHEPREFIX"] = str(default_cache_dir() / "pycache")
-        if self.mode == "prefork":
-            env["CHECKOV_PARALLELIZATION_TYPE"] = "none"
-        env.update(self.extra_env)
-        return env
 
     def run(self, jobs: Sequence[Job], scratch: Path) -> List[JobResult]:
         checks_hash = checks_digest(self.checks_dir)
@@ -229,11 +219,12 @@ class CheckovRunner:
     def _run_prefork(self, jobs: Sequence[Job], out_dir: Path) -> List[int]:
         spec = {"workers": self.workers, "jobs": [
             {"argv": job.argv, "cwd": str(job.root), "stdout": str(out_dir / (job.name + ".out")),
-             "stderr": str(out_dir / (job.name + ".err"))} for job in jobs]}
-        spec_path = out_dir / "jobs.json"
-        spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        command = [str(self.interpreter), str(DRIVER), str(spec_path)]
-        stdout, stderr, code = _run_process(command, self._env(), str(out_dir), self.timeout)
+             "stderr": str(out_dir / (job.name + ".err")), "env": self.extra_env} for job in jobs]}
+        driver, self.driver = self.driver, None  # a started driver serves one batch
+        if driver is None:
+            assert self.interpreter is not None
+            driver = PreforkDriver(self.interpreter)
+        stdout, stderr, code = driver.run(spec, self.timeout)
         if code != 0:
             raise EngineError("checkov failed to start (exit %s)" % code, details=_tail(stderr or stdout))
         try:
@@ -245,7 +236,8 @@ class CheckovRunner:
         return [int(code) if code is not None else -1 for code in codes]
 
     def _run_cli(self, jobs: Sequence[Job], out_dir: Path) -> List[int]:
-        env = self._env()
+        env = checkov_environment(prefork=False)
+        env.update(self.extra_env)
         deadline = time.monotonic() + self.timeout
 
         def one(job: Job) -> int:
@@ -320,12 +312,50 @@ def _tail(text: str, limit: int = 4000) -> str:
     return text[-limit:]
 
 
-def _run_process(command: List[str], env: Dict[str, str], cwd: str, timeout: float) -> Tuple[str, str, int]:
-    """Run ``command`` in its own process group; kill the whole group on timeout."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
-                               start_new_session=True)
+def checkov_environment(*, prefork: bool) -> Dict[str, str]:
+    """The environment every checkov process runs with (a job's own variables come on top)."""
+    env = dict(os.environ)
+    env.update({"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE",
+                "CKV_GITHUB_CONFIG_FETCH_DATA": "FALSE", "CKV_GITLAB_CONFIG_FETCH_DATA": "FALSE",
+                "LOG_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore"})
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # bytecode is shared by every result cache: it depends only on the checkov installation
+    env["PYTHONPYCACHEPREFIX"] = str(default_cache_dir() / "pycache")
+    if prefork:
+        env["CHECKOV_PARALLELIZATION_TYPE"] = "none"
+    return env
+
+
+class PreforkDriver:
+    """``_driver.py`` under checkov's interpreter, importing checkov until its jobs arrive.
+
+    It can be started before the jobs are known: ``sahab gate`` starts one before planning, so
+    checkov's ~2.5 s import runs on the second core while the program is planned. One driver
+    runs one batch of jobs; :meth:`close` ends an unused one.
+    """
+
+    def __init__(self, interpreter: Path) -> None:
+        try:
+            self.process = subprocess.Popen(
+                [str(interpreter), str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=checkov_environment(prefork=True), cwd=tempfile.gettempdir(), start_new_session=True)
+        except OSError as error:
+            raise EngineError("cannot start checkov's interpreter %s: %s" % (interpreter, error.strerror),
+                              hint="run ./bootstrap again to reinstall checkov") from None
+
+    def run(self, spec: Dict[str, Any], timeout: float) -> Tuple[str, str, int]:
+        """Hand the driver its jobs and wait for it: ``(stdout, stderr, exit code)``."""
+        return _communicate(self.process, json.dumps(spec).encode("utf-8"), timeout)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            _kill_group(self.process)
+
+
+def _communicate(process: "subprocess.Popen[bytes]", stdin: Optional[bytes], timeout: float) -> Tuple[str, str, int]:
+    """Wait for ``process`` (started in its own process group); kill the whole group on timeout."""
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = process.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         raise EngineError("checkov timed out after %.0f s" % timeout, hint="raise the checkov timeout or shard smaller")
@@ -333,6 +363,13 @@ def _run_process(command: List[str], env: Dict[str, str], cwd: str, timeout: flo
         _kill_group(process)
         raise
     return stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"), process.returncode
+
+
+def _run_process(command: List[str], env: Dict[str, str], cwd: str, timeout: float) -> Tuple[str, str, int]:
+    """Run ``command`` in its own process group; kill the whole group on timeout."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
+                               start_new_session=True)
+    return _communicate(process, None, timeout)
 
 
 def _kill_group(process: "subprocess.Popen[bytes]") -> None:
@@ -346,4 +383,5 @@ def _kill_group(process: "subprocess.Popen[bytes]") -> None:
         pass
 
 
-__all__ = ["CheckovRunner", "Job", "JobResult", "default_cache_dir", "checks_digest"]
+__all__ = ["CheckovRunner", "Job", "JobResult", "PreforkDriver", "checkov_environment", "checks_digest",
+           "default_cache_dir", "interpreter_of"]
