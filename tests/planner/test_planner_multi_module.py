@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from planner_helpers import SECRET, UNKNOWN, assert_valid, plan, resource, urn, warnings
+from planner_helpers import SECRET, UNKNOWN, assert_valid, plan, program, resource, urn, warnings
 
 PROVIDER = "pulumi:providers:aws"
 STACK_URN = "urn:pulumi:dev::multi-module::pulumi:pulumi:Stack::multi-module-dev"
@@ -187,3 +187,11 @@ def test_resource_options_and_reads(doc):
 
 def test_program_warnings_are_diagnostics(doc):
     assert warnings(doc) == ["the disaster-recovery replica lives outside the UAE"]
+
+
+def test_a_project_folder_may_be_given_as_a_string():
+    from sahab.planner import load_project
+
+    as_string = load_project(str(program("multi_module")), "dev")
+    assert as_string == load_project(program("multi_module"), "dev")
+    assert (as_string.name, as_string.stack) == ("multi-module", "dev")

@@ -5,8 +5,9 @@ Public API: :func:`plan_project` returns the plan document (a dict, see docs/pla
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 from ..errors import UsageError
 from .document import SCHEMA_VERSION, build_document, dumps
@@ -18,7 +19,7 @@ __all__ = ["SCHEMA_VERSION", "PulumiProject", "dumps", "load_project", "load_sta
 
 
 def plan_project(
-    root: Path,
+    root: Union[str, "os.PathLike[str]"],
     stack: str,
     *,
     stack_outputs: Optional[Path] = None,

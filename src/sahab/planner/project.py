@@ -8,9 +8,10 @@ and the key is registered as secret, which keeps every value derived from it sec
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 
@@ -46,9 +47,9 @@ class PulumiProject:
         return self.program if self.program.is_dir() else self.program.parent
 
 
-def load_project(root: Path, stack: str) -> PulumiProject:
+def load_project(root: Union[str, "os.PathLike[str]"], stack: str) -> PulumiProject:
     """Load ``root/Pulumi.yaml`` and ``root/Pulumi.<stack>.yaml`` into a :class:`PulumiProject`."""
-    root = root.resolve()
+    root = Path(root).resolve()
     if not root.is_dir():
         raise UsageError("project folder %s does not exist" % root, "pass the folder that holds Pulumi.yaml")
     project_file = _find(root, "Pulumi")
