@@ -198,7 +198,7 @@ def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000", help="comma-separated resource counts (multiples of 4)")
     parser.add_argument("--skip-baseline-above", type=int, default=None,
-                        help="skip the whole-directory checkov run above this size (5,000 takes ~6 min)")
+                        help="skip the whole-directory checkov run above this size (5,000 takes 11-14 min here)")
     parser.add_argument("--no-gate", action="store_true", help="do not time `sahab gate` end to end")
     parser.add_argument("--keep", type=Path, help="write the generated projects under this folder and keep them")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
