@@ -1,6 +1,7 @@
 """The pre-forking checkov driver that `sahab gate` starts before planning."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,12 @@ def test_an_interpreter_that_cannot_start_is_an_engine_error(tmp_path: Path):
     with pytest.raises(EngineError, match="cannot start checkov's interpreter .*no-python") as caught:
         PreforkDriver(tmp_path / "no-python")
     assert caught.value.exit_code == 3
+
+
+def test_a_driver_whose_checkov_cannot_be_imported_is_an_engine_error(checkov_available, privileged_plan,
+                                                                       tmp_path: Path):
+    # sahab's own interpreter has no checkov: the driver dies on its import, before any job
+    driver = PreforkDriver(Path(sys.executable))
+    with pytest.raises(EngineError, match="checkov failed to start") as caught:
+        scan(build_inputs(privileged_plan, None), use_cache=False, scratch=tmp_path, driver=driver)
+    assert "No module named 'checkov'" in (caught.value.details or "")

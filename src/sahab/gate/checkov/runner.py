@@ -176,7 +176,6 @@ class CheckovRunner:
 
     # -- running -------------------------------------------------------------------------
 
-
     def run(self, jobs: Sequence[Job], scratch: Path) -> List[JobResult]:
         checks_hash = checks_digest(self.checks_dir)
         results: List[Optional[JobResult]] = [None] * len(jobs)
