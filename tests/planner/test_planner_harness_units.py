@@ -102,3 +102,20 @@ def test_fill_unknowns_completes_declared_output_objects():
 def test_invoke_result_types(token: str, expected: Optional[str]):
     found = shapes.invoke_result_type(token)
     assert (found.__name__ if found else None) == expected
+
+
+def test_a_nested_input_of_another_shape_than_the_declared_output_is_unknown():
+    # azure-native takes userAssignedIdentities as a list of IDs and returns a map keyed by them
+    from pulumi_azure_native import storage
+
+    declared = shapes.declared_properties(storage.StorageAccount)
+    identity = {"type": "UserAssigned", "userAssignedIdentities": ["/subscriptions/s/identities/a"]}
+    filled = shapes.fill_unknowns(declared["identity"], identity, "U")
+    assert filled == {"type": "UserAssigned", "userAssignedIdentities": "U", "principalId": "U", "tenantId": "U"}
+    # the same shape is echoed, and envelopes stay as they are
+    as_map = dict(identity, userAssignedIdentities={"/subscriptions/s/identities/a": {}})
+    assert shapes.fill_unknowns(declared["identity"], as_map, "U")["userAssignedIdentities"] == {
+        "/subscriptions/s/identities/a": {"clientId": "U", "principalId": "U"}}
+    secret = {wire.SIG_KEY: wire.SECRET_SIG, "value": ["x"]}
+    assert shapes.fill_unknowns(declared["identity"], dict(identity, userAssignedIdentities=secret), "U")[
+        "userAssignedIdentities"] == secret

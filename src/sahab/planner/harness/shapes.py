@@ -128,7 +128,10 @@ def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0) -> 
     the input leaves out are computed by the provider (``metadata.name`` of an auto-named
     Kubernetes object, the ids inside an AWS block): in a preview they are unknown, not absent
     (absent reads as a known ``None``). Recurses into nested objects and lists of objects;
-    wire envelopes (secrets, unknowns) are left as they are.
+    wire envelopes (secrets, unknowns) are left as they are. A nested input whose shape differs
+    from the declared output's (azure-native takes ``userAssignedIdentities`` as a list of IDs
+    and returns a map keyed by them) is unknown, as the provider computes it: echoed as it is,
+    the SDK would fail the program on the mismatch.
     """
     if depth > 16:
         return value
@@ -139,7 +142,7 @@ def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0) -> 
         if isinstance(annotation, type) and _is_output_type(annotation):
             declared = declared_properties(annotation)
             filled = {
-                key: (fill_unknowns(declared[key], item, unknown, depth + 1) if key in declared else item)
+                key: (_fill_nested(declared[key], item, unknown, depth) if key in declared else item)
                 for key, item in value.items()
             }
             for key in declared:
@@ -148,13 +151,22 @@ def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0) -> 
             return filled
         args = typing.get_args(annotation)
         if kind_of_annotation(annotation) == OBJECT and len(args) == 2:
-            return {key: fill_unknowns(args[1], item, unknown, depth + 1) for key, item in value.items()}
+            return {key: _fill_nested(args[1], item, unknown, depth) for key, item in value.items()}
         return value
     if isinstance(value, list):
         args = typing.get_args(annotation)
         if kind_of_annotation(annotation) == LIST and args:
-            return [fill_unknowns(args[0], item, unknown, depth + 1) for item in value]
+            return [_fill_nested(args[0], item, unknown, depth) for item in value]
     return value
+
+
+def _fill_nested(annotation: Any, value: Any, unknown: Any, depth: int) -> Any:
+    """:func:`fill_unknowns` of a value inside an echoed output; unknown when its shape differs."""
+    if value == unknown or (isinstance(value, dict) and SIG_KEY in value):
+        return value
+    if not same_shape(annotation, value):
+        return unknown
+    return fill_unknowns(annotation, value, unknown, depth + 1)
 
 
 def _is_output_type(cls: type) -> bool:
