@@ -3,7 +3,9 @@
 # description: >-
 #   Stored blobs, files and container images are encrypted with a key the customer controls.
 #   Azure: every azure-native:storage:StorageAccount has encryption.keySource
-#   "Microsoft.Keyvault" with keyVaultProperties (without it Azure uses Microsoft-managed keys).
+#   "Microsoft.Keyvault" with keyVaultProperties naming the key (keyName) and its vault
+#   (keyVaultUri); every azure-native:containerregistry:Registry has encryption.status "enabled"
+#   with keyVaultProperties.keyIdentifier (without them Azure uses Microsoft-managed keys).
 #   AWS: every aws:ecr/repository:Repository has an encryptionConfigurations entry with
 #   encryptionType "KMS" (or "KMS_DSSE") and a kmsKey that is a customer managed key (a literal
 #   key ARN that is not AWS managed, or an unknown value that came from a KMS key or alias of the
@@ -16,7 +18,9 @@
 #   remediation: >-
 #     Azure: encryption=EncryptionArgs(key_source="Microsoft.Keyvault",
 #     key_vault_properties=KeyVaultPropertiesArgs(key_name=..., key_vault_uri=...),
-#     identity=...) on the storage account. AWS: encryption_configurations=[
+#     identity=...) on the storage account; encryption=EncryptionPropertyArgs(status="enabled",
+#     key_vault_properties=KeyVaultPropertiesArgs(key_identifier=..., identity=...)) on a
+#     Premium registry. AWS: encryption_configurations=[
 #     RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=<aws.kms.Key>.arn)].
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
@@ -59,6 +63,55 @@ deny contains plan.finding(r, sprintf("%s: keySource is Microsoft.Keyvault but e
 	some r in azure.created_of(_account_types)
 	_key_vault(_key_source(r))
 	azure.field(_encryption(r), "keyVaultProperties") == null
+}
+
+deny contains plan.finding(r, sprintf("%s: encryption.keyVaultProperties does not name its %s", [r.name, field])) if {
+	some r in azure.created_of(_account_types)
+	_key_vault(_key_source(r))
+	properties := azure.field(_encryption(r), "keyVaultProperties")
+	properties != null
+	some field in ["keyName", "keyVaultUri"]
+	_absent(azure.field(properties, field))
+}
+
+# Known to be missing: null or an empty string (an unknown value may still name it).
+_absent(value) if value == null
+
+_absent(value) if value == ""
+
+# --- Azure container registries -------------------------------------------------------------
+
+_registry_types := {"azure-native:containerregistry:Registry"}
+
+_registry_encryption(r) := plan.input_at(r, ["encryption"])
+
+# ARM's default status is "disabled": Microsoft-managed keys.
+_registry_status(r) := status if {
+	status := azure.field(_registry_encryption(r), "status")
+	status != null
+} else := "disabled (the default)"
+
+deny contains plan.finding(r, sprintf("%s: encryption.status is %v, not enabled (a customer managed key)", [r.name, status])) if {
+	some r in azure.created_of(_registry_types)
+	status := _registry_status(r)
+	plan.is_known(status)
+	not _enabled(status)
+}
+
+deny contains plan.finding(r, sprintf("%s: encryption is enabled but keyVaultProperties.keyIdentifier names no key", [r.name])) if {
+	some r in azure.created_of(_registry_types)
+	_enabled(_registry_status(r))
+	_absent(azure.field(azure.field(_registry_encryption(r), "keyVaultProperties"), "keyIdentifier"))
+}
+
+deferred contains plan.finding(r, sprintf("%s: the registry's encryption is only known at deploy time", [r.name])) if {
+	some r in azure.created_of(_registry_types)
+	not plan.is_known(_registry_status(r))
+}
+
+_enabled(status) if {
+	is_string(status)
+	lower(status) == "enabled"
 }
 
 deferred contains plan.finding(r, sprintf("%s: the encryption key source is only known at deploy time", [r.name])) if {

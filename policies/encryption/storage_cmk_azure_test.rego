@@ -28,6 +28,47 @@ test_key_vault_source_without_properties_is_denied if {
 	count(rule.deny) == 1 with input as {"resources": [_account({"encryption": {"keySource": "Microsoft.Keyvault"}})]}
 }
 
+test_key_vault_properties_must_name_the_key_and_vault if {
+	sa := _account({"encryption": {"keySource": "Microsoft.Keyvault", "keyVaultProperties": {"keyVaultUri": ""}}})
+	denied := {f.message | some f in rule.deny} with input as {"resources": [sa]}
+	denied == {"sa: encryption.keyVaultProperties does not name its keyName", "sa: encryption.keyVaultProperties does not name its keyVaultUri"}
+}
+
+test_key_vault_properties_from_unknown_values_pass if {
+	sa := _account({"encryption": {"keySource": "Microsoft.Keyvault", "keyVaultProperties": {"keyName": _unknown, "keyVaultUri": _unknown}}})
+	count(rule.deny) == 0 with input as {"resources": [sa]}
+}
+
+_registry(encryption) := _r("azure-native:containerregistry:Registry", "acr", object.union({"sku": {"name": "Premium"}}, encryption), {})
+
+test_registry_with_key_vault_key_passes if {
+	acr := _registry({"encryption": {"status": "enabled", "keyVaultProperties": {"keyIdentifier": _unknown, "identity": "id"}}})
+	count(rule.deny) == 0 with input as {"resources": [acr]}
+	count(rule.deferred) == 0 with input as {"resources": [acr]}
+}
+
+test_registry_without_encryption_is_denied if {
+	denied := {f.message | some f in rule.deny} with input as {"resources": [_registry({})]}
+	denied == {"acr: encryption.status is disabled (the default), not enabled (a customer managed key)"}
+}
+
+test_registry_with_encryption_disabled_is_denied if {
+	acr := _registry({"encryption": {"status": "disabled"}})
+	count(rule.deny) == 1 with input as {"resources": [acr]}
+}
+
+test_registry_enabled_without_a_key_is_denied if {
+	acr := _registry({"encryption": {"status": "Enabled", "keyVaultProperties": {"identity": "id"}}})
+	denied := {f.message | some f in rule.deny} with input as {"resources": [acr]}
+	denied == {"acr: encryption is enabled but keyVaultProperties.keyIdentifier names no key"}
+}
+
+test_registry_unknown_encryption_is_deferred if {
+	acr := _registry({"encryption": _unknown})
+	count(rule.deferred) == 1 with input as {"resources": [acr]}
+	count(rule.deny) == 0 with input as {"resources": [acr]}
+}
+
 test_unknown_key_source_is_deferred if {
 	sa := _account({"encryption": _unknown})
 	count(rule.deferred) == 1 with input as {"resources": [sa]}
