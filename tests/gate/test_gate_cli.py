@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,14 @@ def test_policy_test_command_runs_every_rego_test(sahab_cli):
     assert result.returncode == 0, result.stdout
     passed, failed = result.stdout.strip().splitlines()[-1].split(", ")
     assert failed == "0 failed" and int(passed.split()[0]) >= 60
+
+
+def test_a_policy_that_does_not_parse_is_an_engine_failure_in_one_line(sahab_cli, repo_root: Path, tmp_path: Path):
+    policies = tmp_path / "policies"
+    shutil.copytree(repo_root / "policies", policies)
+    (policies / "lib" / "zz_broken.rego").write_text("package sahab.lib.zz_broken\n\nbroken(\n")
+    result = sahab_cli(["policy", "test", "--policies", str(policies)])
+    assert result.returncode == 3
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: regorus failed while loading policies: --> lib/zz_broken.rego:4:1")

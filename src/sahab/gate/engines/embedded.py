@@ -37,7 +37,10 @@ class EmbeddedEngine(PolicyEngine):
             try:
                 reply.put((True, action(engine)))
             except Exception as exc:  # noqa: BLE001 - handed back to the caller as EngineError
-                reply.put((False, exc))
+                # Only the text goes back: the traceback's frames hold the engine, which pyo3
+                # refuses (with a stray RuntimeError on stderr) to drop on any other thread.
+                reply.put((False, RuntimeError(str(exc))))
+                del exc
 
     def _call(self, action: Callable[[Any], Any], what: str) -> Any:
         reply: "queue.Queue[Tuple[bool, Any]]" = queue.Queue()
