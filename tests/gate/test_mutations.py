@@ -8,10 +8,12 @@ clean, so every catch is caused by the mutation.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Dict, Iterator, Tuple
+import json
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
+from sahab.components.aws.artifact_store import bucket_policy
 from sahab.gate.engines.embedded import EmbeddedEngine
 from sahab.gate.evaluate import check_builtins, evaluate_rules
 from sahab.gate.rules import load_bundle
@@ -19,6 +21,8 @@ from sahab.planner import plan_project
 
 Plan = Dict[str, Any]
 Mutate = Callable[[Plan], str]  # mutates the plan in place, returns the URN the rule must name
+
+UNKNOWN = {"$unknown": True}
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +83,11 @@ def _remove_companion(target_type: str, index: int, companion_type: str) -> Muta
     return mutate
 
 
-def _move_region(type_token: str, index: int, region: str) -> Mutate:
+def _move_region(type_token: str, index: int, region: str, key: str = "region") -> Mutate:
+    """Set the resource's own region input (`location` on Azure): its effective region follows."""
     def mutate(plan: Plan) -> str:
         resource = _nth(plan, type_token, index)
-        resource["inputs"]["region"] = region
+        resource["inputs"][key] = region
         resource["region"], resource["regionSource"] = region, "resource"
         return resource["urn"]
     return mutate
@@ -97,11 +102,11 @@ def _default_provider(type_token: str, index: int) -> Mutate:
     return mutate
 
 
-def _move_provider(region: str) -> Mutate:
+def _move_provider(region: str, provider_type: str = "pulumi:providers:aws", key: str = "region") -> Mutate:
     """Re-pin the provider: its region and every resource that inherits it move, as a re-plan would show."""
     def mutate(plan: Plan) -> str:
-        provider = _nth(plan, "pulumi:providers:aws", 0)
-        provider["inputs"]["region"] = region
+        provider = _nth(plan, provider_type, 0)
+        provider["inputs"][key] = region
         provider["region"] = region
         for resource in plan["resources"]:
             if resource["provider"] == provider["urn"] and resource["regionSource"] == "provider":
@@ -110,16 +115,146 @@ def _move_provider(region: str) -> Mutate:
     return mutate
 
 
-def _add_resource(type_token: str, name: str, inputs: Dict[str, Any]) -> Mutate:
+def _unknown_paths(value: Any, prefix: str = "") -> List[str]:
+    """The dotted paths of the unknown markers in `value`, as a resource's `unknowns` lists them."""
+    if value == UNKNOWN:
+        return [prefix]
+    if isinstance(value, dict):
+        pairs = sorted(value.items())
+    elif isinstance(value, list):
+        pairs = [(str(i), item) for i, item in enumerate(value)]
+    else:
+        return []
+    return [path for key, item in pairs for path in _unknown_paths(item, "%s.%s" % (prefix, key) if prefix else key)]
+
+
+def _new_resource(plan: Plan, type_token: str, name: str, inputs: Dict[str, Any], *,
+                  provider_type: str = "pulumi:providers:aws", region: Optional[str] = None,
+                  property_dependencies: Optional[Dict[str, List[str]]] = None) -> Dict[str, Any]:
+    """A top-level resource in the plan document's shape, on the plan's first `provider_type` provider.
+
+    `region` is a per-resource region (the caller puts the matching input in `inputs`); without it the
+    resource inherits its provider's, if the provider has one (a Kubernetes provider has none).
+    `property_dependencies`: input name -> URNs its value came from.
+    """
+    provider = _nth(plan, provider_type, 0)
+    property_dependencies = property_dependencies or {}
+    return {
+        "urn": "urn:pulumi:%s::%s::%s::%s" % (plan["stack"], plan["project"], type_token, name),
+        "type": type_token, "name": name, "mode": "create", "custom": True, "opaque": False,
+        "parent": plan["stackUrn"], "provider": provider["urn"],
+        "region": region or provider["region"],
+        "regionSource": "resource" if region else ("provider" if provider["region"] != "unknown" else "none"),
+        "inputs": inputs, "unknowns": _unknown_paths(inputs), "secrets": [],
+        "dependencies": sorted({urn for urns in property_dependencies.values() for urn in urns}),
+        "propertyDependencies": property_dependencies, "options": {},
+    }
+
+
+def _add_resource(type_token: str, name: str, inputs: Dict[str, Any], **fields: Any) -> Mutate:
+    """Add one resource (see _new_resource for `fields`); the rule must name it."""
     def mutate(plan: Plan) -> str:
-        provider = next(r for r in plan["resources"] if r["type"] == "pulumi:providers:aws")
-        urn = "urn:pulumi:prod::sahab-platform::%s::%s" % (type_token, name)
-        plan["resources"].append({
-            "urn": urn, "type": type_token, "name": name, "mode": "create", "custom": True, "opaque": False,
-            "parent": plan["stackUrn"], "provider": provider["urn"], "region": "me-central-1", "regionSource": "provider",
-            "inputs": inputs, "unknowns": [], "secrets": [], "dependencies": [], "propertyDependencies": {}, "options": {},
-        })
-        return urn
+        resource = _new_resource(plan, type_token, name, copy.deepcopy(inputs), **fields)
+        plan["resources"].append(resource)
+        return resource["urn"]
+    return mutate
+
+
+# --- S3 replication out of the UAE (SAHAB-RES-003) ------------------------------------------
+
+BUCKET = "aws:s3/bucket:Bucket"
+DR_REGION = "eu-west-1"
+
+
+def _add_dr_bucket(plan: Plan, source: Dict[str, Any]) -> Dict[str, Any]:
+    """A disaster-recovery copy of bucket `source` in another region: a per-resource region (pulumi-aws v7)
+    on the plan's own provider."""
+    name = source["inputs"]["bucket"] + "-dr"
+    dr = _new_resource(plan, BUCKET, source["name"] + "-dr", {"bucket": name, "forceDestroy": False, "region": DR_REGION},
+                       region=DR_REGION)
+    plan["resources"].append(dr)
+    return dr
+
+
+def _s3_replication(index: int, linked: bool) -> Mutate:
+    """Bucket #index replicates to a bucket added in DR_REGION, through a BucketReplicationConfig shaped like
+    ArtifactStore's: the destination named by its ARN, or (`linked`) by an unknown value that came from it
+    (`bucket=dr.arn`), so that only propertyDependencies tie the two."""
+    def mutate(plan: Plan) -> str:
+        source = _nth(plan, BUCKET, index)
+        dr = _add_dr_bucket(plan, source)
+        destination = UNKNOWN if linked else "arn:aws:s3:::" + dr["inputs"]["bucket"]
+        dependencies = {"bucket": [source["urn"]], **({"rules": [dr["urn"]]} if linked else {})}
+        config = _new_resource(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", source["name"] + "-replication", {
+            "bucket": UNKNOWN, "role": "arn:aws:iam::123456789012:role/%s-s3-replication" % source["name"],
+            "rules": [{"id": "disaster-recovery", "status": "Enabled", "filter": {"prefix": ""},
+                       "deleteMarkerReplication": {"status": "Enabled"}, "destination": {"bucket": destination}}],
+        }, property_dependencies=dependencies)
+        plan["resources"].append(config)
+        return config["urn"]
+    return mutate
+
+
+def _s3_inline_replication(index: int) -> Mutate:
+    """Bucket #index replicates through its own (legacy, inline) replicationConfiguration."""
+    def mutate(plan: Plan) -> str:
+        source = _nth(plan, BUCKET, index)
+        dr = _add_dr_bucket(plan, source)
+        source["inputs"]["replicationConfiguration"] = {
+            "role": "arn:aws:iam::123456789012:role/%s-s3-replication" % source["name"],
+            "rules": [{"id": "disaster-recovery", "status": "Enabled", "destination": {"bucket": "arn:aws:s3:::" + dr["inputs"]["bucket"]}}],
+        }
+        return source["urn"]
+    return mutate
+
+
+# --- bucket policies as they are once known (SAHAB-ENC-007, SAHAB-ENC-011) ------------------
+
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+
+
+def _known_bucket_policy(index: int, edit: Callable[[List[Dict[str, Any]]], None] = lambda statements: None) -> Mutate:
+    """Make the policy of bucket #index known (ArtifactStore's own bucket_policy document, as deploy would
+    give it), then let `edit` change its statements in place."""
+    def mutate(plan: Plan) -> str:
+        bucket = _nth(plan, BUCKET, index)
+        policy = next(r for r in plan["resources"] if r["type"] == POLICY and bucket["urn"] in r["propertyDependencies"].get("bucket", []))
+        document = bucket_policy(bucket["inputs"]["bucket"], "vpce-0123456789abcdef0", ["arn:aws:iam::123456789012:role/ml-prod-admin"])
+        edit(document["Statement"])
+        policy["inputs"]["policy"] = json.dumps(document)
+        policy["unknowns"] = [path for path in policy["unknowns"] if path != "policy"]
+        return bucket["urn"]
+    return mutate
+
+
+def _statement(statements: List[Dict[str, Any]], sid: str) -> Dict[str, Any]:
+    return next(s for s in statements if s["Sid"] == sid)
+
+
+def _without_statement(sid: str) -> Callable[[List[Dict[str, Any]]], None]:
+    def edit(statements: List[Dict[str, Any]]) -> None:
+        statements.remove(_statement(statements, sid))
+    return edit
+
+
+def _tls_floor(version: str) -> Callable[[List[Dict[str, Any]]], None]:
+    def edit(statements: List[Dict[str, Any]]) -> None:
+        _statement(statements, "DenyTlsOlderThan12")["Condition"] = {"NumericLessThan": {"s3:TlsVersion": version}}
+    return edit
+
+
+def _tls_floor_for_one_principal(statements: List[Dict[str, Any]]) -> None:
+    _statement(statements, "DenyTlsOlderThan12")["Principal"] = {"AWS": "arn:aws:iam::123456789012:role/ml-prod-admin"}
+
+
+def _user_with_login_profile(name: str) -> Mutate:
+    """An IAM user and a console password for it, the profile's `user` taken from the user (`user=user.name`)."""
+    def mutate(plan: Plan) -> str:
+        user = _new_resource(plan, "aws:iam/user:User", name, {"name": name, "forceDestroy": False})
+        profile = _new_resource(plan, "aws:iam/userLoginProfile:UserLoginProfile", name, {"user": UNKNOWN, "passwordResetRequired": True},
+                                property_dependencies={"user": [user["urn"]]})
+        plan["resources"] += [user, profile]
+        return profile["urn"]
     return mutate
 
 
@@ -192,6 +327,46 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "instance with public IP and IMDSv1", "SAHAB-NET-003", _add_resource("aws:ec2/instance:Instance", "bastion", {
         "ami": "ami-1", "instanceType": "t3.micro", "associatePublicIpAddress": True,
         "metadataOptions": {"httpTokens": "required"}, "rootBlockDevice": {"encrypted": True, "kmsKeyId": "arn:aws:kms:me-central-1:111122223333:key/k"}})
+    for i in range(REFERENCE_COUNTS[BUCKET]):
+        yield "bucket#%d policy without a TLS version floor" % i, "SAHAB-ENC-011", _known_bucket_policy(i, _without_statement("DenyTlsOlderThan12"))
+        yield "bucket#%d policy refuses only TLS < 1.0" % i, "SAHAB-ENC-011", _known_bucket_policy(i, _tls_floor("1.0"))
+        yield "bucket#%d TLS floor for one principal only" % i, "SAHAB-ENC-011", _known_bucket_policy(i, _tls_floor_for_one_principal)
+        yield "bucket#%d without policy: no TLS floor" % i, "SAHAB-ENC-011", _remove_companion(BUCKET, i, POLICY)
+        yield "bucket#%d replicates to a bucket ARN in %s" % (i, DR_REGION), "SAHAB-RES-003", _s3_replication(i, linked=False)
+        yield "bucket#%d replicates to a bucket of the plan in %s" % (i, DR_REGION), "SAHAB-RES-003", _s3_replication(i, linked=True)
+        yield "bucket#%d inline replication to %s" % (i, DR_REGION), "SAHAB-RES-003", _s3_inline_replication(i)
+    yield "rds read replica of a database in eu-west-1", "SAHAB-RES-003", _set(db, 0, ("replicateSourceDb",), "arn:aws:rds:eu-west-1:123456789012:db:ml-prod-registry")
+    yield "rds automated backups replicated to eu-west-1", "SAHAB-RES-003", _add_resource(
+        "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication", "registry-backups-eu",
+        {"sourceDbInstanceArn": "arn:aws:rds:me-central-1:123456789012:db:ml-prod-registry", "retentionPeriod": 7, "region": "eu-west-1"},
+        region="eu-west-1")
+    yield "rds snapshot copied to eu-central-1", "SAHAB-RES-003", _add_resource("aws:rds/snapshotCopy:SnapshotCopy", "registry-snapshot-eu", {
+        "sourceDbSnapshotIdentifier": "arn:aws:rds:me-central-1:123456789012:snapshot:ml-prod-registry-final",
+        "targetDbSnapshotIdentifier": "ml-prod-registry-final-eu", "destinationRegion": "eu-central-1"})
+    yield "backup plan copies to a vault in eu-west-1", "SAHAB-RES-003", _add_resource("aws:backup/plan:Plan", "ml-prod-backups", {
+        "name": "ml-prod-backups", "rules": [{"ruleName": "daily", "targetVaultName": "ml-prod", "schedule": "cron(0 3 * * ? *)",
+                                              "copyActions": [{"destinationVaultArn": "arn:aws:backup:eu-west-1:123456789012:backup-vault:ml-prod-dr"}]}]})
+    yield "ecr replicates images to eu-west-1", "SAHAB-RES-003", _add_resource("aws:ecr/replicationConfiguration:ReplicationConfiguration", "images", {
+        "replicationConfiguration": {"rules": [{"destinations": [{"region": "eu-west-1", "registryId": "123456789012"}]}]}})
+    yield "dynamodb table replica in eu-west-1", "SAHAB-RES-003", _add_resource("aws:dynamodb/table:Table", "feature-index", {
+        "name": "ml-prod-feature-index", "billingMode": "PAY_PER_REQUEST", "hashKey": "id", "attributes": [{"name": "id", "type": "S"}],
+        "streamEnabled": True, "streamViewType": "NEW_AND_OLD_IMAGES", "replicas": [{"regionName": "eu-west-1"}]})
+    listener = "aws:lb/listener:Listener"
+    yield "https listener on a TLS 1.0 policy", "SAHAB-ENC-008", _add_resource(listener, "serving-https", {
+        "loadBalancerArn": "arn:aws:elasticloadbalancing:me-central-1:123456789012:loadbalancer/app/serving/0123456789abcdef",
+        "port": 443, "protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-2016-08",
+        "certificateArn": "arn:aws:acm:me-central-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+        "defaultActions": [{"type": "fixed-response", "fixedResponse": {"contentType": "text/plain", "statusCode": "404"}}]})
+    yield "tls listener without an ssl policy", "SAHAB-ENC-008", _add_resource(listener, "serving-tls", {
+        "loadBalancerArn": "arn:aws:elasticloadbalancing:me-central-1:123456789012:loadbalancer/net/serving/0123456789abcdef",
+        "port": 443, "protocol": "TLS",
+        "certificateArn": "arn:aws:acm:me-central-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+        "defaultActions": [{"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:me-central-1:123456789012:targetgroup/serving/0123456789abcdef"}]})
+    yield "internet-facing application load balancer", "SAHAB-NET-007", _add_resource("aws:lb/loadBalancer:LoadBalancer", "serving", {
+        "loadBalancerType": "application", "internal": False, "subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]})
+    yield "iam user login profile", "SAHAB-IAM-003", _add_resource("aws:iam/userLoginProfile:UserLoginProfile", "analyst", {
+        "user": "analyst", "passwordLength": 24, "passwordResetRequired": True})
+    yield "login profile of an iam user of the plan", "SAHAB-IAM-003", _user_with_login_profile("data-scientist")
 
 
 MUTATIONS = list(mutations())
@@ -206,6 +381,16 @@ def test_the_unmutated_reference_plan_has_no_violations(reference_plan, rules):
     bundle, engine = rules
     violations = [f for f in evaluate_rules(reference_plan, bundle, engine, loaded=True) if f.status == "violation"]
     assert violations == []
+
+
+def test_the_known_bucket_policies_the_policy_mutations_start_from_pass(reference_plan, rules):
+    """Made known and left as ArtifactStore writes them, the policies satisfy both TLS rules: the policy
+    mutations are caught for what they change, not for a document the rules cannot read."""
+    bundle, engine = rules
+    plan = copy.deepcopy(reference_plan)
+    urns = {_known_bucket_policy(i)(plan) for i in range(REFERENCE_COUNTS[BUCKET])}
+    findings = evaluate_rules(plan, bundle, engine, loaded=True)
+    assert [(f.rule_id, f.status) for f in findings if f.urn in urns and f.rule_id in ("SAHAB-ENC-007", "SAHAB-ENC-011")] == []
 
 
 @pytest.mark.parametrize("label, rule_id, mutate", MUTATIONS, ids=[label for label, _, _ in MUTATIONS])
