@@ -362,6 +362,14 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         "port": 443, "protocol": "TLS",
         "certificateArn": "arn:aws:acm:me-central-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
         "defaultActions": [{"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:me-central-1:123456789012:targetgroup/serving/0123456789abcdef"}]})
+    yield "http listener forwarding to the targets", "SAHAB-ENC-012", _add_resource(listener, "serving-http", {
+        "loadBalancerArn": "arn:aws:elasticloadbalancing:me-central-1:123456789012:loadbalancer/app/serving/0123456789abcdef",
+        "port": 80, "protocol": "HTTP",
+        "defaultActions": [{"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:me-central-1:123456789012:targetgroup/serving/0123456789abcdef"}]})
+    yield "http listener redirecting to plain http", "SAHAB-ENC-012", _add_resource(listener, "serving-http-8080", {
+        "loadBalancerArn": "arn:aws:elasticloadbalancing:me-central-1:123456789012:loadbalancer/app/serving/0123456789abcdef",
+        "port": 80, "protocol": "HTTP",
+        "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTP", "port": "8080", "statusCode": "HTTP_301"}}]})
     yield "internet-facing application load balancer", "SAHAB-NET-007", _add_resource("aws:lb/loadBalancer:LoadBalancer", "serving", {
         "loadBalancerType": "application", "internal": False, "subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]})
     yield "iam user login profile", "SAHAB-IAM-003", _add_resource("aws:iam/userLoginProfile:UserLoginProfile", "analyst", {

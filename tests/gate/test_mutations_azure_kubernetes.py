@@ -102,6 +102,13 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         "name": "sahabdev-scoring-ui", "httpsOnly": True, "publicNetworkAccess": "Disabled", "siteConfig": {"minTlsVersion": "1.0"}})
     yield "sql server on TLS 1.1", "SAHAB-ENC-008", _azure("azure-native:sql:Server", "features", {
         "serverName": "sahabdev-features", "publicNetworkAccess": "Disabled", "minimalTlsVersion": "1.1"})
+    # SAHAB-ENC-012: no plain HTTP.
+    yield "storage accepts plain HTTP", "SAHAB-ENC-012", _set(ACCOUNT, 0, ("enableHttpsTrafficOnly",), False)
+    yield "web app without https only", "SAHAB-ENC-012", _azure("azure-native:web:WebApp", "scoring-api", {
+        "name": "sahabdev-scoring-api", "publicNetworkAccess": "Disabled", "siteConfig": {"minTlsVersion": "1.2"}})
+    yield "redis with its non-TLS port open", "SAHAB-ENC-012", _azure("azure-native:cache:Redis", "features", {
+        "name": "sahabdev-features", "sku": {"name": "Premium", "family": "P", "capacity": 1},
+        "enableNonSslPort": True, "minimumTlsVersion": "1.2", "publicNetworkAccess": "Disabled"})
     # SAHAB-ENC-009: deleted keys stay recoverable.
     yield "vault purge protection off", "SAHAB-ENC-009", _set(VAULT, 0, ("properties", "enablePurgeProtection"), False)
     yield "vault purge protection unset", "SAHAB-ENC-009", _drop(VAULT, 0, ("properties", "enablePurgeProtection"))
@@ -176,7 +183,7 @@ MUTATIONS = list(mutations())
 
 def test_every_rule_has_at_least_two_mutations():
     meant = [rule_id for _, rule_id, _ in MUTATIONS]
-    for rule_id in ("SAHAB-ENC-008", "SAHAB-ENC-009", "SAHAB-ENC-010", "SAHAB-IAM-002", "SAHAB-NET-005", "SAHAB-NET-007",
+    for rule_id in ("SAHAB-ENC-008", "SAHAB-ENC-009", "SAHAB-ENC-010", "SAHAB-ENC-012", "SAHAB-IAM-002", "SAHAB-NET-005", "SAHAB-NET-007",
                     "SAHAB-NET-008", "SAHAB-RES-001", "SAHAB-RES-006", "SAHAB-WKL-001", "SAHAB-WKL-002"):
         assert meant.count(rule_id) >= 2, rule_id
     assert len({label for label, _, _ in MUTATIONS}) == len(MUTATIONS)
