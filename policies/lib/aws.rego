@@ -223,8 +223,10 @@ buckets_named(name) := [b |
 
 _bucket_name(b) := b.inputs.bucket if non_empty(b.inputs.bucket)
 
+# (`object.get`, not `b.inputs.bucket`: OPA makes `not f(ref)` itself undefined when the ref is,
+# where regorus negates it; tests/gate/test_real_opa.py found the difference.)
 _bucket_name(b) := b.options.id if {
-	not non_empty(b.inputs.bucket)
+	not non_empty(object.get(b.inputs, "bucket", null))
 	b.mode == "read"
 	non_empty(b.options.id)
 }
