@@ -14,9 +14,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import pytest
 
 from sahab.components.aws.artifact_store import bucket_policy
-from sahab.gate.engines.embedded import EmbeddedEngine
-from sahab.gate.evaluate import check_builtins, evaluate_rules
-from sahab.gate.rules import load_bundle
+from sahab.gate.evaluate import evaluate_rules
 from sahab.planner import plan_project
 
 Plan = Dict[str, Any]
@@ -28,16 +26,6 @@ UNKNOWN = {"$unknown": True}
 @pytest.fixture(scope="module")
 def reference_plan(repo_root) -> Plan:
     return plan_project(repo_root, "prod")
-
-
-@pytest.fixture(scope="module")
-def rules():
-    bundle = load_bundle()
-    engine = EmbeddedEngine()
-    check_builtins(bundle, engine)
-    engine.load(bundle.without_tests())
-    yield bundle, engine
-    engine.close()
 
 
 def _nth(plan: Plan, type_token: str, index: int) -> Dict[str, Any]:
@@ -401,11 +389,16 @@ def test_the_known_bucket_policies_the_policy_mutations_start_from_pass(referenc
     assert [(f.rule_id, f.status) for f in findings if f.urn in urns and f.rule_id in ("SAHAB-ENC-007", "SAHAB-ENC-011")] == []
 
 
-@pytest.mark.parametrize("label, rule_id, mutate", MUTATIONS, ids=[label for label, _, _ in MUTATIONS])
-def test_mutation_is_caught_by_its_rule(reference_plan, rules, label, rule_id, mutate):
+def assert_caught(base_plan: Plan, rules: Any, label: str, rule_id: str, mutate: Mutate) -> None:
+    """Mutate a copy of `base_plan`; rule `rule_id` must report a violation on the URN the mutation names."""
     bundle, engine = rules
-    plan = copy.deepcopy(reference_plan)
+    plan = copy.deepcopy(base_plan)
     urn = mutate(plan)
     findings = evaluate_rules(plan, bundle, engine, loaded=True)
     caught = {(f.rule_id, f.urn) for f in findings if f.status == "violation"}
     assert (rule_id, urn) in caught, "%s: %s did not report %s; violations: %s" % (label, rule_id, urn, sorted(caught))
+
+
+@pytest.mark.parametrize("label, rule_id, mutate", MUTATIONS, ids=[label for label, _, _ in MUTATIONS])
+def test_mutation_is_caught_by_its_rule(reference_plan, rules, label, rule_id, mutate):
+    assert_caught(reference_plan, rules, label, rule_id, mutate)

@@ -10,7 +10,6 @@ resource it broke; the unmutated plan is clean, so every catch is caused by the 
 """
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
@@ -19,7 +18,7 @@ import pytest
 from sahab.gate.evaluate import evaluate_rules
 from sahab.planner import plan_project
 import test_mutations
-from test_mutations import Mutate, Plan, _add_resource, _drop, _move_provider, _move_region, _nth, _set, rules  # noqa: F401 (rules: fixture)
+from test_mutations import Mutate, Plan, assert_caught, _add_resource, _drop, _move_provider, _move_region, _nth, _set
 
 PROGRAM = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "compliant_platform"
 
@@ -211,9 +210,4 @@ def test_the_unmutated_platform_plan_is_clean(platform_plan, rules):
 
 @pytest.mark.parametrize("label, rule_id, mutate", MUTATIONS, ids=[label for label, _, _ in MUTATIONS])
 def test_mutation_is_caught_by_its_rule(platform_plan, rules, label, rule_id, mutate):
-    bundle, engine = rules
-    plan = copy.deepcopy(platform_plan)
-    urn = mutate(plan)
-    findings = evaluate_rules(plan, bundle, engine, loaded=True)
-    caught = {(f.rule_id, f.urn) for f in findings if f.status == "violation"}
-    assert (rule_id, urn) in caught, "%s: %s did not report %s; violations: %s" % (label, rule_id, urn, sorted(caught))
+    assert_caught(platform_plan, rules, label, rule_id, mutate)
