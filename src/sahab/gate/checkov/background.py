@@ -10,18 +10,17 @@ checkov is the longest step of a large gate, so ``sahab gate`` keeps it off the 
 """
 from __future__ import annotations
 
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
-from ...tools.checkov import checkov_executable
 from ...errors import SahabError
+from ...tools.checkov import checkov_executable
 from ..findings import Finding
 from .engine import scan_findings
 from .manifests import build_inputs
-from .runner import PreforkDriver, interpreter_of
+from .runner import PreforkDriver, interpreter_of, requested_mode
 
 
 @contextmanager
@@ -32,7 +31,7 @@ def prestarted_driver(enabled: bool = True) -> Iterator[Optional[PreforkDriver]]
     later starts its own processes (and reports a missing checkov as the engine error it is).
     """
     driver: Optional[PreforkDriver] = None
-    if enabled and (os.environ.get("SAHAB_CHECKOV_MODE") or "prefork").lower() == "prefork":
+    if enabled and requested_mode() == "prefork":
         try:
             interpreter = interpreter_of(checkov_executable())
             driver = PreforkDriver(interpreter) if interpreter is not None else None

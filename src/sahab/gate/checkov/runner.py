@@ -77,6 +77,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "sahab" / "checkov"
 
 
+def requested_mode(mode: Optional[str] = None) -> str:
+    """``prefork`` or ``cli``: the argument, else ``SAHAB_CHECKOV_MODE``, else ``prefork``."""
+    return (mode or os.environ.get("SAHAB_CHECKOV_MODE") or "prefork").lower()
+
+
 def interpreter_of(executable: Path) -> Optional[Path]:
     """The Python named in the console script's shebang, when it is one."""
     try:
@@ -116,8 +121,7 @@ class CheckovRunner:
         self.cache_root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.use_cache = use_cache
         self.timeout = timeout
-        requested = (mode or os.environ.get("SAHAB_CHECKOV_MODE") or "prefork").lower()
-        self.interpreter = interpreter_of(self.executable) if requested == "prefork" else None
+        self.interpreter = interpreter_of(self.executable) if requested_mode(mode) == "prefork" else None
         self.mode = "prefork" if self.interpreter is not None else "cli"
         self.extra_env = dict(extra_env or {})
         self.driver = driver if self.mode == "prefork" else None
@@ -383,4 +387,4 @@ def _kill_group(process: "subprocess.Popen[bytes]") -> None:
 
 
 __all__ = ["CheckovRunner", "Job", "JobResult", "PreforkDriver", "checkov_environment", "checks_digest",
-           "default_cache_dir", "interpreter_of"]
+           "default_cache_dir", "interpreter_of", "requested_mode"]
