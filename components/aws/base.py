@@ -7,15 +7,16 @@ component when the caller gave none, and registers the component with that provi
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 
+from ..base import SahabComponent
 from .catalogue import UAE_AWS_REGION
 from .provider import UaeProvider, resolve_provider
 
 
-class AwsComponent(pulumi.ComponentResource):
+class AwsComponent(SahabComponent):
     """A sahab AWS component: ``child_opts()`` gives every child the component and the provider."""
 
     provider: UaeProvider
@@ -27,13 +28,5 @@ class AwsComponent(pulumi.ComponentResource):
         if checked is None:
             parent = opts.parent if opts is not None else None
             checked = UaeProvider("%s-aws" % name, region=region, opts=pulumi.ResourceOptions(parent=parent))
-        self.provider = checked
         self.region = region
-        super().__init__(
-            type_token, name, None,
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers={"aws": checked})),
-        )
-
-    def child_opts(self, **extra: Any) -> pulumi.ResourceOptions:
-        """Options for a child: parented to this component, on the pinned provider."""
-        return pulumi.ResourceOptions(parent=self, provider=self.provider, **extra)
+        super().__init__(type_token, name, provider=checked, provider_key="aws", opts=opts)

@@ -12,10 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, Sequence, Tuple
 
+from ..regions import AWS_UAE_REGION as UAE_AWS_REGION
+from ..regions import AWS_UAE_REGIONS as UAE_AWS_REGIONS
+from ..regions import require_uae_region as _require_region
 from ..validation import ComponentInputError
 
-UAE_AWS_REGION = "me-central-1"
-UAE_AWS_REGIONS: Tuple[str, ...] = (UAE_AWS_REGION,)
 _DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -52,12 +53,7 @@ def load_catalogue(region: str = UAE_AWS_REGION) -> RegionCatalogue:
 
 
 def require_uae_region(component: str, region: object) -> str:
-    if region not in UAE_AWS_REGIONS:
-        raise ComponentInputError(
-            "%s: region %r is outside the UAE; sahab pins AWS resources to %s"
-            % (component, region, ", ".join(UAE_AWS_REGIONS))
-        )
-    return region  # type: ignore[return-value]
+    return _require_region(component, "aws", region)
 
 
 def require_zones(component: str, zones: Sequence[str], region: str = UAE_AWS_REGION) -> Tuple[str, ...]:

@@ -1,0 +1,174 @@
+"""Secure pods, built one way for every workload sahab writes.
+
+Every container: non-root, no privilege escalation, read-only root filesystem, all
+capabilities dropped, RuntimeDefault seccomp, requests and limits, probes where it serves.
+Every pod: no service-account token unless the workload calls the Kubernetes API. What a
+workload needs to write goes to an ``emptyDir`` (size-limited), never to the image's filesystem.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..validation import ComponentInputError
+
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT_KEY = "nvidia.com/gpu"
+# A UID/GID outside the range images usually create users in, so it never maps to a host user.
+DEFAULT_RUN_AS_USER = 10001
+
+_CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
+_MEMORY = re.compile(r"^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+_MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+                 "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def cpu_quantity(value: str) -> Decimal:
+    return Decimal(value[:-1]) / 1000 if value.endswith("m") else Decimal(value)
+
+
+def memory_quantity(value: str) -> int:
+    match = re.match(r"^(\d+)(\D*)$", value)
+    assert match is not None
+    return int(match.group(1)) * _MEMORY_UNITS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Requests and limits of one container; ``gpus`` sets the GPU request and limit (equal)."""
+
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+    gpus: int = 0
+
+    def validate(self, component: str, argument: str) -> "Resources":
+        for key in ("cpu_request", "cpu_limit"):
+            value = getattr(self, key)
+            if not isinstance(value, str) or not _CPU.match(value) or cpu_quantity(value) <= 0:
+                raise ComponentInputError("%s: %s.%s %r is not a CPU quantity such as 500m or 2" % (component, argument, key, value))
+        for key in ("memory_request", "memory_limit"):
+            value = getattr(self, key)
+            if not isinstance(value, str) or not _MEMORY.match(value) or memory_quantity(value) <= 0:
+                raise ComponentInputError("%s: %s.%s %r is not a memory quantity such as 512Mi" % (component, argument, key, value))
+        if cpu_quantity(self.cpu_request) > cpu_quantity(self.cpu_limit):
+            raise ComponentInputError("%s: %s.cpu_request %s exceeds cpu_limit %s" % (component, argument, self.cpu_request, self.cpu_limit))
+        if memory_quantity(self.memory_request) > memory_quantity(self.memory_limit):
+            raise ComponentInputError(
+                "%s: %s.memory_request %s exceeds memory_limit %s" % (component, argument, self.memory_request, self.memory_limit))
+        if not isinstance(self.gpus, int) or isinstance(self.gpus, bool) or self.gpus < 0:
+            raise ComponentInputError("%s: %s.gpus must be a whole number >= 0, got %r" % (component, argument, self.gpus))
+        return self
+
+    def args(self) -> k8s.core.v1.ResourceRequirementsArgs:
+        requests: Dict[str, str] = {"cpu": self.cpu_request, "memory": self.memory_request}
+        limits: Dict[str, str] = {"cpu": self.cpu_limit, "memory": self.memory_limit}
+        if self.gpus:
+            requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = str(self.gpus)
+        return k8s.core.v1.ResourceRequirementsArgs(requests=requests, limits=limits)
+
+
+def container_security_context(run_as_user: int = DEFAULT_RUN_AS_USER) -> k8s.core.v1.SecurityContextArgs:
+    return k8s.core.v1.SecurityContextArgs(
+        run_as_non_root=True,
+        run_as_user=run_as_user,
+        run_as_group=run_as_user,
+        allow_privilege_escalation=False,
+        privileged=False,
+        read_only_root_filesystem=True,
+        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def http_probe(path: str, port: str, *, initial_delay: int = 10, period: int = 10,
+               failure_threshold: int = 3) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=port),
+        initial_delay_seconds=initial_delay, period_seconds=period, timeout_seconds=5,
+        failure_threshold=failure_threshold,
+    )
+
+
+def tcp_probe(port: str, *, initial_delay: int = 10, period: int = 10) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        tcp_socket=k8s.core.v1.TCPSocketActionArgs(port=port),
+        initial_delay_seconds=initial_delay, period_seconds=period, timeout_seconds=5,
+    )
+
+
+def secure_container(name: str, image: str, resources: Resources, *,
+                     args: Sequence[pulumi.Input[str]] = (), command: Sequence[str] = (),
+                     env: Mapping[str, pulumi.Input[str]] = {}, ports: Mapping[str, int] = {},
+                     volume_mounts: Sequence[k8s.core.v1.VolumeMountArgs] = (),
+                     liveness: Optional[k8s.core.v1.ProbeArgs] = None,
+                     readiness: Optional[k8s.core.v1.ProbeArgs] = None,
+                     run_as_user: int = DEFAULT_RUN_AS_USER) -> k8s.core.v1.ContainerArgs:
+    """A container with the secure defaults; environment values are plain (never secrets:
+    secrets are mounted as files, see :func:`secret_volume`)."""
+    return k8s.core.v1.ContainerArgs(
+        name=name,
+        image=image,
+        image_pull_policy="IfNotPresent" if "@sha256:" in image else "Always",
+        command=list(command) or None,
+        args=list(args) or None,
+        env=[k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in sorted(env.items())] or None,
+        ports=[k8s.core.v1.ContainerPortArgs(name=port_name, container_port=number, protocol="TCP")
+               for port_name, number in sorted(ports.items())] or None,
+        resources=resources.args(),
+        security_context=container_security_context(run_as_user),
+        volume_mounts=list(volume_mounts) or None,
+        liveness_probe=liveness,
+        readiness_probe=readiness,
+    )
+
+
+def scratch_volume(name: str, size_limit: str = "1Gi") -> k8s.core.v1.VolumeArgs:
+    """A writable, size-limited scratch folder (the root filesystem is read-only)."""
+    return k8s.core.v1.VolumeArgs(name=name, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=size_limit))
+
+
+def secret_volume(name: str, secret_name: pulumi.Input[str]) -> k8s.core.v1.VolumeArgs:
+    """A Secret mounted as read-only files (mode 0400), never as environment variables."""
+    return k8s.core.v1.VolumeArgs(
+        name=name, secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret_name, default_mode=0o400))
+
+
+def gpu_tolerations(taint_key: str = GPU_TAINT_KEY) -> List[k8s.core.v1.TolerationArgs]:
+    """Tolerate the GPU pools' NoSchedule taint (sahab's GPU pools taint ``nvidia.com/gpu``)."""
+    return [k8s.core.v1.TolerationArgs(key=taint_key, operator="Exists", effect="NoSchedule")]
+
+
+def secure_pod_spec(containers: Sequence[k8s.core.v1.ContainerArgs], *, service_account: Optional[pulumi.Input[str]] = None,
+                    needs_api: bool = False,
+                    volumes: Sequence[k8s.core.v1.VolumeArgs] = (),
+                    tolerations: Sequence[k8s.core.v1.TolerationArgs] = (),
+                    node_selector: Optional[Mapping[str, str]] = None,
+                    run_as_user: int = DEFAULT_RUN_AS_USER,
+                    restart_policy: Optional[str] = None) -> k8s.core.v1.PodSpecArgs:
+    """A pod spec with the secure defaults.
+
+    The service-account token is mounted only when the pod calls the Kubernetes API
+    (``needs_api``). Cloud identity does not need it: the IRSA and Azure workload-identity
+    webhooks project their own audience-bound token into the pod.
+    """
+    return k8s.core.v1.PodSpecArgs(
+        containers=list(containers),
+        service_account_name=service_account,
+        automount_service_account_token=needs_api,
+        enable_service_links=False,
+        security_context=k8s.core.v1.PodSecurityContextArgs(
+            run_as_non_root=True, run_as_user=run_as_user, run_as_group=run_as_user, fs_group=run_as_user,
+            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+        ),
+        volumes=list(volumes) or None,
+        tolerations=list(tolerations) or None,
+        node_selector=dict(node_selector) if node_selector else None,
+        restart_policy=restart_policy,
+    )
