@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Mapping, Tuple
 
-from .validation import ComponentInputError
+from .errors import ComponentInputError
 
 AWS_UAE_REGION = "me-central-1"
 AWS_UAE_REGIONS: Tuple[str, ...] = (AWS_UAE_REGION,)

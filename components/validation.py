@@ -5,15 +5,18 @@ import ipaddress
 import re
 from typing import Iterable, List, Mapping, Optional, Sequence
 
+__all__ = [
+    "ComponentInputError", "input_list", "known_length", "require_choice", "require_cidrs", "require_labels",
+    "require_name", "require_non_empty", "require_size_range",
+]
+
 import pulumi
+
+from .errors import ComponentInputError
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-class ComponentInputError(ValueError):
-    """A component argument is invalid; the message names the argument and the valid choices."""
 
 
 def require_name(component: str, name: object) -> str:

@@ -40,6 +40,7 @@ FIXTURE = {
 DEFAULT_DENY, CLUSTER_IP, LOAD_BALANCER = 1, 0, 1
 
 POD = ("spec", "template", "spec")
+PSA_ENFORCE = ("metadata", "labels", "pod-security.kubernetes.io/enforce")
 CONTAINER = POD + ("containers", "0")
 
 
@@ -55,6 +56,14 @@ def _naming(mutate: Mutate, type_token: str, index: int) -> Mutate:
         mutate(plan)
         return _nth(plan, type_token, index)["urn"]
     return relational
+
+
+def _both(first: Mutate, second: Mutate) -> Mutate:
+    """Two changes to one resource; the second names it."""
+    def mutate(plan: Plan) -> str:
+        first(plan)
+        return second(plan)
+    return mutate
 
 
 def _remove(type_token: str, index: int) -> Mutate:
@@ -175,6 +184,12 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "privilege escalation allowed", "SAHAB-WKL-002", _set(DEPLOYMENT, 0, CONTAINER + ("securityContext", "allowPrivilegeEscalation"), True)
     yield "privilege escalation left to the default", "SAHAB-WKL-002", _drop(DEPLOYMENT, 0, CONTAINER + ("securityContext", "allowPrivilegeEscalation"))
     yield "container without a security context", "SAHAB-WKL-002", _drop(DEPLOYMENT, 0, CONTAINER + ("securityContext",))
+    # SAHAB-WKL-003: namespaces enforce Pod Security restricted; SAHAB-WKL-004 reports declared exceptions.
+    yield "namespace enforces baseline", "SAHAB-WKL-003", _set(NAMESPACE, 0, PSA_ENFORCE, "baseline")
+    yield "namespace without Pod Security labels", "SAHAB-WKL-003", _drop(NAMESPACE, 0, ("metadata", "labels"))
+    yield "privileged namespace with a declared exception", "SAHAB-WKL-004", _both(
+        _set(NAMESPACE, 0, PSA_ENFORCE, "privileged"),
+        _set(NAMESPACE, 0, ("metadata", "annotations"), {"sahab.io/pod-security-exception": "node agents load kernel modules"}))
 
 
 MUTATIONS = list(mutations())
@@ -183,7 +198,7 @@ MUTATIONS = list(mutations())
 def test_every_rule_has_at_least_two_mutations():
     meant = [rule_id for _, rule_id, _ in MUTATIONS]
     for rule_id in ("SAHAB-ENC-008", "SAHAB-ENC-009", "SAHAB-ENC-010", "SAHAB-ENC-012", "SAHAB-IAM-002", "SAHAB-NET-005", "SAHAB-NET-007",
-                    "SAHAB-NET-008", "SAHAB-RES-001", "SAHAB-RES-006", "SAHAB-WKL-001", "SAHAB-WKL-002"):
+                    "SAHAB-NET-008", "SAHAB-RES-001", "SAHAB-RES-006", "SAHAB-WKL-001", "SAHAB-WKL-002", "SAHAB-WKL-003"):
         assert meant.count(rule_id) >= 2, rule_id
     assert len({label for label, _, _ in MUTATIONS}) == len(MUTATIONS)
 

@@ -64,6 +64,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 
+from ...components.regions import AZURE_UAE_LOCATIONS
+
 try:  # libyaml's emitter: ~10x faster for thousands of manifests
     _Dumper: Any = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
@@ -312,7 +314,7 @@ def build_manifests(plan: Dict[str, Any]) -> Tuple[List[Manifest], List[Deferred
     return manifests, deferred
 
 
-def acr_registries(plan: Dict[str, Any], uae_locations: Iterable[str] = ("uaenorth", "uaecentral")) -> Tuple[str, ...]:
+def acr_registries(plan: Dict[str, Any], uae_locations: Iterable[str] = AZURE_UAE_LOCATIONS) -> Tuple[str, ...]:
     """Login servers of the Azure Container Registries the plan creates in the UAE.
 
     A registry counts when its effective location is a UAE region, its name is known before
