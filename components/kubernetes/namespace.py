@@ -46,8 +46,9 @@ class Port:
 @dataclass(frozen=True)
 class Allow:
     """One permitted flow. ``pods`` picks this namespace's pods (empty: all of them); the peer
-    is pods (``peer_pods``) in ``namespace`` (None: this namespace), or a network ``cidr``
-    (cloud endpoints, never the whole internet). ``ports`` are required: zero trust names them."""
+    is pods (``peer_pods``) in ``namespace`` (None: this namespace), or networks: one ``cidr``, or
+    ``cidrs`` known only at deploy time (e.g. the entries of the S3 managed prefix list), never
+    the whole internet. ``ports`` are required: zero trust names them."""
 
     name: str
     ports: Sequence[Union[int, Port]]
@@ -55,6 +56,7 @@ class Allow:
     namespace: Optional[str] = None
     peer_pods: Mapping[str, str] = field(default_factory=dict)
     cidr: Optional[str] = None
+    cidrs: Optional[pulumi.Output] = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,14 @@ def _validate_allow(direction: str, index: int, allow: Allow, seen: set) -> None
     _ports(where, allow.ports)
     require_labels(COMPONENT, allow.pods)
     require_labels(COMPONENT, allow.peer_pods)
-    if allow.cidr is not None:
+    if allow.cidrs is not None:
+        if allow.cidr is not None or allow.namespace is not None or allow.peer_pods:
+            raise ComponentInputError("%s: %s names cidrs and another peer; use one peer per Allow" % (COMPONENT, where))
+        if not isinstance(allow.cidrs, pulumi.Output):
+            raise ComponentInputError(
+                "%s: %s.cidrs is for networks known only at deploy time (an Output); give a literal network as cidr"
+                % (COMPONENT, where))
+    elif allow.cidr is not None:
         if allow.namespace is not None or allow.peer_pods:
             raise ComponentInputError("%s: %s names both a cidr and pods; use one peer per Allow" % (COMPONENT, where))
         try:
@@ -160,16 +169,22 @@ def validate(name: str, args: ZeroTrustNamespaceArgs) -> str:
     return namespace
 
 
-def _peer(allow: Allow) -> k8s.networking.v1.NetworkPolicyPeerArgs:
+def _network(cidr: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
+    return k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr))
+
+
+def _peers(allow: Allow) -> "pulumi.Input[List[k8s.networking.v1.NetworkPolicyPeerArgs]]":
+    if allow.cidrs is not None:
+        return allow.cidrs.apply(lambda cidrs: [_network(cidr) for cidr in cidrs])
     if allow.cidr is not None:
-        return k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=allow.cidr))
+        return [_network(allow.cidr)]
     namespace_selector = None
     if allow.namespace is not None:
         namespace_selector = k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: allow.namespace})
-    return k8s.networking.v1.NetworkPolicyPeerArgs(
+    return [k8s.networking.v1.NetworkPolicyPeerArgs(
         namespace_selector=namespace_selector,
         pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(allow.peer_pods)),
-    )
+    )]
 
 
 def _policy_ports(allow: Allow) -> List[k8s.networking.v1.NetworkPolicyPortArgs]:
@@ -203,12 +218,12 @@ class ZeroTrustNamespace(KubernetesComponent):
         for allow in args.ingress:
             self._policy("%s-allow-in-%s" % (name, allow.name), "allow-in-%s" % allow.name, allow.pods, {
                 "policy_types": ["Ingress"],
-                "ingress": [k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[_peer(allow)], ports=_policy_ports(allow))],
+                "ingress": [k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=_peers(allow), ports=_policy_ports(allow))],
             }, in_namespace)
         for allow in egress:
             self._policy("%s-allow-out-%s" % (name, allow.name), "allow-out-%s" % allow.name, allow.pods, {
                 "policy_types": ["Egress"],
-                "egress": [k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=[_peer(allow)], ports=_policy_ports(allow))],
+                "egress": [k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=_peers(allow), ports=_policy_ports(allow))],
             }, in_namespace)
         quota = args.quota
         k8s.core.v1.ResourceQuota(
