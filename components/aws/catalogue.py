@@ -19,6 +19,11 @@ from ..validation import ComponentInputError
 
 _DATA = Path(__file__).resolve().parent / "data"
 
+__all__ = [
+    "RegionCatalogue", "UAE_AWS_REGION", "UAE_AWS_REGIONS", "load_catalogue", "require_gpu_types_in_zones",
+    "require_uae_region", "require_zones",
+]
+
 
 @dataclass(frozen=True)
 class RegionCatalogue:

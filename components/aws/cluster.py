@@ -283,6 +283,9 @@ class Cluster(AwsComponent):
         self.cluster_security_group_id = self.cluster.vpc_config.apply(lambda c: c.cluster_security_group_id)
         # Managed node groups join with the cluster security group; pools list it explicitly.
         self.node_security_group_id = self.cluster_security_group_id
+        self.kubeconfig = pulumi.Output.all(
+            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.apply(lambda ca: ca.data),
+        ).apply(lambda parts: kubeconfig(*parts, region=args.region))
         self.register_outputs({
             "cluster_name": self.cluster_name,
             "cluster_arn": self.cluster_arn,
@@ -291,6 +294,7 @@ class Cluster(AwsComponent):
             "oidc_issuer_url": self.oidc_issuer_url,
             "cluster_security_group_id": self.cluster_security_group_id,
             "node_security_group_id": self.node_security_group_id,
+            "kubeconfig": self.kubeconfig,
         })
 
     def _addon(self, name: str, addon: str, args: ClusterArgs, tags: Mapping[str, str]) -> aws.eks.Addon:
@@ -331,6 +335,23 @@ class Cluster(AwsComponent):
             tags=dict(tags),
             opts=self.child_opts(depends_on=depends_on),
         )
+
+
+def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, *, region: str) -> str:
+    """A kubeconfig for the Kubernetes provider with no credential in it: every call gets a
+    short-lived token from ``aws eks get-token`` for whoever runs Pulumi (an access entry)."""
+    user = {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": "aws",
+        "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+        "interactiveMode": "Never",
+    }}
+    return json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": cluster_name,
+        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority}}],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+        "users": [{"name": cluster_name, "user": user}],
+    }, sort_keys=True)
 
 
 def _ebs_kms_policy(key_arns: Sequence[str]) -> str:

@@ -86,11 +86,38 @@ pod_spec_paths := {
 	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
 }
 
+# Custom resources that carry pod specs, by API group and kind: the paths of their pod specs,
+# where "*" stands for every element of an array (Argo Rollouts, KubeRay). Without them a
+# Rollout's or a RayJob's pods would pass every workload rule unseen.
+custom_workloads := {
+	"argoproj.io": {"Rollout": [["spec", "template", "spec"]]},
+	"ray.io": {
+		"RayCluster": [["spec", "headGroupSpec", "template", "spec"], ["spec", "workerGroupSpecs", "*", "template", "spec"]],
+		"RayJob": [
+			["spec", "rayClusterSpec", "headGroupSpec", "template", "spec"],
+			["spec", "rayClusterSpec", "workerGroupSpecs", "*", "template", "spec"],
+			["spec", "submitterPodTemplate", "spec"],
+		],
+		"RayService": [
+			["spec", "rayClusterConfig", "headGroupSpec", "template", "spec"],
+			["spec", "rayClusterConfig", "workerGroupSpecs", "*", "template", "spec"],
+		],
+	},
+}
+
 # A resource that carries pod specs (in any form: plain, Patch or List).
 is_workload(r) if {
 	group(r) in workload_groups
 	pod_spec_paths[base_kind(r)]
 }
+
+is_workload(r) if custom_workloads[group(r)][kind(r)]
+
+# The paths of a workload's pod specs ("*": every element of an array there).
+spec_paths(r) := [pod_spec_paths[base_kind(r)]] if {
+	group(r) in workload_groups
+	pod_spec_paths[base_kind(r)]
+} else := custom_workloads[group(r)][kind(r)]
 
 # Created (not `read`) workload resources, looked up by type (see plan.created_by_type). A
 # type token decides is_workload, so it is asked once per type.
@@ -119,19 +146,37 @@ created_pod_specs := [{"resource": r, "where": s.where, "spec": s.spec} |
 	some s in _pod_specs_at(r, path)
 ]
 
-# The pod spec path of each workload type among the plan's, and the List types: decided once
+# The pod spec paths of each workload type among the plan's, and the List types: decided once
 # per type token (pod_specs decides them per resource).
-_workload_paths := {t: pod_spec_paths[base_kind({"type": t})] |
+_workload_paths := {t: spec_paths({"type": t}) |
 	some t, _ in data.sahab.lib.plan.managed_indexes
 	is_workload({"type": t})
 }
 
 _list_types := {t | some t, _ in _workload_paths; is_list({"type": t})}
 
-# pod_specs(r) of a workload `r` whose type's pod spec path is `path`.
-_pod_specs_at(r, path) := [{"where": concat(".", path), "spec": value_at(r.inputs, path)}] if {
+# pod_specs(r) of a workload `r` whose type's pod spec paths are `paths`.
+_pod_specs_at(r, paths) := [s |
+	some path in paths
+	some s in _specs_on(r.inputs, path)
+] if {
 	not r.type in _list_types
 } else := _list_pod_specs(r)
+
+# The pod specs at `path` of `inputs`: one, or one per element where the path has a "*" (an
+# unknown array there is one unknown spec).
+_specs_on(inputs, path) := [{"where": concat(".", path), "spec": value_at(inputs, path)}] if {
+	not "*" in path
+} else := _specs_under(inputs, array.slice(path, 0, n), array.slice(path, n + 1, count(path))) if {
+	some n
+	path[n] == "*"
+}
+
+_specs_under(inputs, prefix, suffix) := [{"where": concat(".", array.concat(prefix, ["*"])), "spec": unknown_marker}] if {
+	not plan.is_known(value_at(inputs, prefix))
+} else := [{"where": concat(".", array.concat(array.concat(prefix, [sprintf("%d", [i])]), suffix)), "spec": value_at(element, suffix)} |
+	some i, element in items(value_at(inputs, prefix))
+]
 
 # Every container of the created workloads' known pod specs (see containers):
 # [{"resource", "spec": the pod spec entry's where, "where": "<spec where>.<container where>",
@@ -154,10 +199,12 @@ created_of_kind(group_name, kind_name) := [r |
 
 # The pod specs of a workload resource: [{"where": dotted path, "spec": value}], where a spec may
 # be the unknown marker. A List has one per item.
-pod_specs(r) := [{"where": concat(".", path), "spec": value_at(r.inputs, path)}] if {
+pod_specs(r) := [s |
+	some path in spec_paths(r)
+	some s in _specs_on(r.inputs, path)
+] if {
 	is_workload(r)
 	not is_list(r)
-	path := pod_spec_paths[base_kind(r)]
 } else := _list_pod_specs(r) if {
 	is_workload(r)
 } else := []

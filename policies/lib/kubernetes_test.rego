@@ -60,6 +60,33 @@ test_list_has_one_pod_spec_per_item if {
 	specs[1].spec == k8s.unknown_marker
 }
 
+test_rollout_and_ray_pod_specs_are_read if {
+	rollout := _res("kubernetes:argoproj.io/v1alpha1:Rollout", {"spec": {"template": {"spec": _pod}}})
+	[s | some s in k8s.pod_specs(rollout)] == [{"where": "spec.template.spec", "spec": _pod}]
+	ray := _res("kubernetes:ray.io/v1:RayJob", {"spec": {"rayClusterSpec": {
+		"headGroupSpec": {"template": {"spec": _pod}},
+		"workerGroupSpecs": [{"template": {"spec": _pod}}, {"template": {"spec": {"$unknown": true}}}],
+	}}})
+	wheres := [s.where | some s in k8s.pod_specs(ray)]
+	wheres == [
+		"spec.rayClusterSpec.headGroupSpec.template.spec",
+		"spec.rayClusterSpec.workerGroupSpecs.0.template.spec",
+		"spec.rayClusterSpec.workerGroupSpecs.1.template.spec",
+		"spec.submitterPodTemplate.spec",
+	]
+	k8s.pod_specs(ray)[2].spec == k8s.unknown_marker
+}
+
+test_unknown_worker_groups_are_one_unknown_spec if {
+	ray := _res("kubernetes:ray.io/v1:RayCluster", {"spec": {"headGroupSpec": {"template": {"spec": _pod}}, "workerGroupSpecs": {"$unknown": true}}})
+	k8s.pod_specs(ray)[1] == {"where": "spec.workerGroupSpecs.*", "spec": k8s.unknown_marker}
+}
+
+test_created_rollout_containers_reach_the_workload_rules if {
+	rollout := _res("kubernetes:argoproj.io/v1alpha1:Rollout", {"spec": {"template": {"spec": _pod}}})
+	count(k8s.created_containers) == 2 with input as {"resources": [rollout]}
+}
+
 test_non_workloads_have_no_pod_specs if {
 	count(k8s.pod_specs(_res("kubernetes:core/v1:ConfigMap", {"data": {}}))) == 0
 	count(k8s.pod_specs(_res("kubernetes:example.com/v1:Deployment", {"spec": {"template": {"spec": _pod}}}))) == 0

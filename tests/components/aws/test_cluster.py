@@ -151,11 +151,22 @@ def test_outputs_are_public_attributes():
     def program():
         cluster = Cluster("ml", _args())
         for attribute in ("cluster_name", "cluster_arn", "oidc_provider_arn", "node_security_group_id",
-                          "cluster_security_group_id", "endpoint"):
+                          "cluster_security_group_id", "endpoint", "kubeconfig"):
             seen[attribute] = isinstance(getattr(cluster, attribute), pulumi.Output)
 
     plan_resources(program)
     assert seen and all(seen.values())
+
+
+def test_kubeconfig_holds_no_credential_and_gets_tokens_from_eks():
+    from sahab.components.aws.cluster import kubeconfig
+
+    config = json.loads(kubeconfig("ml-prod", "https://ABC.gr7.me-central-1.eks.amazonaws.com", "LS0tCA==", region="me-central-1"))
+    assert config["clusters"] == [{"name": "ml-prod", "cluster": {
+        "server": "https://ABC.gr7.me-central-1.eks.amazonaws.com", "certificate-authority-data": "LS0tCA=="}}]
+    assert config["users"] == [{"name": "ml-prod", "user": {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "interactiveMode": "Never",
+        "args": ["eks", "get-token", "--cluster-name", "ml-prod", "--region", "me-central-1", "--output", "json"]}}}]
 
 
 def test_callers_provider_is_used():
