@@ -44,7 +44,8 @@ def build_aws_platform() -> None:
     )
     keys = EncryptionKeys(name, EncryptionKeysArgs(admin_role_arn=settings.admin_role_arn, provider=provider))
     network = Network(name, NetworkArgs(
-        flow_log_kms_key_arn=keys.key_arn("logs"), zones=settings.network_zones, provider=provider))
+        flow_log_kms_key_arn=keys.key_arn("logs"), zones=settings.network_zones,
+        extra_interface_endpoints=["secretsmanager"], provider=provider))
     artifacts = ArtifactStore("%s-artifacts" % name, ArtifactStoreArgs(
         kms_key_arn=keys.key_arn("artifacts"),
         vpc_endpoint_id=network.s3_endpoint_id,
@@ -85,6 +86,7 @@ def build_aws_platform() -> None:
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
         kms_key_arn=keys.key_arn("database"),
+        master_user_secret_kms_key_arn=keys.key_arn("secrets"),
         allowed_security_group_ids=node_security_groups,
         production=settings.production,
         deletion_protection=settings.production,

@@ -14,13 +14,18 @@ from .image_registry import ImageRegistry, ImageRegistryArgs
 from .inference_pool import InferencePool, InferencePoolArgs
 from .network import Network, NetworkArgs
 from .node_pool import NodeTaint
+from .platform_secrets import GeneratedSecret, PlatformSecrets, PlatformSecretsArgs
 from .provider import UaeProvider
 from .registry_database import RegistryDatabase, RegistryDatabaseArgs
+from .secret_store import SecretsManagerStore, SecretsManagerStoreArgs
+from .workload_role import BucketPrefixAccess, SecretsRead, WorkloadRole, WorkloadRoleArgs
 
 __all__ = [
-    "ArtifactStore", "ArtifactStoreArgs", "AwsComponent", "CiIdentity", "CiIdentityArgs", "Cluster",
-    "ClusterArgs", "EncryptionKeys", "EncryptionKeysArgs", "GithubBinding", "GitlabBinding",
-    "GpuTrainingPool", "GpuTrainingPoolArgs", "ImageRegistry", "ImageRegistryArgs", "InferencePool",
-    "InferencePoolArgs", "Network", "NetworkArgs", "NodeTaint", "RegionCatalogue", "RegistryDatabase",
-    "RegistryDatabaseArgs", "UAE_AWS_REGION", "UAE_AWS_REGIONS", "UaeProvider", "load_catalogue",
+    "ArtifactStore", "ArtifactStoreArgs", "AwsComponent", "BucketPrefixAccess", "CiIdentity", "CiIdentityArgs",
+    "Cluster", "ClusterArgs", "EncryptionKeys", "EncryptionKeysArgs", "GeneratedSecret", "GithubBinding",
+    "GitlabBinding", "GpuTrainingPool", "GpuTrainingPoolArgs", "ImageRegistry", "ImageRegistryArgs", "InferencePool",
+    "InferencePoolArgs", "Network", "NetworkArgs", "NodeTaint", "PlatformSecrets", "PlatformSecretsArgs",
+    "RegionCatalogue", "RegistryDatabase", "RegistryDatabaseArgs", "SecretsManagerStore", "SecretsManagerStoreArgs",
+    "SecretsRead", "UAE_AWS_REGION", "UAE_AWS_REGIONS", "UaeProvider", "WorkloadRole", "WorkloadRoleArgs",
+    "load_catalogue",
 ]

@@ -147,12 +147,14 @@ def _validate(name: str, args: CiIdentityArgs) -> None:
             raise ComponentInputError("%s: gitlab_audience %r must be a non-empty value without wildcards" % (COMPONENT, audience))
 
 
-def trust_policy(provider_arn: str, issuer_host: str, audience: str, subject: str) -> Dict[str, Any]:
-    """One OIDC subject and audience, matched exactly."""
+def trust_policy(provider_arn: str, issuer_host: str, audience: str, subject: str,
+                 sid: str = "OneCiSubjectOnly") -> Dict[str, Any]:
+    """One OIDC subject and audience, matched exactly (CI jobs here, IRSA service accounts in
+    :mod:`.workload_role`)."""
     return {
         "Version": "2012-10-17",
         "Statement": [{
-            "Sid": "OneCiSubjectOnly",
+            "Sid": sid,
             "Effect": "Allow",
             "Principal": {"Federated": provider_arn},
             "Action": "sts:AssumeRoleWithWebIdentity",

@@ -36,6 +36,9 @@ DATA_CLASSES: Dict[str, Dict[str, str]] = {
     # Not one of the five storage classes of the platform design, but ECR encrypts through its own
     # grant (kms:ViaService ecr), so images cannot share the artifacts (S3-only) key.
     "images": {"service": "ecr", "description": "container images (ECR)"},
+    # Platform credentials (PlatformSecrets, and the RDS-managed master password: RDS stores it
+    # through Secrets Manager, so the rds-only database key cannot encrypt it).
+    "secrets": {"service": "secretsmanager", "description": "platform credentials (Secrets Manager)"},
 }
 # Services that create grants for the AWS resources they manage (EBS attachments, RDS, EKS).
 _GRANTING_SERVICES = {"ec2", "rds", "eks", "ecr"}

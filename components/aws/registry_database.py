@@ -3,8 +3,10 @@
 Why each default:
 
 * No password anywhere in the program or state: RDS generates the master password and keeps it
-  in Secrets Manager, encrypted with the same customer-managed key as the storage. Applications
-  should use IAM database authentication, which is switched on.
+  in Secrets Manager, encrypted with ``master_user_secret_kms_key_arn`` (the ``secrets`` class of
+  :class:`.EncryptionKeys`): Secrets Manager, not RDS, calls KMS for that secret, so the storage
+  key (usable only through RDS) would refuse it. Applications should use IAM database
+  authentication, which is switched on.
 * Storage, snapshots and Performance Insights are encrypted with the caller's key (required,
   in the UAE); ``rds.force_ssl = 1`` refuses unencrypted connections.
 * Private subnets only, ``publicly_accessible = false``, and a security group that opens 5432 to
@@ -50,6 +52,7 @@ class RegistryDatabaseArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     kms_key_arn: pulumi.Input[str]
+    master_user_secret_kms_key_arn: pulumi.Input[str]
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
     allowed_cidr_blocks: Sequence[str] = ()
     production: bool = True
@@ -80,6 +83,7 @@ def _validate(name: str, args: RegistryDatabaseArgs) -> str:
             "%s: subnet_ids needs private subnets in at least two availability zones, got %d" % (COMPONENT, subnet_count)
         )
     require_kms_key_arn(COMPONENT, "kms_key_arn", args.kms_key_arn, allow_alias=False)
+    require_kms_key_arn(COMPONENT, "master_user_secret_kms_key_arn", args.master_user_secret_kms_key_arn, allow_alias=False)
     if args.production:
         if not args.deletion_protection:
             raise ComponentInputError(
@@ -202,7 +206,7 @@ class RegistryDatabase(AwsComponent):
             db_name=args.db_name,
             username=args.master_username,
             manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
+            master_user_secret_kms_key_id=args.master_user_secret_kms_key_arn,
             iam_database_authentication_enabled=True,
             port=POSTGRES_PORT,
             storage_type="gp3",

@@ -16,9 +16,10 @@ ACCOUNT = "123456789012"  # the planner's answer to get_caller_identity
 ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
 COMPONENT = "sahab:aws:EncryptionKeys"
 KEY = "aws:kms/key:Key"
-CLASSES = ["artifacts", "cluster-secrets", "volumes", "database", "logs", "images"]
+CLASSES = ["artifacts", "cluster-secrets", "volumes", "database", "logs", "images", "secrets"]
 USAGE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
-VIA = {"artifacts": "s3", "cluster-secrets": "eks", "volumes": "ec2", "database": "rds", "images": "ecr"}
+VIA = {"artifacts": "s3", "cluster-secrets": "eks", "volumes": "ec2", "database": "rds", "images": "ecr",
+       "secrets": "secretsmanager"}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,15 @@ def test_grants_only_for_aws_resources(plan):
         grants = [s for s in _policy(plan, data_class)["Statement"] if "kms:CreateGrant" in _actions(s)]
         assert grants
         assert all(g["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"} for g in grants)
-    assert not any("kms:CreateGrant" in _actions(s) for s in _policy(plan, "artifacts")["Statement"])
+    for data_class in ("artifacts", "secrets"):
+        assert not any("kms:CreateGrant" in _actions(s) for s in _policy(plan, data_class)["Statement"])
+
+
+def test_secrets_key_is_usable_only_through_secrets_manager(plan):
+    statements = _policy(plan, "secrets")["Statement"]
+    assert [s["Sid"] for s in statements] == ["KeyAdministration", "UseThroughServiceOnly"]
+    assert statements[1]["Condition"] == {"StringEquals": {
+        "kms:ViaService": "secretsmanager.me-central-1.amazonaws.com", "kms:CallerAccount": ACCOUNT}}
 
 
 def test_volumes_key_lets_only_the_autoscaling_service_linked_role_launch_nodes(plan):
@@ -123,7 +132,7 @@ def test_volumes_key_lets_only_the_autoscaling_service_linked_role_launch_nodes(
     (grants,) = [s for s in statements if s["Sid"] == "AutoScalingNodeVolumeGrants"]
     assert _actions(grants) == {"kms:CreateGrant"}
     assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
-    for data_class in ("artifacts", "cluster-secrets", "database", "logs", "images"):
+    for data_class in ("artifacts", "cluster-secrets", "database", "logs", "images", "secrets"):
         assert not [s for s in _policy(plan, data_class)["Statement"] if s["Principal"] == {"AWS": slr}]
     resources = plan_resources(lambda: EncryptionKeys("ml", EncryptionKeysArgs(
         admin_role_arn=ADMIN, data_classes=["volumes"], autoscaling_service_linked_role=False)))
@@ -147,7 +156,7 @@ def test_outputs_by_data_class(planned):
     with pytest.raises(ComponentInputError) as raised:
         keys.key_arn("backups")
     assert str(raised.value) == ("EncryptionKeys: no key for data class 'backups'; this component has: "
-                                 "artifacts, cluster-secrets, volumes, database, logs, images")
+                                 "artifacts, cluster-secrets, volumes, database, logs, images, secrets")
 
 
 def test_subset_of_data_classes():
@@ -161,7 +170,8 @@ def test_subset_of_data_classes():
     ({"region": "eu-west-1"}, "EncryptionKeys: region 'eu-west-1' is outside the UAE; sahab pins AWS resources to me-central-1"),
     ({"data_classes": []}, "EncryptionKeys: data_classes must not be empty"),
     ({"data_classes": ["logs", "backups"]},
-     "EncryptionKeys: data class(es) 'backups' are not known; choose from artifacts, cluster-secrets, volumes, database, logs, images"),
+     "EncryptionKeys: data class(es) 'backups' are not known; choose from artifacts, cluster-secrets, volumes, database, "
+     "logs, images, secrets"),
     ({"data_classes": ["logs", "logs"]}, "EncryptionKeys: data_classes must not repeat: logs, logs"),
     ({"deletion_window_in_days": 3}, "EncryptionKeys: deletion_window_in_days must be between 7 and 30, got 3"),
     ({"admin_role_arn": ""}, "EncryptionKeys: admin_role_arn is required (the IAM role that administers the keys)"),

@@ -9,13 +9,14 @@ from sahab.components.validation import ComponentInputError
 from sahab.testing import attempt_plan, one_of_type, plan_resources, resources_of_type
 
 DB_KEY = "arn:aws:kms:me-central-1:111122223333:key/0f1e2d3c-aaaa-bbbb-cccc-000000000005"
+SECRETS_KEY = "arn:aws:kms:me-central-1:111122223333:key/0f1e2d3c-aaaa-bbbb-cccc-000000000007"
 SUBNETS = ["subnet-0a", "subnet-0b"]
 INSTANCE = "aws:rds/instance:Instance"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 
 
 def database(name="registry", **overrides):
-    values = dict(vpc_id="vpc-0main", subnet_ids=SUBNETS, kms_key_arn=DB_KEY,
+    values = dict(vpc_id="vpc-0main", subnet_ids=SUBNETS, kms_key_arn=DB_KEY, master_user_secret_kms_key_arn=SECRETS_KEY,
                   allowed_security_group_ids=["sg-0cluster"], allowed_cidr_blocks=["10.20.0.0/16"])
     values.update(overrides)
     return RegistryDatabase(name, RegistryDatabaseArgs(**values))
@@ -70,7 +71,8 @@ def test_tls_is_forced(planned):
 def test_no_password_in_the_program_iam_auth_on(planned):
     inputs = one_of_type(planned, INSTANCE)["inputs"]
     assert inputs["manageMasterUserPassword"] is True
-    assert inputs["masterUserSecretKmsKeyId"] == DB_KEY
+    # Secrets Manager (not RDS) encrypts the managed secret: it takes the secrets-class key.
+    assert inputs["masterUserSecretKmsKeyId"] == SECRETS_KEY
     assert "password" not in inputs and "passwordWo" not in inputs
     assert inputs["iamDatabaseAuthenticationEnabled"] is True
     assert one_of_type(planned, INSTANCE)["secrets"] == []
@@ -133,6 +135,9 @@ def test_non_production_may_relax_and_the_plan_shows_it():
      "RegistryDatabase: backup_retention_days must be between 1 and 35, got 0"),
     ("registry", {"kms_key_arn": None},
      "RegistryDatabase: kms_key_arn is required (a KMS key ARN in me-central-1)"),
+    ("registry", {"master_user_secret_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/abc"},
+     "RegistryDatabase: master_user_secret_kms_key_arn 'arn:aws:kms:eu-west-1:111122223333:key/abc' is a key in "
+     "eu-west-1, outside the UAE; use a key in me-central-1"),
     ("registry", {"engine_version": "16"},
      "RegistryDatabase: engine_version '16' must be a pinned PostgreSQL version (13 or later) such as '16.4'"),
     ("registry", {"subnet_ids": ["subnet-0a"]},
