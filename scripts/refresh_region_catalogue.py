@@ -29,6 +29,7 @@ def main() -> int:
     base = Path(moto.__file__).parent / "ec2" / "resources" / "instance_type_offerings"
     by_zone = _load(base / "availability-zone" / (REGION + ".json.gz"))
     by_zone_id = _load(base / "availability-zone-id" / (REGION + ".json.gz"))
+    gpu_info = {name: info.get("GpuInfo") for name, info in _load(base.parent / "instance_types.json.gz").items()}
     zones = sorted({row["Location"] for row in by_zone})
     zone_ids = sorted({row["Location"] for row in by_zone_id})
     offerings = defaultdict(set)
@@ -43,8 +44,10 @@ def main() -> int:
         "zones": zones,
         "zoneIds": zone_ids,
         "acceleratedInstanceTypes": {t: sorted(z) for t, z in sorted(offerings.items())},
+        "gpusPerInstance": {t: sum(g["Count"] for g in gpu_info[t]["Gpus"])
+                            for t in sorted(offerings) if (gpu_info.get(t) or {}).get("Gpus")},
         "source": "moto %s: moto/ec2/resources/instance_type_offerings/{availability-zone,availability-zone-id}/%s.json.gz"
-        % (version("moto"), REGION),
+        " and moto/ec2/resources/instance_types.json.gz (GpuInfo)" % (version("moto"), REGION),
         "retrieved": datetime.date.today().isoformat(),
     }
     TARGET.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -31,6 +31,7 @@ class RegionCatalogue:
     zones: Tuple[str, ...]
     zone_ids: Tuple[str, ...]
     accelerated: Dict[str, Tuple[str, ...]]
+    gpus: Dict[str, int]
     source: str
     retrieved: str
 
@@ -52,6 +53,7 @@ def load_catalogue(region: str = UAE_AWS_REGION) -> RegionCatalogue:
         zones=tuple(document["zones"]),
         zone_ids=tuple(document["zoneIds"]),
         accelerated={t: tuple(z) for t, z in document["acceleratedInstanceTypes"].items()},
+        gpus=dict(document["gpusPerInstance"]),
         source=document["source"],
         retrieved=document["retrieved"],
     )

@@ -19,7 +19,8 @@ from typing import Mapping, Optional, Sequence, Tuple
 import pulumi
 
 from ..validation import ComponentInputError, require_choice
-from .catalogue import require_gpu_types_in_zones
+from ..kubernetes.training import GpuPool
+from .catalogue import load_catalogue, require_gpu_types_in_zones
 from .node_pool import NodePool, NodePoolArgs, NodePoolShape, NodeTaint, validate_node_pool
 
 COMPONENT = "GpuTrainingPool"
@@ -111,3 +112,8 @@ class GpuTrainingPool(NodePool):
     def __init__(self, name: str, args: GpuTrainingPoolArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         shape = _shape(name, args)
         super().__init__(TYPE_TOKEN, name, args, shape, opts)
+        catalogue = load_catalogue(args.region)
+        # What training jobs on the cluster target: the pool's labels and taint, and the GPUs of
+        # its smallest node (a job sized for it fits whichever instance type the pool scales).
+        self.gpu_pool = GpuPool(node_selector=dict(POOL_LABELS), taint_key=GPU_TAINT.key,
+                                gpus_per_node=min(catalogue.gpus[t] for t in shape.instance_types))

@@ -14,7 +14,7 @@ SUBNETS = {"me-central-1a": "subnet-0a", "me-central-1b": "subnet-0b", "me-centr
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
-CATALOGUE = "(catalogue: moto 5.2.1, 2026-11-23)"
+CATALOGUE = "(catalogue: moto 5.2.5, 2026-12-02)"
 
 
 def gpu_pool(name="gpu", **overrides):
@@ -131,3 +131,18 @@ def test_empty_name_is_refused():
     resources, error = attempt_plan(lambda: gpu_pool(name=""))
     assert str(error) == "GpuTrainingPool: name must be a non-empty string"
     assert resources == []
+
+
+@pytest.mark.parametrize("instance_types, gpus", [(["g6e.2xlarge", "g6e.4xlarge"], 1), (["g6e.12xlarge", "g6e.48xlarge"], 4)])
+def test_training_jobs_target_the_pool_by_its_labels_taint_and_smallest_node(instance_types, gpus):
+    pools = []
+    plan_resources(lambda: pools.append(gpu_pool(instance_types=instance_types)))
+    pool = pools[0].gpu_pool
+    assert (dict(pool.node_selector), pool.taint_key, pool.gpus_per_node) == (
+        {"sahab.io/pool": "gpu-training", "nvidia.com/gpu.present": "true"}, "nvidia.com/gpu", gpus)
+
+
+def test_the_catalogue_knows_the_gpus_of_every_offered_type():
+    catalogue = load_catalogue()
+    assert set(catalogue.gpus) == set(catalogue.accelerated)
+    assert (catalogue.gpus["g6e.48xlarge"], catalogue.gpus["p5en.48xlarge"], catalogue.gpus["g5.xlarge"]) == (8, 8, 1)
