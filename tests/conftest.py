@@ -17,6 +17,16 @@ def run_sahab(args: List[str], cwd: Path = REPO_ROOT, timeout: float = 300) -> s
     return subprocess.run(SAHAB + args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _empty_chart_cache(tmp_path_factory):
+    """Charts a developer keeps in ~/.cache/sahab/charts must not change what the tests plan:
+    every test (and every `sahab` it starts) sees an empty chart cache unless it names one."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SAHAB_CHART_CACHE", str(tmp_path_factory.mktemp("empty-chart-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def sahab_cli():
     """The ``run_sahab`` helper, as a fixture so test modules need no imports from here."""

@@ -37,6 +37,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = _Context(debug)
 
 
+_CHART_CACHE = click.option(
+    "--chart-cache", type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of Helm chart archives to render releases from (default: sahab.yaml charts.cache, "
+         "else $SAHAB_CHART_CACHE, else ~/.cache/sahab/charts; docs/charts.md).")
+
+
 @cli.command()
 @click.argument("project_dir", type=click.Path(path_type=Path), default=".")
 @click.option("--stack", "-s", required=True, help="Stack name: reads Pulumi.<stack>.yaml.")
@@ -47,9 +53,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="JSON/YAML file of other stacks' outputs, for pulumi.StackReference.")
 @click.option("--python", "python", help="Interpreter to run the program with (default: the one Pulumi.yaml names, else this one).")
 @click.option("--timeout", type=float, default=900.0, show_default=True, help="Seconds the program may run.")
+@_CHART_CACHE
 @click.pass_obj
 def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt: str,
-         stack_outputs: Optional[Path], python: Optional[str], timeout: float) -> None:
+         stack_outputs: Optional[Path], python: Optional[str], timeout: float, chart_cache: Optional[Path]) -> None:
     """Plan PROJECT_DIR (default: .) offline under the Pulumi mock engine.
 
     No Pulumi CLI, provider plugins, credentials or network are used.
@@ -60,16 +67,19 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
       2  usage, configuration or program error (the message names the file and line)
       3  planner failure (a limitation of sahab, not of the program)
     """
+    from .gate.config import load_gate_config
     from .planner import dumps, plan_project
     from .reports.plan_table import render_plan
 
+    charts = chart_cache or _guarded(obj, lambda: load_gate_config(project_dir).chart_cache)
     stderr = Console(stderr=True)
     with stderr.status("planning %s (stack %s)..." % (project_dir, stack)) as status:
         def progress(count: int) -> None:
             status.update("planning %s (stack %s): %d resources registered" % (project_dir, stack, count))
 
         document = _guarded(obj, lambda: plan_project(project_dir, stack, stack_outputs=stack_outputs,
-                                                      python=python, progress=progress, timeout=timeout))
+                                                      python=python, progress=progress, timeout=timeout,
+                                                      chart_cache=charts))
     text = dumps(document)
     if out is not None:
         _guarded(obj, lambda: _write(out, text))
@@ -95,10 +105,12 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
 @click.option("--no-checkov", is_flag=True, help="Skip checkov (Rego rules only).")
 @click.option("--stack-outputs", type=click.Path(path_type=Path), help="Other stacks' outputs, for pulumi.StackReference.")
 @click.option("--python", "python", help="Interpreter to run the program with.")
+@_CHART_CACHE
 @click.pass_obj
 def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[Path], plan_out: Optional[Path],
          evidence_dir: Optional[Path], engine: Optional[str], opa_url: Optional[str], config_path: Optional[Path],
-         waivers: Optional[Path], no_checkov: bool, stack_outputs: Optional[Path], python: Optional[str]) -> None:
+         waivers: Optional[Path], no_checkov: bool, stack_outputs: Optional[Path], python: Optional[str],
+         chart_cache: Optional[Path]) -> None:
     """Plan PROJECT_DIR offline and refuse it when it breaks residency, encryption or zero-trust rules.
 
     \b
@@ -119,12 +131,13 @@ def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[P
         config = load_gate_config(project_dir, config_path)
         opa = dict(config.opa, url=opa_url) if opa_url else None
         config = config.with_overrides(engine=engine, opa=opa, waivers=waivers,
-                                       checkov_enabled=False if no_checkov else None)
+                                       checkov_enabled=False if no_checkov else None, chart_cache=chart_cache)
         bundle = load_bundle()
         # checkov's driver imports checkov on another core while the program is planned
         with prestarted_driver(config.checkov_enabled) as driver:
             with Console(stderr=True).status("planning %s (stack %s)..." % (project_dir, stack)):
-                document = plan_project(project_dir, stack, stack_outputs=stack_outputs, python=python)
+                document = plan_project(project_dir, stack, stack_outputs=stack_outputs, python=python,
+                                        chart_cache=config.chart_cache)
             if plan_out is not None:
                 _write(plan_out, dumps(document))
             with Console(stderr=True).status("evaluating %d rules..." % len(bundle.rules)):

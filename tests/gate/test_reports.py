@@ -62,7 +62,7 @@ def result(tmp_path_factory):
 def test_json_report_lists_every_finding_and_the_verdict(result):
     document = json.loads(gate_formats.render(result[0], "json"))
     assert document["schemaVersion"] == "sahab.dev/findings/v1"
-    assert document["summary"] == {"resources": 4, "rules": 3, "engines": ["regorus"], "blocking": 1, "violation": 2,
+    assert document["summary"] == {"resources": 4, "rules": 4, "engines": ["regorus"], "blocking": 1, "violation": 2,
                                    "deferred": 1, "unchecked": 0, "waived": 1, "verdict": "fail"}
     assert {(f["rule_id"], f["status"], f["urn"].split("::")[-1]) for f in document["findings"]} == {
         ("SAHAB-NET-901", "violation", "a"), ("SAHAB-NET-901", "deferred", "b"),
@@ -145,9 +145,9 @@ def test_sarif_schema_check_rejects_a_broken_log(result):
 def test_junit_fails_only_the_blocking_rule(result):
     root = ET.fromstring(gate_formats.render(result[0], "junit"))
     suite = root.find("testsuite")
-    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    assert (suite.get("tests"), suite.get("failures")) == ("4", "1")
     cases = {case.get("name"): case for case in suite.findall("testcase")}
-    assert set(cases) == {"SAHAB-NET-901 No open ports", "SAHAB-NET-902 Quiet rule", "SAHAB-PLN-001"}
+    assert set(cases) == {"SAHAB-NET-901 No open ports", "SAHAB-NET-902 Quiet rule", "SAHAB-PLN-001", "SAHAB-PLN-002"}
     failure = cases["SAHAB-NET-901 No open ports"].find("failure")
     assert failure.get("message") == "1 blocking finding(s)"
     assert failure.text == "urn:pulumi:dev::p::x:y:Z::a: open"

@@ -8,21 +8,25 @@ gate:
   checkov: {enabled: true, mandatory: [CKV_K8S_16]}   # mandatory replaces the curated default list
   waivers: waivers.yaml       # relative to the project folder
   fail_on_deferred: false
+  reviewed_charts: [...]      # Helm charts reviewed instead of rendered (sahab.charts.review)
+charts:
+  cache: charts-cache         # the chart cache folder, relative to this file (docs/charts.md)
 ```
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from ..charts.review import ChartReview, parse_reviews
 from ..errors import ConfigError
 from .findings import ENFORCEMENTS
 
 CONFIG_FILE = "sahab.yaml"
-_KEYS = {"engine", "opa", "enforcement", "checkov", "waivers", "fail_on_deferred"}
+_KEYS = {"engine", "opa", "enforcement", "checkov", "waivers", "fail_on_deferred", "reviewed_charts"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class GateConfig:
     checkov_mandatory: Optional[List[str]] = None
     waivers: Optional[Path] = None
     fail_on_deferred: bool = False
+    reviewed_charts: Tuple[ChartReview, ...] = ()
+    chart_cache: Optional[Path] = None
 
     def with_overrides(self, **changes: Any) -> "GateConfig":
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
@@ -48,7 +54,7 @@ def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConf
         document = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigError("cannot read %s: %s" % (candidate, exc.strerror), "fix --config") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2027-13-01
         raise ConfigError("%s is not valid YAML: %s" % (candidate, str(exc).splitlines()[0]), "fix its syntax") from None
     section = document.get("gate", {}) if isinstance(document, dict) else None
     if not isinstance(section, dict):
@@ -63,6 +69,9 @@ def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConf
     if not isinstance(checkov, dict):
         raise ConfigError("%s: gate.checkov must be a mapping" % candidate, "e.g. {enabled: true}")
     waivers = section.get("waivers")
+    charts = document.get("charts") or {}
+    if not isinstance(charts, dict) or set(charts) - {"cache"} or not isinstance(charts.get("cache", ""), str):
+        raise ConfigError("%s: `charts:` takes only `cache: <folder>`" % candidate, "e.g. charts: {cache: charts-cache} (docs/charts.md)")
     return GateConfig(
         engine=str(section.get("engine", "embedded")),
         opa=dict(section.get("opa") or {}),
@@ -71,4 +80,6 @@ def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConf
         checkov_mandatory=list(checkov["mandatory"]) if "mandatory" in checkov else None,
         waivers=(candidate.parent / waivers) if waivers else None,
         fail_on_deferred=bool(section.get("fail_on_deferred", False)),
+        reviewed_charts=parse_reviews(section.get("reviewed_charts"), candidate),
+        chart_cache=(candidate.parent / charts["cache"]) if charts.get("cache") else None,
     )

@@ -7,6 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
+from ..charts.findings import RULE as HELM_RULE
+from ..charts.findings import helm_findings
+from ..charts.releases import is_helm
 from ..errors import UsageError
 from .config import GateConfig
 from .engines import create_engine
@@ -20,7 +23,11 @@ OPAQUE_TITLE = "Every resource is visible to the gate"
 
 
 def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
-    """A multi-language component's children are not in the plan: report them as unchecked."""
+    """A multi-language component's children are not in the plan: report them as unchecked.
+
+    A helm v4 Chart that was not rendered is reported by SAHAB-PLN-002 instead, which names its
+    chart and version and can be reviewed (sahab.charts.findings).
+    """
     return [
         Finding(
             rule_id=OPAQUE_RULE, engine="sahab", severity="high", enforcement="mandatory", status="unchecked",
@@ -31,7 +38,7 @@ def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
             controls=("ISO/IEC 27001:2022 A.8.9: Configuration management",),
         )
         for resource in plan.get("resources", [])
-        if resource.get("opaque")
+        if resource.get("opaque") and not is_helm(resource)
     ]
 
 
@@ -82,6 +89,7 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
     finally:
         engine.close()
     findings += opaque_findings(plan)
+    findings += helm_findings(plan, config.reviewed_charts, today)
     engines = [engine.name]
     if checkov_findings is not None:
         findings += checkov_findings.result()
@@ -92,7 +100,7 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
         project=str(plan.get("project", "")),
         stack=str(plan.get("stack", "")),
         findings=findings,
-        rules_evaluated=[rule.rule_id for rule in bundle.rules] + [OPAQUE_RULE],
+        rules_evaluated=[rule.rule_id for rule in bundle.rules] + [OPAQUE_RULE, HELM_RULE],
         engines=engines,
         resources=len(plan.get("resources", [])),
         fail_on_deferred=config.fail_on_deferred,

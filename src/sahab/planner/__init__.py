@@ -26,13 +26,18 @@ def plan_project(
     python: Optional[str] = None,
     progress: Optional[ProgressCallback] = None,
     timeout: float = 900.0,
+    chart_cache: Optional[Path] = None,
 ) -> Dict[str, Any]:
-    """Plan ``root`` for ``stack`` offline and return the plan document."""
+    """Plan ``root`` for ``stack`` offline and return the plan document.
+
+    ``chart_cache``: the folder of Helm chart archives to render releases from (default
+    ``$SAHAB_CHART_CACHE``, else ``~/.cache/sahab/charts``; docs/charts.md).
+    """
     project = load_project(root, stack)
     interpreter = choose_interpreter(project, python)
     references = load_stack_outputs(stack_outputs) if stack_outputs else {}
     capture = run_harness(project, interpreter, references, progress=progress, timeout=timeout)
-    return build_document(project, capture)
+    return build_document(project, capture, chart_cache=chart_cache)
 
 
 def load_stack_outputs(path: Path) -> Dict[str, Any]:

@@ -8,9 +8,12 @@ so the same program and config give byte-identical output.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import __version__
+from ..charts.cache import cache_dir
+from ..charts.expand import expand_helm
 from .harness.wire import SECRET_MARKER_KEY, UNKNOWN_MARKER_KEY, secret_marker
 from .project import PulumiProject
 
@@ -19,11 +22,17 @@ UNKNOWN_REGION = "unknown"
 REGION_KEYS = ("region", "location")
 
 
-def build_document(project: PulumiProject, capture: Dict[str, Any]) -> Dict[str, Any]:
-    """Turn a harness capture into the plan document."""
-    resources = plan_resources(capture.get("resources", []))
+def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cache: Optional[Path] = None) -> Dict[str, Any]:
+    """Turn a harness capture into the plan document.
+
+    Helm releases and v4 charts are expanded here, in sahab's process, into the objects their
+    charts render (``chart_cache``: see :func:`sahab.charts.cache.cache_dir`; docs/charts.md).
+    """
+    resources, chart_notes = expand_helm(plan_resources(capture.get("resources", [])),
+                                         cache=cache_dir(chart_cache), program_dir=project.program_dir)
     diagnostics = [dict(d) for d in capture.get("diagnostics", [])]
     diagnostics.extend({"severity": "warning", "message": w} for w in project.warnings)
+    diagnostics.extend(chart_notes)
     for resource in resources:
         if resource["opaque"]:
             diagnostics.append({
