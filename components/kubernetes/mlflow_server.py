@@ -1,0 +1,196 @@
+"""How sahab runs the MLflow tracking server: its command line, environment and secret files.
+
+Pure rendering, no Pulumi: :class:`~.model_registry.ModelRegistry` puts exactly these values in
+its pod and its ExternalSecret, and the live test starts exactly these (with a sqlite backend,
+a local artifact root and temporary paths as the only substitutions). Checked against the
+installed mlflow 3.17.2:
+
+* **No secret in any environment variable** (checkov CKV_K8S_35 is mandatory in the gate).
+  The Kubernetes Secret the External Secrets Operator fills is mounted read-only as three files:
+
+  - ``auth.ini`` at ``MLFLOW_AUTH_CONFIG_PATH`` (``mlflow/server/auth/config.py`` reads it with
+    ``configparser``, so ``%`` in the admin password is escaped as ``%%``). It holds the admin
+    password and ``default_permission = NO_PERMISSIONS`` (``auth/permissions.py``): a user sees
+    nothing until granted. MLflow only uses ``admin_password`` to create the admin user on
+    first start; rotating the secret does not change an existing admin's password.
+  - ``server.env``, a dotenv file with ``MLFLOW_FLASK_SERVER_SECRET_KEY``. MLflow reads that key
+    only from the environment (``auth/__init__.py`` ``get_flask_server_secret_key``), but
+    ``mlflow --env-file FILE`` loads a dotenv file before the command runs and hands it to the
+    uvicorn workers (``mlflow/cli/__init__.py`` ``_load_env_file``), so no shell export is needed
+    and the key stays out of the pod spec. Every replica reads the same key, as CSRF needs.
+  - ``pgpass``: the database password for libpq. Neither ``--backend-store-uri`` nor the auth
+    ``database_uri`` carries a password (nor a host: libpq takes ``PGHOST``/``PGPORT`` from the
+    environment, so the command line is a plain reviewable string while the database address
+    is a deploy-time value). libpq ignores a password file that group or others can read, and
+    a Secret volume in a non-root pod is always group-readable (root-owned, fsGroup; see
+    kubernetes/kubernetes#57117), so a small ``/bin/sh`` launcher copies it to an owner-only
+    (0400) file in a memory-backed folder, refreshes that copy every
+    ``credential_refresh_seconds`` (RDS rotates a managed master password; libpq re-reads the
+    file on every new connection), and ``exec``s ``mlflow`` with the arguments.
+
+* Artifacts are proxied (``--serve-artifacts``): clients never hold storage credentials, the
+  server reaches the bucket with its workload identity. ``--allowed-hosts`` names the Service's
+  DNS names, so any other Host header is refused with 403 (``/health`` is exempt, for probes).
+* ``MLFLOW_DISABLE_TELEMETRY``: no usage data leaves the UAE; ``MLFLOW_SERVER_ENABLE_JOB_EXECUTION``
+  off: the job runner executes GenAI scorer code and schedules periodic tasks once per replica,
+  which a model registry does not need. ``HOME``/``TMPDIR`` point at the writable scratch folder
+  (the image has no user and the root filesystem is read-only; proxied uploads are buffered
+  there).
+
+Secret values reach the files through ESO templates (Go text/template with sprig,
+``external-secrets pkg/template/v2``): ``replace`` escapes what each file format needs and
+``quote`` writes a double-quoted dotenv value (both formats decode the same escapes for
+printable characters).
+"""
+from __future__ import annotations
+
+import posixpath
+import shlex
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+# Keys of the mounted Secret (file names) and of the values the ExternalSecret fetches.
+AUTH_INI_FILE = "auth.ini"
+PGPASS_FILE = "pgpass"
+SERVER_ENV_FILE = "server.env"
+ADMIN_PASSWORD = "admin_password"
+DATABASE_PASSWORD = "database_password"
+FLASK_SECRET_KEY = "flask_secret_key"
+
+HEALTH_PATH = "/health"
+AUTH_APP = "basic-auth"
+NO_PERMISSIONS = "NO_PERMISSIONS"
+AUTHORIZATION_FUNCTION = "mlflow.server.auth:authenticate_request_basic_auth"
+LAUNCHER_NAME = "mlflow-launcher"
+
+
+@dataclass(frozen=True)
+class PgpassEntry:
+    """One libpq password-file line: the password of ``user`` on ``database``. Host and port are
+    ``*``: the pod reaches one database server (PGHOST), verified by TLS ``verify-full``."""
+
+    database: str
+    user: str
+
+
+@dataclass(frozen=True)
+class MlflowServer:
+    """Everything the server's command line, environment and secret files are made from."""
+
+    backend_store_uri: str
+    auth_database_uri: str
+    artifacts_destination: str
+    allowed_hosts: Tuple[str, ...]
+    pgpass_entries: Tuple[PgpassEntry, ...]
+    host: str = "0.0.0.0"
+    port: int = 5000
+    workers: int = 2
+    default_permission: str = NO_PERMISSIONS
+    admin_username: str = "admin"
+    secrets_dir: str = "/etc/mlflow/secrets"
+    run_dir: str = "/run/mlflow"
+    scratch_dir: str = "/tmp"
+    credential_refresh_seconds: int = 60
+
+    def secret_path(self, file_name: str) -> str:
+        return posixpath.join(self.secrets_dir, file_name)
+
+    @property
+    def pgpass_path(self) -> str:
+        """The owner-only copy libpq reads (``PGPASSFILE``)."""
+        return posixpath.join(self.run_dir, PGPASS_FILE)
+
+
+def postgres_uri(user: str, database: str, ca_file: str) -> str:
+    """A SQLAlchemy URI with neither password nor host: libpq takes the host and port from
+    ``PGHOST``/``PGPORT`` and the password from ``PGPASSFILE``; TLS verifies the server against
+    ``ca_file`` and its host name."""
+    return "postgresql://%s@/%s?sslmode=verify-full&sslrootcert=%s" % (user, database, ca_file)
+
+
+def launcher_script(server: MlflowServer) -> str:
+    """The ``/bin/sh -c`` script: owner-only pgpass copy, kept fresh, then ``exec mlflow "$@"``."""
+    source = shlex.quote(server.secret_path(PGPASS_FILE))
+    return "\n".join([
+        "set -eu",
+        "umask 077",
+        'refresh_pgpass() { cp %s "$PGPASSFILE.new" && mv -f "$PGPASSFILE.new" "$PGPASSFILE"; }' % source,
+        "refresh_pgpass",
+        "while sleep %d; do refresh_pgpass || :; done &" % server.credential_refresh_seconds,
+        'exec mlflow "$@"',
+    ])
+
+
+def command(server: MlflowServer) -> List[str]:
+    return ["/bin/sh", "-c", launcher_script(server), LAUNCHER_NAME]
+
+
+def args(server: MlflowServer) -> List[str]:
+    """``mlflow`` arguments (after the launcher): dotenv secrets, then ``server`` and its flags."""
+    return [
+        "--env-file", server.secret_path(SERVER_ENV_FILE),
+        "server",
+        "--backend-store-uri", server.backend_store_uri,
+        "--artifacts-destination", server.artifacts_destination,
+        "--serve-artifacts",
+        "--host", server.host,
+        "--port", str(server.port),
+        "--workers", str(server.workers),
+        "--allowed-hosts", ",".join(server.allowed_hosts),
+        "--app-name", AUTH_APP,
+    ]
+
+
+def environment(server: MlflowServer) -> Dict[str, str]:
+    """The plain environment: paths and switches, never a secret value."""
+    return {
+        "HOME": server.scratch_dir,
+        "TMPDIR": server.scratch_dir,
+        "MLFLOW_AUTH_CONFIG_PATH": server.secret_path(AUTH_INI_FILE),
+        "PGPASSFILE": server.pgpass_path,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def _placeholder(key: str, *filters: str) -> str:
+    return "{{ .%s }}" % " | ".join((key,) + filters)
+
+
+def auth_ini_template(server: MlflowServer) -> str:
+    """basic-auth's ini; ``%`` is configparser's interpolation sign, so it is doubled."""
+    return "\n".join([
+        "[mlflow]",
+        "default_permission = %s" % server.default_permission,
+        "database_uri = %s" % server.auth_database_uri.replace("%", "%%"),
+        "admin_username = %s" % server.admin_username,
+        "admin_password = %s" % _placeholder(ADMIN_PASSWORD, 'replace "%" "%%"'),
+        "authorization_function = %s" % AUTHORIZATION_FUNCTION,
+        "grant_default_workspace_access = false",
+        "",
+    ])
+
+
+def _pgpass_field(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def pgpass_template(entries: Sequence[PgpassEntry]) -> str:
+    """``*:*:database:user:password`` lines; ``\\`` and ``:`` are escaped as libpq requires."""
+    password = _placeholder(DATABASE_PASSWORD, r'replace "\\" "\\\\"', r'replace ":" "\\:"')
+    return "".join("*:*:%s:%s:%s\n" % (_pgpass_field(entry.database), _pgpass_field(entry.user), password)
+                   for entry in entries)
+
+
+def server_env_template() -> str:
+    return "MLFLOW_FLASK_SERVER_SECRET_KEY=%s\n" % _placeholder(FLASK_SECRET_KEY, "quote")
+
+
+def secret_templates(server: MlflowServer) -> Dict[str, str]:
+    """The mounted Secret's files as ESO (engine v2) templates over the fetched values."""
+    return {
+        AUTH_INI_FILE: auth_ini_template(server),
+        PGPASS_FILE: pgpass_template(server.pgpass_entries),
+        SERVER_ENV_FILE: server_env_template(),
+    }

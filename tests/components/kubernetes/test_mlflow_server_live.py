@@ -1,0 +1,240 @@
+"""Slow (~20 s): the MLflow server exactly as ModelRegistry renders it, started for real.
+
+The command line, environment and secret-file templates come from a planned ModelRegistry;
+only values change: a sqlite backend and auth database, a local artifact root and temporary
+paths stand in for Postgres, the bucket and the pod's mounts, and the server binds a free
+loopback port. Secret values are generated here, rendered through the same ESO templates and
+never printed. The server runs in its own session; it is stopped by process group and every
+process of the session is then checked, by PID, to be gone.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Mapping
+
+import pulumi_kubernetes as k8s
+import requests
+
+from sahab.components.kubernetes import Image, RemoteRef, WorkloadIdentityBinding
+from sahab.components.kubernetes import mlflow_server
+from sahab.components.kubernetes.model_registry import ModelRegistry, ModelRegistryArgs
+from sahab.testing import one_of_type, plan_resources
+
+ECR = "111122223333.dkr.ecr.me-central-1.amazonaws.com"
+PEM = "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----\n"
+MODEL = "churn-classifier"
+STARTUP_SECONDS = 60
+
+# The subset of ESO's template engine (Go text/template + sprig) the registry's templates use.
+_PLACEHOLDER = re.compile(r"\{\{ \.(\w+)((?: \| [^|}]+)*) \}\}")
+_REPLACE = re.compile(r'^replace ("(?:[^"\\]|\\.)*") ("(?:[^"\\]|\\.)*")$')
+
+
+def render_eso_template(template: str, values: Mapping[str, str]) -> str:
+    """Render ``{{ .key | replace "a" "b" | quote }}``; fail on anything else."""
+    def one(match: "re.Match[str]") -> str:
+        value = values[match.group(1)]
+        assert value.isascii() and value.isprintable()
+        for step in filter(None, (part.strip() for part in match.group(2).split(" | "))):
+            replace = _REPLACE.match(step)
+            if step == "quote":  # sprig quote = Go %q; for printable ASCII only \ and " are escaped
+                value = '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+            elif replace:  # Go string literals here are JSON strings
+                value = value.replace(json.loads(replace.group(1)), json.loads(replace.group(2)))
+            else:
+                raise AssertionError("unsupported template step %r" % step)
+        return value
+    rendered = _PLACEHOLDER.sub(one, template)
+    assert "{{" not in rendered, "unsupported template syntax"
+    return rendered
+
+
+def _planned_registry():
+    seen = {}
+
+    def program():
+        provider = k8s.Provider("cluster", kubeconfig="{}")
+        seen["registry"] = ModelRegistry("mlflow", ModelRegistryArgs(
+            provider=provider, image=Image(ECR, "mlflow/mlflow", tag="v3.17.2-full"), namespace="ml",
+            identity=WorkloadIdentityBinding.aws_irsa("ml", "mlflow", "arn:aws:iam::111122223333:role/ml-mlflow"),
+            database_host="registry.c0ffee.me-central-1.rds.amazonaws.com", database_ca_bundle=PEM,
+            database_cidrs=["10.20.16.0/20"], artifacts_destination="s3://ml-artifacts-111122223333/mlflow",
+            cloud_endpoint_cidrs=["10.20.0.0/24"], client_namespaces=["training"], secret_store="aws-secrets",
+            database_password=RemoteRef("rds-master", "password"), admin_password=RemoteRef("mlflow-admin-password"),
+            flask_secret_key=RemoteRef("mlflow-flask-secret-key")))
+
+    resources = plan_resources(program)
+    (container,) = one_of_type(resources, "kubernetes:apps/v1:Deployment")["inputs"]["spec"]["template"]["spec"]["containers"]
+    return seen["registry"].server, container
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _session_members(session: int) -> List[int]:
+    """PIDs whose session id is ``session`` (field 6 of /proc/PID/stat)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _signal_group(leader: int, signal_number: int) -> None:
+    try:
+        os.killpg(leader, signal_number)
+    except ProcessLookupError:  # the whole group has already exited
+        pass
+
+
+def _stop(process: subprocess.Popen) -> List[int]:
+    """SIGTERM the server's process group, SIGKILL what is left; return the PIDs it had."""
+    members = _session_members(process.pid)
+    _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in members):
+        time.sleep(0.2)
+    if any(_alive(pid) for pid in members):
+        _signal_group(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    return members
+
+
+def _write_secret_files(server: mlflow_server.MlflowServer, values: Mapping[str, str]) -> None:
+    """The Secret volume: each templated key a file, group-readable as the kubelet leaves it."""
+    Path(server.secrets_dir).mkdir()
+    for file_name, template in mlflow_server.secret_templates(server).items():
+        path = Path(server.secret_path(file_name))
+        path.write_text(render_eso_template(template, values))
+        path.chmod(0o440)
+
+
+def _wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited:\n" + log.read_text()[-3000:]
+        try:
+            if requests.get(base + mlflow_server.HEALTH_PATH, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("no healthy server after %d s:\n%s" % (STARTUP_SECONDS, log.read_text()[-3000:]))
+
+
+def _exercise_registry(base: str, server: mlflow_server.MlflowServer, admin_password: str, tmp_path: Path,
+                       monkeypatch) -> None:
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", base)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", server.admin_username)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", admin_password)
+    import mlflow
+    from mlflow import MlflowClient
+
+    class PlusOneModel(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input: List[float], params=None) -> List[float]:
+            return [value + 1 for value in model_input]
+
+    with mlflow.start_run() as run:
+        info = mlflow.pyfunc.log_model(name="model", python_model=PlusOneModel(), pip_requirements=[])
+    assert run.info.artifact_uri.startswith("mlflow-artifacts:")  # clients never see the storage
+    version = mlflow.register_model(info.model_uri, MODEL)
+    client = MlflowClient()
+    client.set_registered_model_alias(MODEL, "champion", version.version)
+    assert client.get_model_version_by_alias(MODEL, "champion").version == version.version
+    downloaded = mlflow.artifacts.download_artifacts("models:/%s@champion" % MODEL, dst_path=str(tmp_path / "download"))
+    assert mlflow.pyfunc.load_model(downloaded).predict([1.0, 2.0]) == [2.0, 3.0]
+
+
+def test_the_rendered_server_serves_the_registry_with_auth_and_stops(tmp_path, monkeypatch):
+    rendered, container = _planned_registry()
+    port = _free_port()
+    local = dataclasses.replace(
+        rendered,
+        backend_store_uri="sqlite:///%s" % (tmp_path / "mlflow.db"),
+        auth_database_uri="sqlite:///%s" % (tmp_path / "auth.db"),
+        artifacts_destination=(tmp_path / "artifacts").as_uri(),
+        host="127.0.0.1", port=port,
+        allowed_hosts=("127.0.0.1:%d" % port,) + rendered.allowed_hosts,
+        secrets_dir=str(tmp_path / "secrets"), run_dir=str(tmp_path / "run"), scratch_dir=str(tmp_path / "scratch"))
+    # The pod's command, arguments and environment are exactly what the pure rendering gives.
+    assert container["command"] == mlflow_server.command(rendered)
+    assert container["args"] == mlflow_server.args(rendered)
+    environment: Dict[str, str] = {item["name"]: item["value"] for item in container["env"]}
+    assert {k: v for k, v in environment.items() if k not in ("PGHOST", "PGPORT")} == mlflow_server.environment(rendered)
+
+    # Characters each file format must escape: configparser's %, libpq's : and \, dotenv's " and \.
+    admin_password = secrets.token_urlsafe(24) + "%:\\"
+    values = {mlflow_server.ADMIN_PASSWORD: admin_password,
+              mlflow_server.DATABASE_PASSWORD: secrets.token_urlsafe(24) + ":\\",
+              mlflow_server.FLASK_SECRET_KEY: secrets.token_urlsafe(32) + '"\\'}
+    _write_secret_files(local, values)
+    for folder in (local.run_dir, local.scratch_dir):
+        Path(folder).mkdir()
+    env = {**environment, **mlflow_server.environment(local),
+           "PATH": "%s:/usr/bin:/bin" % Path(sys.executable).parent}
+    if "PYTHONPATH" in os.environ:  # an interpreter with extra site folders keeps them
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+
+    log = tmp_path / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(mlflow_server.command(local) + mlflow_server.args(local), env=env, cwd=tmp_path,
+                                   stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    members: List[int] = []
+    try:
+        base = "http://127.0.0.1:%d" % port
+        _wait_healthy(base, process, log)
+
+        copy = Path(local.pgpass_path)  # libpq's owner-only copy of the group-readable Secret file
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o400
+        assert copy.read_text() == Path(local.secret_path(mlflow_server.PGPASS_FILE)).read_text()
+
+        search = base + "/api/2.0/mlflow/registered-models/search"
+        admin = (local.admin_username, admin_password)
+        assert requests.get(search, timeout=10).status_code == 401
+        assert requests.get(search, auth=(local.admin_username, "wrong-password"), timeout=10).status_code == 401
+        assert requests.get(search, auth=admin, headers={"Host": "mlflow.attacker.example"}, timeout=10).status_code == 403
+        assert requests.get(search, auth=admin, headers={"Host": rendered.allowed_hosts[0]}, timeout=10).status_code == 200
+
+        _exercise_registry(base, local, admin_password, tmp_path, monkeypatch)
+        # default_permission NO_PERMISSIONS: a new user sees nothing until granted.
+        reader = ("reader", secrets.token_urlsafe(24))
+        created = requests.post(base + "/api/2.0/mlflow/users/create", auth=admin, timeout=10,
+                                json={"username": reader[0], "password": reader[1]})
+        assert created.status_code == 200
+        get_model = base + "/api/2.0/mlflow/registered-models/get"
+        assert requests.get(get_model, params={"name": MODEL}, auth=reader, timeout=10).status_code == 403
+        assert requests.get(get_model, params={"name": MODEL}, auth=admin, timeout=10).status_code == 200
+        assert any((tmp_path / "artifacts").rglob("MLmodel"))  # proxied to the artifacts destination
+        assert admin_password not in log.read_text()
+    finally:
+        members = _stop(process)
+    assert process.pid in members and len(members) > 3  # launcher/mlflow, refresh loop, uvicorn, workers
+    assert [pid for pid in members if _alive(pid)] == []
