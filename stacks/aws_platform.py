@@ -32,11 +32,12 @@ from sahab.components.aws import (
     UaeProvider,
 )
 
+from .platform_services import AwsFoundation
 from .settings import PlatformSettings
 
 
-def build_aws_platform() -> None:
-    settings = PlatformSettings.from_config()
+def build_aws_platform(settings: PlatformSettings) -> AwsFoundation:
+    """The AWS foundation; the platform's Kubernetes services run on its cluster."""
     name = "ml-%s" % settings.environment
     provider = UaeProvider(
         "uae",
@@ -62,7 +63,7 @@ def build_aws_platform() -> None:
         provider=provider,
     ))
     node_security_groups = [cluster.cluster_security_group_id]
-    GpuTrainingPool("%s-gpu" % name, GpuTrainingPoolArgs(
+    gpu_pool = GpuTrainingPool("%s-gpu" % name, GpuTrainingPoolArgs(
         cluster_name=cluster.cluster_name,
         volumes_kms_key_arn=keys.key_arn("volumes"),
         security_group_ids=node_security_groups,
@@ -103,3 +104,5 @@ def build_aws_platform() -> None:
     pulumi.export("clusterName", cluster.cluster_name)
     pulumi.export("registryDatabaseEndpoint", database.endpoint)
     pulumi.export("ciRoleArns", ci.role_arns)
+    return AwsFoundation(provider=provider, network=network, keys=keys, artifacts=artifacts, cluster=cluster,
+                         gpu_pool=gpu_pool, database=database)

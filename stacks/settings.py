@@ -6,7 +6,7 @@ every security setting is the components' default and is identical in dev, stagi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List
+from typing import Dict, List
 
 import pulumi
 
@@ -24,6 +24,10 @@ class PlatformSettings:
     inference_max_size: int
     production: bool
     github_repository: str
+    image_registry: str
+    mlflow_replicas: int
+    serving_min_replicas: int
+    served_models: Dict[str, str]
 
     @classmethod
     def from_config(cls) -> "PlatformSettings":
@@ -40,4 +44,8 @@ class PlatformSettings:
             inference_max_size=config.require_int("inferenceMaxSize"),
             production=config.get_bool("production") or False,
             github_repository=config.require("githubRepository"),
+            image_registry=config.require("imageRegistry"),
+            mlflow_replicas=config.require_int("mlflowReplicas"),
+            serving_min_replicas=config.require_int("servingMinReplicas"),
+            served_models=dict(config.get_object("servedModels") or {}),
         )

@@ -48,6 +48,9 @@ TYPE_TOKEN = "sahab:kubernetes:ModelRegistry"
 PORT_NAME = "http"
 DATABASE_CA_DIR = "/etc/mlflow/database-ca"
 DATABASE_CA_FILE = "ca.pem"
+# libpq (16+) verifies against the image's trust store: an image built from images/mlflow/ trusts
+# the RDS CA of the UAE region, so no bundle needs to travel through the stack.
+SYSTEM_TRUST_STORE = "system"
 HTTPS_PORT = 443
 SCRATCH_SIZE = "8Gi"
 CPU_TARGET_UTILIZATION = 70
@@ -77,6 +80,9 @@ class ModelRegistryArgs:
     and ``cloud_endpoint_cidrs`` (e.g. the S3 managed prefix list's entries);
     ``auth_database_name`` defaults to ``database_name`` (MLflow 3.17's auth tables and its
     ``alembic_version_auth`` table do not collide with the tracking tables).
+    ``database_ca_bundle`` is the PEM of the database's CA, mounted for ``verify-full``; without it
+    libpq verifies against the image's own trust store (``sslrootcert=system``, libpq 16+), which
+    must then hold the database's CA (``images/mlflow/`` builds such an image for RDS).
     """
 
     provider: k8s.Provider
@@ -84,7 +90,7 @@ class ModelRegistryArgs:
     namespace: Union[ZeroTrustNamespace, str]
     identity: WorkloadIdentityBinding
     database_host: pulumi.Input[str]
-    database_ca_bundle: str
+    database_ca_bundle: Optional[str] = None
     database_cidrs: Sequence[str]
     artifacts_destination: pulumi.Input[str]
     cloud_endpoint_cidrs: Union[Sequence[str], pulumi.Output]
@@ -163,7 +169,7 @@ def _validate_database(args: ModelRegistryArgs) -> None:
                 "%s: %s %r must start with a letter and use lowercase letters, digits or underscores"
                 % (COMPONENT, argument, value))
     bundle = args.database_ca_bundle
-    if not isinstance(bundle, str) or _PEM_BEGIN not in bundle or _PEM_END not in bundle:
+    if bundle is not None and (not isinstance(bundle, str) or _PEM_BEGIN not in bundle or _PEM_END not in bundle):
         raise ComponentInputError(
             "%s: database_ca_bundle must be the PEM bundle of the database's CA (for RDS, the "
             "me-central-1 bundle from truststore.pki.rds.amazonaws.com): sslmode=verify-full checks the "
@@ -223,7 +229,7 @@ def service_host(name: str, namespace: str) -> str:
 def registry_server(name: str, namespace: str, args: ModelRegistryArgs) -> MlflowServer:
     """The server the registry's pod runs: Postgres without password or host, artifacts proxied,
     the Service's DNS names (and ``allowed_hosts``) as the only accepted Host headers."""
-    ca_file = "%s/%s" % (DATABASE_CA_DIR, DATABASE_CA_FILE)
+    ca_file = "%s/%s" % (DATABASE_CA_DIR, DATABASE_CA_FILE) if args.database_ca_bundle is not None else SYSTEM_TRUST_STORE
     auth_database = args.auth_database_name or args.database_name
     host = service_host(name, namespace)
     names = (host, "%s.%s.svc" % (name, namespace), "%s.%s" % (name, namespace))
@@ -274,9 +280,9 @@ class ModelRegistry(KubernetesComponent):
             template=mlflow_server.secret_templates(server),
             opts=self.child_opts(depends_on=in_namespace))
         ca_name = "%s-database-ca" % name
-        database_ca = k8s.core.v1.ConfigMap(
+        database_ca = [k8s.core.v1.ConfigMap(
             ca_name, metadata=metadata(ca_name), data={DATABASE_CA_FILE: args.database_ca_bundle},
-            opts=self.child_opts(depends_on=in_namespace))
+            opts=self.child_opts(depends_on=in_namespace))] if args.database_ca_bundle is not None else []
 
         deployment = k8s.apps.v1.Deployment(
             name,
@@ -290,7 +296,7 @@ class ModelRegistry(KubernetesComponent):
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels={**labels, **binding.pod_labels}),
                     spec=self._pod_spec(args, server, selector, secret_name, ca_name)),
             ),
-            opts=self.child_opts(depends_on=in_namespace + [account, credentials, database_ca]))
+            opts=self.child_opts(depends_on=in_namespace + [account, credentials] + database_ca))
 
         k8s.core.v1.Service(
             name,
@@ -343,7 +349,7 @@ class ModelRegistry(KubernetesComponent):
             ports={PORT_NAME: args.port},
             volume_mounts=[
                 k8s.core.v1.VolumeMountArgs(name="credentials", mount_path=server.secrets_dir, read_only=True),
-                k8s.core.v1.VolumeMountArgs(name="database-ca", mount_path=DATABASE_CA_DIR, read_only=True),
+                *([k8s.core.v1.VolumeMountArgs(name="database-ca", mount_path=DATABASE_CA_DIR, read_only=True)] if args.database_ca_bundle is not None else []),
                 k8s.core.v1.VolumeMountArgs(name="run", mount_path=server.run_dir),
                 k8s.core.v1.VolumeMountArgs(name="scratch", mount_path=server.scratch_dir),
             ],
@@ -355,8 +361,8 @@ class ModelRegistry(KubernetesComponent):
             service_account=args.identity.service_account,  # == the component's name (validated)
             volumes=[
                 secret_volume("credentials", secret_name),
-                k8s.core.v1.VolumeArgs(name="database-ca", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
-                    name=ca_name, default_mode=0o444)),
+                *([k8s.core.v1.VolumeArgs(name="database-ca", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
+                    name=ca_name, default_mode=0o444))] if args.database_ca_bundle is not None else []),
                 # The owner-only pgpass copy: memory-backed, so the password never lands on the node's disk.
                 k8s.core.v1.VolumeArgs(name="run", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
                     medium="Memory", size_limit="1Mi")),

@@ -306,3 +306,12 @@ def test_bad_input_fails_before_anything_registers(overrides, message):
 def test_a_missing_cluster_provider_is_refused():
     _, error = attempt_plan(lambda: ModelRegistry("mlflow", registry_args(None)))
     assert str(error).startswith("ModelRegistry: provider must be the pulumi_kubernetes.Provider of the target cluster")
+
+
+def test_without_a_bundle_the_database_is_verified_against_the_images_trust_store():
+    resources, _ = plan(database_ca_bundle=None)
+    assert resources_of_type(resources, "kubernetes:core/v1:ConfigMap") == []
+    pod = one_of_type(resources, "kubernetes:apps/v1:Deployment")["inputs"]["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["credentials", "run", "scratch"]
+    args = pod["containers"][0]["args"]
+    assert any(a.endswith("sslmode=verify-full&sslrootcert=system") for a in args), args
