@@ -34,6 +34,19 @@ def _nth(plan: Plan, type_token: str, index: int) -> Dict[str, Any]:
     return found[index]
 
 
+def _index(plan: Plan, type_token: str, name: str) -> int:
+    names = [r["name"] for r in plan["resources"] if r["type"] == type_token]
+    assert name in names, "the reference plan has no %s named %s" % (type_token, name)
+    return names.index(name)
+
+
+def _named(edit: Callable[[str, int], Mutate], resource: Tuple[str, str]) -> Mutate:
+    """Apply ``edit`` to the resource of that type and name (its position is looked up in the plan)."""
+    def mutate(plan: Plan) -> str:
+        return edit(resource[0], _index(plan, *resource))(plan)
+    return mutate
+
+
 def _set(type_token: str, index: int, path: Tuple[str, ...], value: Any) -> Mutate:
     def mutate(plan: Plan) -> str:
         resource = _nth(plan, type_token, index)
@@ -250,10 +263,16 @@ OPEN_INGRESS = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": [
 
 # (label, rule meant to catch it, mutation)
 REFERENCE_COUNTS = {
-    "aws:kms/key:Key": 6, "aws:s3/bucket:Bucket": 2, "aws:ec2/subnet:Subnet": 3, "aws:ec2/securityGroup:SecurityGroup": 2,
+    "aws:kms/key:Key": 7, "aws:s3/bucket:Bucket": 2, "aws:ec2/subnet:Subnet": 3, "aws:ec2/securityGroup:SecurityGroup": 2,
     "aws:ec2/launchTemplate:LaunchTemplate": 2, "aws:cloudwatch/logGroup:LogGroup": 2, "aws:ecr/repository:Repository": 2,
-    "aws:ec2/vpcEndpoint:VpcEndpoint": 6, "aws:iam/role:Role": 7, "aws:eks/nodeGroup:NodeGroup": 2,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 7, "aws:iam/role:Role": 11, "aws:eks/nodeGroup:NodeGroup": 2,
 }
+# The platform services on the cluster, by name: the MLflow Deployment, the canaried Rollout, namespaces.
+MLFLOW = ("kubernetes:apps/v1:Deployment", "mlflow")
+ROLLOUT = ("kubernetes:argoproj.io/v1alpha1:Rollout", "fraud-scorer-rollout")
+MLFLOW_SERVICE = ("kubernetes:core/v1:Service", "mlflow")
+SERVING_NAMESPACE = ("kubernetes:core/v1:Namespace", "ml-prod-serving")
+FIRST_CONTAINER = ("spec", "template", "spec", "containers", "0")
 
 
 def mutations() -> Iterator[Tuple[str, str, Mutate]]:
@@ -363,6 +382,19 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "iam user login profile", "SAHAB-IAM-003", _add_resource("aws:iam/userLoginProfile:UserLoginProfile", "analyst", {
         "user": "analyst", "passwordLength": 24, "passwordResetRequired": True})
     yield "login profile of an iam user of the plan", "SAHAB-IAM-003", _user_with_login_profile("data-scientist")
+    # The platform services: the rules see sahab's own Kubernetes objects, Rollouts included.
+    yield "mlflow container privileged", "SAHAB-WKL-001", _named(
+        lambda t, i: _set(t, i, FIRST_CONTAINER + ("securityContext", "privileged"), True), MLFLOW)
+    yield "mlflow pod on the host network", "SAHAB-WKL-001", _named(
+        lambda t, i: _set(t, i, ("spec", "template", "spec", "hostNetwork"), True), MLFLOW)
+    yield "model server may escalate privileges", "SAHAB-WKL-002", _named(
+        lambda t, i: _set(t, i, FIRST_CONTAINER + ("securityContext", "allowPrivilegeEscalation"), True), ROLLOUT)
+    yield "model server pulled from Docker Hub", "SAHAB-RES-006", _named(
+        lambda t, i: _set(t, i, FIRST_CONTAINER + ("image",), "seldonio/mlserver:1.7.1-mlflow"), ROLLOUT)
+    yield "mlflow exposed through a public load balancer", "SAHAB-NET-007", _named(
+        lambda t, i: _set(t, i, ("spec", "type"), "LoadBalancer"), MLFLOW_SERVICE)
+    yield "serving namespace enforces baseline", "SAHAB-WKL-003", _named(
+        lambda t, i: _set(t, i, ("metadata", "labels", "pod-security.kubernetes.io/enforce"), "baseline"), SERVING_NAMESPACE)
 
 
 MUTATIONS = list(mutations())
@@ -374,9 +406,11 @@ def test_there_are_at_least_100_mutations():
 
 
 def test_the_unmutated_reference_plan_has_no_violations(reference_plan, rules):
+    """Nothing but the GPU operator's declared Pod Security exception, which is reported (advisory)."""
     bundle, engine = rules
-    violations = [f for f in evaluate_rules(reference_plan, bundle, engine, loaded=True) if f.status == "violation"]
-    assert violations == []
+    violations = [(f.rule_id, f.enforcement, f.urn.split("::")[-1])
+                  for f in evaluate_rules(reference_plan, bundle, engine, loaded=True) if f.status == "violation"]
+    assert violations == [("SAHAB-WKL-004", "advisory", "ml-prod-gpu-ns")]
 
 
 def test_the_known_bucket_policies_the_policy_mutations_start_from_pass(reference_plan, rules):
