@@ -6,7 +6,7 @@ import re
 from typing import Iterable, List, Mapping, Optional, Sequence
 
 __all__ = [
-    "ComponentInputError", "input_list", "known_length", "require_choice", "require_cidrs", "require_labels",
+    "ComponentInputError", "DNS_LABEL", "input_list", "known_length", "require_choice", "require_cidrs", "require_labels",
     "require_name", "require_non_empty", "require_size_range",
 ]
 
@@ -14,6 +14,8 @@ import pulumi
 
 from .errors import ComponentInputError
 
+# A Kubernetes DNS-1123 label: namespace, service account and most object names.
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..kubernetes.identity import WorkloadIdentityBinding
-from ..validation import ComponentInputError, require_name, require_non_empty
+from ..validation import ComponentInputError, DNS_LABEL, require_name, require_non_empty
 from .arguments import require_kms_key_arn
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION, UAE_AWS_REGIONS
@@ -36,7 +36,6 @@ TYPE_TOKEN = "sahab:aws:WorkloadRole"
 STS_AUDIENCE = "sts.amazonaws.com"
 MAX_SESSION_SECONDS = 3600
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _EKS_ISSUER_HOST = r"oidc\.eks\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/id/[A-Za-z0-9]+"
 _ISSUER_URL = re.compile(r"^https://(?P<host>%s)$" % _EKS_ISSUER_HOST)
@@ -166,7 +165,7 @@ def _no_wildcard(component: str, argument: str, value: Any, what: str) -> None:
 
 def require_service_account(component: str, namespace: Any, service_account: Any) -> None:
     """The namespace and ServiceAccount names the trust policy pins."""
-    if not isinstance(namespace, str) or not _DNS_LABEL.match(namespace):
+    if not isinstance(namespace, str) or not DNS_LABEL.match(namespace):
         raise ComponentInputError(
             "%s: namespace %r must be a DNS label (lowercase letters, digits and dashes, at most 63)" % (component, namespace))
     if not isinstance(service_account, str) or not _DNS_SUBDOMAIN.match(service_account):

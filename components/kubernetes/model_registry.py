@@ -33,7 +33,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, require_cidrs, require_name, require_non_empty
+from ..validation import ComponentInputError, DNS_LABEL, require_cidrs, require_name, require_non_empty
 from . import mlflow_server
 from .base import KubernetesComponent, require_provider
 from .identity import WorkloadIdentityBinding, require_binding
@@ -41,7 +41,9 @@ from .images import Image, require_image
 from .mlflow_server import MlflowServer, PgpassEntry
 from .namespace import NAMESPACE_NAME_LABEL, ZeroTrustNamespace
 from .secrets import RemoteRef, external_secret
-from .workload import Resources, http_probe, scratch_volume, secret_volume, secure_container, secure_pod_spec
+from .workload import (
+    Resources, autoscale_and_protect, http_probe, scratch_volume, secret_volume, secure_container, secure_pod_spec,
+)
 
 COMPONENT = "ModelRegistry"
 TYPE_TOKEN = "sahab:kubernetes:ModelRegistry"
@@ -58,7 +60,6 @@ ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 CLUSTER_DOMAIN = "cluster.local"  # EKS and AKS alike
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$")
 _ARTIFACTS = re.compile(
@@ -123,7 +124,7 @@ def _namespace_name(namespace: object) -> str:
         raise ComponentInputError(
             "%s: namespace must be the ZeroTrustNamespace the registry runs in (or its name); got %s"
             % (COMPONENT, type(namespace).__name__))
-    if not _DNS_LABEL.match(namespace):
+    if not DNS_LABEL.match(namespace):
         raise ComponentInputError("%s: namespace %r is not a namespace name (a DNS label)" % (COMPONENT, namespace))
     return namespace
 
@@ -179,7 +180,7 @@ def _validate_database(args: ModelRegistryArgs) -> None:
 def _validate_network(args: ModelRegistryArgs) -> None:
     require_non_empty(COMPONENT, "client_namespaces", list(args.client_namespaces))
     for client in args.client_namespaces:
-        if not isinstance(client, str) or not _DNS_LABEL.match(client):
+        if not isinstance(client, str) or not DNS_LABEL.match(client):
             raise ComponentInputError("%s: client_namespaces entry %r is not a namespace name" % (COMPONENT, client))
     require_non_empty(COMPONENT, "database_cidrs", list(args.database_cidrs))
     require_cidrs(COMPONENT, "database_cidrs", list(args.database_cidrs), private_only=True)
@@ -194,7 +195,7 @@ def _validate_network(args: ModelRegistryArgs) -> None:
 
 
 def _validate_secrets(args: ModelRegistryArgs) -> None:
-    if not isinstance(args.secret_store, str) or not _DNS_LABEL.match(args.secret_store):
+    if not isinstance(args.secret_store, str) or not DNS_LABEL.match(args.secret_store):
         raise ComponentInputError(
             "%s: secret_store %r must be the name of the SecretStore in the registry's namespace"
             % (COMPONENT, args.secret_store))
@@ -305,27 +306,10 @@ class ModelRegistry(KubernetesComponent):
                 type="ClusterIP", selector=selector,
                 ports=[k8s.core.v1.ServicePortArgs(name=PORT_NAME, port=args.port, target_port=PORT_NAME, protocol="TCP")]),
             opts=self.child_opts(depends_on=in_namespace))
-        k8s.policy.v1.PodDisruptionBudget(
-            name,
-            metadata=metadata(name),
-            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
-            opts=self.child_opts(depends_on=in_namespace))
-        k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            name,
-            metadata=metadata(name),
-            spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
-                scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
-                    api_version="apps/v1", kind="Deployment", name=name),
-                min_replicas=args.replicas,
-                max_replicas=args.max_replicas,
-                metrics=[k8s.autoscaling.v2.MetricSpecArgs(
-                    type="Resource",
-                    resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
-                        name="cpu",
-                        target=k8s.autoscaling.v2.MetricTargetArgs(
-                            type="Utilization", average_utilization=CPU_TARGET_UTILIZATION)))]),
-            opts=self.child_opts(depends_on=[deployment]))
+        autoscale_and_protect(
+            name, metadata(name), target_api_version="apps/v1", target_kind="Deployment", target_name=name,
+            selector=selector, min_replicas=args.replicas, max_replicas=args.max_replicas,
+            cpu_utilization=CPU_TARGET_UTILIZATION, opts=self.child_opts(depends_on=[deployment]))
         self._network_policies(name, namespace, args, selector, metadata, in_namespace)
 
         self.service_host = service_host(name, namespace)

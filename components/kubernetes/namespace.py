@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, require_labels
+from ..validation import ComponentInputError, DNS_LABEL, require_labels
 from .base import KubernetesComponent, require_provider
 from .workload import GPU_RESOURCE, Resources
 
@@ -33,7 +33,6 @@ NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 DEFAULT_PSA_VERSION = "v1.33"
 PSA_LEVELS = ("privileged", "baseline", "restricted")
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PSA_VERSION = re.compile(r"^v1\.\d{2}$")
 
 
@@ -105,7 +104,7 @@ def _validate_allow(direction: str, index: int, allow: Allow, seen: set) -> None
     where = "%s[%d]" % (direction, index)
     if not isinstance(allow, Allow):
         raise ComponentInputError("%s: %s must be an Allow, got %r" % (COMPONENT, where, allow))
-    if not _DNS1123_LABEL.match(allow.name or "") or allow.name in seen:
+    if not DNS_LABEL.match(allow.name or "") or allow.name in seen:
         raise ComponentInputError("%s: %s.name %r must be a unique DNS label" % (COMPONENT, where, allow.name))
     seen.add(allow.name)
     _ports(where, allow.ports)
@@ -129,7 +128,7 @@ def _validate_allow(direction: str, index: int, allow: Allow, seen: set) -> None
             raise ComponentInputError(
                 "%s: %s.cidr %s is too wide (a /%d); name the endpoint networks the workload needs"
                 % (COMPONENT, where, allow.cidr, network.prefixlen))
-    elif allow.namespace is not None and not _DNS1123_LABEL.match(allow.namespace):
+    elif allow.namespace is not None and not DNS_LABEL.match(allow.namespace):
         raise ComponentInputError("%s: %s.namespace %r is not a namespace name" % (COMPONENT, where, allow.namespace))
 
 
@@ -137,7 +136,7 @@ def validate(name: str, args: ZeroTrustNamespaceArgs) -> str:
     """Every check, before anything registers; returns the namespace name."""
     require_provider(COMPONENT, args.provider)
     namespace = args.namespace if args.namespace is not None else name
-    if not isinstance(namespace, str) or not _DNS1123_LABEL.match(namespace):
+    if not isinstance(namespace, str) or not DNS_LABEL.match(namespace):
         raise ComponentInputError("%s: namespace %r must be a DNS label (lowercase letters, digits, dashes)" % (COMPONENT, namespace))
     seen: set = set()
     for direction in ("ingress", "egress"):

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
-from ..validation import ComponentInputError, require_labels
+from ..validation import ComponentInputError, DNS_LABEL, require_labels
 
 ROLLOUTS_API_VERSION = "argoproj.io/v1alpha1"
 # The AnalysisTemplate argument that carries the pod-template hash of the pods under test.
@@ -23,7 +23,6 @@ POD_TEMPLATE_HASH_METRIC_LABEL = "rollouts_pod_template_hash"
 
 _DURATION = re.compile(r"^[1-9]\d*(s|m|h)$")
 # A Kubernetes object name that must also be a DNS label (namespaces, Services).
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,10 @@ from .rollout_strategy import (
     DNS_LABEL, POD_TEMPLATE_HASH_LABEL, ROLLOUTS_API_VERSION, PrometheusAnalysis, PrometheusEndpoint, Strategy, require_strategy,
 )
 from .rollouts import RolloutsController
-from .workload import Resources, gpu_tolerations, http_probe, scratch_volume, secret_volume, secure_container, secure_pod_spec
+from .workload import (
+    Resources, autoscale_and_protect, gpu_tolerations, http_probe, scratch_volume, secret_volume, secure_container,
+    secure_pod_spec,
+)
 
 COMPONENT = "ModelServing"
 TYPE_TOKEN = "sahab:kubernetes:ModelServing"
@@ -215,29 +218,10 @@ class ModelServing(KubernetesComponent):
                 "progressDeadlineAbort": True,
             },
             opts=self.child_opts(depends_on=[account, template, *services, *crds]))
-        k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            "%s-hpa" % name,
-            metadata=self._metadata(name, labels),
-            spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
-                scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
-                    api_version=ROLLOUTS_API_VERSION, kind="Rollout", name=name),
-                min_replicas=args.replicas,
-                max_replicas=args.max_replicas,
-                metrics=[k8s.autoscaling.v2.MetricSpecArgs(
-                    type="Resource",
-                    resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
-                        name="cpu",
-                        target=k8s.autoscaling.v2.MetricTargetArgs(
-                            type="Utilization", average_utilization=args.target_cpu_utilization)),
-                )],
-            ),
-            opts=self.child_opts(depends_on=[rollout]))
-        k8s.policy.v1.PodDisruptionBudget(
-            "%s-pdb" % name,
-            metadata=self._metadata(name, labels),
-            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels)),
-            opts=self.child_opts())
+        autoscale_and_protect(
+            name, self._metadata(name, labels), target_api_version=ROLLOUTS_API_VERSION, target_kind="Rollout",
+            target_name=name, selector=labels, min_replicas=args.replicas, max_replicas=args.max_replicas,
+            cpu_utilization=args.target_cpu_utilization, opts=self.child_opts(depends_on=[rollout]))
         k8s.apiextensions.CustomResource(
             "%s-metrics" % name,
             api_version="monitoring.coreos.com/v1",

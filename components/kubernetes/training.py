@@ -36,7 +36,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, require_labels, require_non_empty
+from ..validation import ComponentInputError, DNS_LABEL, require_labels, require_non_empty
 from .base import KubernetesComponent, require_provider
 from .charts import ChartRef, helm_release
 from .gpu import kubernetes_api_egress, require_taint_key
@@ -74,7 +74,6 @@ STATIC_CREDENTIAL_ENV = frozenset({
 RESERVED_ENV = frozenset({CHECKPOINT_ENV, "HOME"})
 
 _RAY_JOB_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,45}[a-z0-9])?$")  # DNS-1035, <= 47 (KubeRay's limit)
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _RAY_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PREFIX = r"/[A-Za-z0-9_.=/-]*[A-Za-z0-9_.=-]"
@@ -311,7 +310,7 @@ def _validate_job(name: str, args: TrainingJobArgs) -> TrainingQueue:
             "%s: queue %r allows no egress to the artifact store, so checkpoints could not be written; add its "
             "endpoint networks on port 443 to TrainingQueue.egress" % (component, args.queue))
     account = args.service_account
-    if account is not None and not (isinstance(account, str) and _DNS_LABEL.match(account)):
+    if account is not None and not (isinstance(account, str) and DNS_LABEL.match(account)):
         raise ComponentInputError("%s: service_account %r must be a DNS label" % (component, account))
     require_binding(component, "identity", args.identity, args.queue, account or name)
     workers = _whole(component, "workers", args.workers, 1)

@@ -172,3 +172,31 @@ def secure_pod_spec(containers: Sequence[k8s.core.v1.ContainerArgs], *, service_
         node_selector=dict(node_selector) if node_selector else None,
         restart_policy=restart_policy,
     )
+
+
+def autoscale_and_protect(resource_name: str, metadata: k8s.meta.v1.ObjectMetaArgs, *, target_api_version: str,
+                          target_kind: str, target_name: str, selector: Mapping[str, str], min_replicas: int,
+                          max_replicas: int, cpu_utilization: int, opts: pulumi.ResourceOptions) -> None:
+    """A CPU autoscaler that owns the workload's replica count (the workload sets none, so a
+    re-deploy never resets the scale) and a PodDisruptionBudget that keeps all but one pod through
+    node drains."""
+    k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        "%s-hpa" % resource_name,
+        metadata=metadata,
+        spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+            scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                api_version=target_api_version, kind=target_kind, name=target_name),
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+            metrics=[k8s.autoscaling.v2.MetricSpecArgs(
+                type="Resource",
+                resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                    name="cpu",
+                    target=k8s.autoscaling.v2.MetricTargetArgs(type="Utilization", average_utilization=cpu_utilization)))]),
+        opts=opts)
+    k8s.policy.v1.PodDisruptionBudget(
+        "%s-pdb" % resource_name,
+        metadata=metadata,
+        spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+            max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(selector))),
+        opts=opts)

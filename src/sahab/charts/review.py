@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, List, Optional, Tuple
 
+from ..config_dates import config_date
 from ..errors import ConfigError
 from .releases import HelmInstall
 
@@ -88,7 +89,7 @@ def _review(entry: Any, number: int, path: Path) -> ChartReview:
     if not entry["repository"].startswith(("https://", "oci://")):
         raise ConfigError("%s: repository %r is not an https:// or oci:// chart repository" % (where, entry["repository"]),
                           "name the repository the release installs from")
-    reviewed, expires = _date(entry, "reviewed", where), _date(entry, "expires", where)
+    reviewed, expires = config_date(entry, "reviewed", where), config_date(entry, "expires", where)
     if expires < reviewed:
         raise ConfigError("%s expires (%s) before it was reviewed (%s)" % (where, expires, reviewed), "fix the dates")
     return ChartReview(chart=entry["chart"], repository=entry["repository"], version=entry["version"],
@@ -96,16 +97,6 @@ def _review(entry: Any, number: int, path: Path) -> ChartReview:
                        expires=expires, notes=entry.get("notes", ""))
 
 
-def _date(entry: dict, key: str, where: str) -> datetime.date:
-    value = entry[key]
-    if isinstance(value, str):
-        try:
-            value = datetime.date.fromisoformat(value)
-        except ValueError:
-            value = None
-    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        raise ConfigError("%s has %s %r, which is not a date" % (where, key, entry[key]), "write it as YYYY-MM-DD")
-    return value
 
 
 def judge(install: HelmInstall, reviews: Iterable[ChartReview], today: datetime.date) -> Verdict:

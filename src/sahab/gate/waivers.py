@@ -15,6 +15,7 @@ from typing import Any, List, Optional, Sequence
 
 import yaml
 
+from ..config_dates import config_date
 from ..errors import ConfigError
 from .findings import Finding
 
@@ -64,14 +65,7 @@ def _waiver(entry: Any, number: int, path: Path, today: datetime.date) -> Waiver
     rule = str(entry["rule"])
     if not _RULE_ID.match(rule):
         raise ConfigError("%s names rule %r, which is not a sahab or checkov rule id" % (where, rule), "e.g. SAHAB-NET-001 or CKV_K8S_16")
-    expires = entry["expires"]
-    if isinstance(expires, str):
-        try:
-            expires = datetime.date.fromisoformat(expires)
-        except ValueError:
-            expires = None
-    if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
-        raise ConfigError("%s has expires %r, which is not a date" % (where, entry["expires"]), "write it as YYYY-MM-DD")
+    expires = config_date(entry, "expires", where)
     if expires < today:
         raise ConfigError("%s for %s expired on %s" % (where, rule, expires.isoformat()), "renew it after review, or remove it and fix the finding")
     unknown = sorted(set(entry) - set(REQUIRED))
