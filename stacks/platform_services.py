@@ -129,7 +129,7 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
     mlflow = _model_registry(name, settings, aws_side, kube, secrets, role("mlflow", MLFLOW_NAMESPACE, "mlflow", artifacts(False)), s3)
 
     RolloutsController("%s-rollouts" % name, RolloutsControllerArgs(
-        provider=kube, registry=registry, registry_prefix="argoproj", api_server_cidr=vpc, prometheus=PROMETHEUS))
+        provider=kube, registry=registry, api_server_cidr=vpc, prometheus=PROMETHEUS))
     _serving(name, settings, aws_side, kube, secrets, mlflow, s3, role)
     pulumi.export("mlflowTrackingUri", mlflow.tracking_uri)
 

@@ -13,12 +13,19 @@
   ``restricted`` so every relaxed pod is still logged. The chart's own ``psa.enabled`` is kept
   off: with it the operator relabels its namespace ``privileged`` for audit and warn too,
   fighting the labels the namespace declares and hiding the relaxed pods from the audit log.
+* Every image is referenced by tag, so every pull policy is ``Always`` (sahab's rule for tagged
+  images, :func:`~.workload.secure_container`). node-feature-discovery's pods are stated as what
+  they run as (uid/gid 65534, its image's ``USER``) with the RuntimeDefault seccomp profile and a
+  CPU limit (``container_defaults.cpu_limit``, what the namespace's LimitRange would add anyway).
+  The operator's own Deployment and its hook Jobs cannot be hardened through values: the chart
+  writes no ``securityContext`` for them (docs/chart-reviews.md).
 * The driver and container toolkit are off by default: EKS's NVIDIA AMIs (AL2023, Bottlerocket)
   ship both. Turn ``driver_managed`` on for node images without a driver (AKS pools created with
   ``gpu_profile.driver = None``).
 
 Sources: NVIDIA/gpu-operator@v26.7.0 deployments/gpu-operator/values.yaml (image keys, defaults),
-controllers/state_manager.go (what ``psa.enabled`` does), assets/state-dcgm-exporter (port, labels).
+controllers/state_manager.go (what ``psa.enabled`` does), assets/state-dcgm-exporter (port, labels);
+kubernetes-sigs/node-feature-discovery@v0.19.0 (the subchart's values, Dockerfile ``USER 65534:65534``).
 """
 from __future__ import annotations
 
@@ -52,6 +59,9 @@ NVIDIA_IMAGE_KEYS = (
 )
 # The node-feature-discovery subchart names its image in full (registry.k8s.io/nfd/node-feature-discovery).
 NFD_IMAGE = "node-feature-discovery"
+# The subchart's pod templates, and the user its image runs as (node-feature-discovery@v0.19.0 Dockerfile).
+NFD_PODS = ("master", "worker", "gc")
+NFD_USER = 65534
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 DCGM_EXPORTER_PORT = 9400
 DCGM_EXPORTER_POD_LABELS = {"app": "nvidia-dcgm-exporter"}
@@ -112,7 +122,14 @@ def chart_values(args: GpuEnablementArgs) -> Dict[str, Any]:
     values: Dict[str, Any] = {}
     for key in NVIDIA_IMAGE_KEYS:
         _set(values, key + ".repository", mirror)
-    _set(values, "node-feature-discovery.image.repository", "%s/%s" % (mirror, NFD_IMAGE))
+        _set(values, key + ".imagePullPolicy", "Always")
+    _set(values, "node-feature-discovery.image", {"repository": "%s/%s" % (mirror, NFD_IMAGE), "pullPolicy": "Always"})
+    nfd_user = {"runAsUser": NFD_USER, "runAsGroup": NFD_USER, "seccompProfile": {"type": "RuntimeDefault"}}
+    for pod in NFD_PODS:
+        _set(values, "node-feature-discovery.%s.podSecurityContext" % pod, {"runAsNonRoot": True, **nfd_user})
+        _set(values, "node-feature-discovery.%s.resources.limits.cpu" % pod, args.container_defaults.cpu_limit)
+    # The prune hook Job has no pod securityContext in the subchart; it takes the master's container one.
+    _set(values, "node-feature-discovery.master.securityContext", dict(nfd_user))
     _set(values, "psa.enabled", False)
     _set(values, "daemonsets.tolerations", [gpu_toleration(args)])
     _set(values, "node-feature-discovery.worker.tolerations", [CONTROL_PLANE_TOLERATION, gpu_toleration(args)])

@@ -80,7 +80,9 @@ def _namespace_args(args: RolloutsControllerArgs) -> ZeroTrustNamespaceArgs:
 
 
 def _image_values(registry: str, repository: str, tag: str) -> Dict[str, str]:
-    return {"registry": registry, "repository": repository, "tag": tag, "pullPolicy": "IfNotPresent"}
+    # A tag alone is re-resolved at every start; a digest is the content itself (as workload.secure_container).
+    return {"registry": registry, "repository": repository, "tag": tag,
+            "pullPolicy": "IfNotPresent" if "@sha256:" in tag else "Always"}
 
 
 def chart_values(args: RolloutsControllerArgs) -> Dict[str, Any]:

@@ -21,7 +21,9 @@ operator holds the most sensitive rights in the cluster, so this install takes t
   :func:`.secrets.secret_store` grants it exactly its store's account. The ``edit`` and
   ``admin`` roles do not get the right to create stores or ExternalSecrets (only ``view``).
 * Non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp, requests and
-  limits on all three deployments; metrics and ServiceMonitor off (no ingress for them).
+  limits and liveness and readiness probes on all three deployments (the chart leaves the
+  controller's probes and the webhook's and cert-controller's liveness off: a hung controller
+  would stop syncing unnoticed); metrics and ServiceMonitor off (no ingress for them).
 * Network: default deny; egress to the Kubernetes API server (``api_server_cidrs``) for all
   three, and to the secret store's and STS's private endpoints (``cloud_endpoint_cidrs``, port
   443) for the controller only; ingress to the webhook (10250) from the API server only.
@@ -151,6 +153,9 @@ def chart_values(args: SecretSyncArgs, controller: ServiceAccountRef) -> Dict[st
         # admins do not inherit the right to (view stays, for status), nor servicebinding.io.
         "rbac": {"create": True, "serviceAccountTokenCreate": False, "aggregateToView": True,
                  "aggregateToEdit": False, "aggregateToAdmin": False, "servicebindings": {"create": False}},
+        # The kubelet restarts a hung controller; readiness also starts its health server (:8082).
+        "livenessProbe": {"enabled": True},
+        "readinessProbe": {"enabled": True},
         "processSecretStore": True,
         "processClusterStore": False,
         "processClusterExternalSecret": False,
@@ -160,9 +165,11 @@ def chart_values(args: SecretSyncArgs, controller: ServiceAccountRef) -> Dict[st
         "bitwarden-sdk-server": {"enabled": False},
         "serviceMonitor": {"enabled": False},
         "metrics": {"service": {"enabled": False}},
-        "webhook": {"create": True, "failurePolicy": "Fail", "port": WEBHOOK_PORT,
+        # Their readiness probes are on by default; liveness (same health server, :8081) is not.
+        "webhook": {"create": True, "failurePolicy": "Fail", "port": WEBHOOK_PORT, "livenessProbe": {"enabled": True},
                     **_deployment_values(args.image, args.webhook_resources)},
-        "certController": {"create": True, **_deployment_values(args.image, args.cert_controller_resources)},
+        "certController": {"create": True, "livenessProbe": {"enabled": True},
+                           **_deployment_values(args.image, args.cert_controller_resources)},
     }
 
 

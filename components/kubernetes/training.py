@@ -64,6 +64,8 @@ JOB_LABEL = "sahab.io/ray-job"
 CHECKPOINT_ENV = "SAHAB_CHECKPOINT_URI"
 # The rayproject/ray images run as user ``ray`` (uid 1000).
 RAY_UID = 1000
+# The operator image's USER (distroless ``nonroot``; kuberay@v1.7.0 ray-operator/Dockerfile).
+OPERATOR_UID = 65532
 # Ray and NCCL listen on ports chosen at run time, all unprivileged.
 UNPRIVILEGED_PORTS = (1024, 65535)
 # Cloud keys in the environment are static credentials: identity comes from the binding.
@@ -157,7 +159,9 @@ def operator_values(args: TrainingOperatorArgs) -> Dict[str, Any]:
             "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
             "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
         },
-        "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        # The image's own user, stated, so the pod is checked as running as a high UID (clear of the node's users).
+        "podSecurityContext": {"runAsNonRoot": True, "runAsUser": OPERATOR_UID, "runAsGroup": OPERATOR_UID,
+                               "seccompProfile": {"type": "RuntimeDefault"}},
         "securityContext": {
             "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
             "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"},

@@ -70,6 +70,28 @@ def test_every_image_of_the_chart_comes_from_the_in_region_mirror(planned):
     assert repositories["node-feature-discovery.image"] == MIRROR + "/node-feature-discovery"
 
 
+def test_tagged_images_are_pulled_every_time(planned):
+    values = _values(planned)
+    for key in UPSTREAM_IMAGE_KEYS - {"node-feature-discovery.image"}:
+        node = values
+        for part in key.split("."):
+            node = node[part]
+        assert node["imagePullPolicy"] == "Always", key
+    assert values["node-feature-discovery"]["image"]["pullPolicy"] == "Always"
+
+
+def test_node_feature_discovery_pods_run_as_their_high_uid_under_runtime_default_with_cpu_limits(planned):
+    nfd = _values(planned)["node-feature-discovery"]
+    user = {"runAsUser": 65534, "runAsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
+    for pod in ("master", "worker", "gc"):
+        assert nfd[pod]["podSecurityContext"] == {"runAsNonRoot": True, **user}, pod
+        assert nfd[pod]["resources"] == {"limits": {"cpu": "1"}}, pod
+    # The prune hook Job takes the master's container securityContext (it has no pod-level one).
+    assert nfd["master"]["securityContext"] == user
+    tight = _values(_plan(container_defaults=Resources("50m", "64Mi", "250m", "256Mi")))["node-feature-discovery"]
+    assert {tight[pod]["resources"]["limits"]["cpu"] for pod in ("master", "worker", "gc")} == {"250m"}
+
+
 def test_agents_tolerate_the_gpu_pools_taint(planned):
     values = _values(planned)
     taint = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
@@ -86,7 +108,7 @@ def test_another_taint_reaches_every_agent():
 
 def test_dcgm_metrics_are_exported_and_the_service_monitor_is_opt_in(planned):
     assert _values(planned)["dcgmExporter"] == {"enabled": True, "serviceMonitor": {"enabled": False},
-                                                "repository": MIRROR}
+                                                "repository": MIRROR, "imagePullPolicy": "Always"}
     assert _values(_plan(service_monitor=True))["dcgmExporter"]["serviceMonitor"] == {"enabled": True}
 
 

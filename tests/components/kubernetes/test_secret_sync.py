@@ -102,6 +102,13 @@ def test_every_deployment_runs_restricted_with_resources(values, path):
     assert set(part["resources"]["limits"]) == {"cpu", "memory"}
 
 
+def test_every_deployment_is_probed_for_liveness_and_readiness(values):
+    # The chart turns on only the webhook's and cert-controller's readiness probes by default.
+    assert (values["livenessProbe"], values["readinessProbe"]) == ({"enabled": True}, {"enabled": True})
+    assert values["webhook"]["livenessProbe"] == {"enabled": True}
+    assert values["certController"]["livenessProbe"] == {"enabled": True}
+
+
 def test_network_allows_only_the_api_server_and_the_cloud_endpoints(planned):
     policies = _policies(planned[0])
     assert sorted(policies) == ["allow-in-webhook-from-api-server-0", "allow-out-api-server-0",

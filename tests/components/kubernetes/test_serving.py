@@ -297,6 +297,14 @@ def test_the_chart_is_pinned_and_every_image_comes_from_the_in_region_registry(c
     assert (controller_image["repository"], controller_image["tag"]) == ("argoproj/argo-rollouts", "v1.9.0@" + CONTROLLER_DIGEST)
 
 
+def test_a_digest_is_pulled_if_not_present_and_a_tag_alone_every_time(controller):
+    values = one_of_type(controller, RELEASE)["inputs"]["values"]
+    assert (values["controller"]["image"]["pullPolicy"], values["dashboard"]["image"]["pullPolicy"]) == (
+        "IfNotPresent", "Always")
+    tagged = plan_resources(lambda: _controller(k8s.Provider("cluster", kubeconfig="{}"), image_digest=None))
+    assert one_of_type(tagged, RELEASE)["inputs"]["values"]["controller"]["image"]["pullPolicy"] == "Always"
+
+
 def test_the_controller_runs_hardened_with_two_replicas_and_no_extras(controller):
     values = one_of_type(controller, RELEASE)["inputs"]["values"]
     assert values["containerSecurityContext"] == {

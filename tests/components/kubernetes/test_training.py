@@ -123,7 +123,9 @@ def test_the_operator_pod_is_restricted_and_bounded(planned):
     assert values["securityContext"] == {
         "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
         "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
-    assert values["podSecurityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    # The image's USER (distroless nonroot), stated so the pod is checked as a high UID.
+    assert values["podSecurityContext"] == {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
+                                            "seccompProfile": {"type": "RuntimeDefault"}}
     assert values["resources"] == {"requests": {"cpu": "100m", "memory": "512Mi"},
                                    "limits": {"cpu": "500m", "memory": "1Gi"}}
 
