@@ -5,7 +5,6 @@ documented exit code (see :mod:`sahab.errors` and docs/cli.md); ``--debug`` adds
 """
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 from typing import Optional
@@ -120,11 +119,9 @@ def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[P
       2  usage, configuration, waiver or program error
       3  engine failure (parse error, unsupported builtin, timeout): never a pass
     """
-    from .gate.checkov import prestarted_driver, start_checkov
+    from .api import run_gate
     from .gate.config import load_gate_config
-    from .gate.rules import load_bundle
-    from .gate.run import gate_plan
-    from .planner import dumps, plan_project
+    from .planner import dumps
     from .reports import gate_formats
 
     def run():  # type: ignore[no-untyped-def]
@@ -132,23 +129,17 @@ def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[P
         opa = dict(config.opa, url=opa_url) if opa_url else None
         config = config.with_overrides(engine=engine, opa=opa, waivers=waivers,
                                        checkov_enabled=False if no_checkov else None, chart_cache=chart_cache)
-        bundle = load_bundle()
-        # checkov's driver imports checkov on another core while the program is planned
-        with prestarted_driver(config.checkov_enabled) as driver:
-            with Console(stderr=True).status("planning %s (stack %s)..." % (project_dir, stack)):
-                document = plan_project(project_dir, stack, stack_outputs=stack_outputs, python=python,
-                                        chart_cache=config.chart_cache)
-            if plan_out is not None:
-                _write(plan_out, dumps(document))
-            with Console(stderr=True).status("evaluating %d rules..." % len(bundle.rules)):
-                result = gate_plan(document, config, project_dir=project_dir.resolve(), bundle=bundle,
-                                   checkov=functools.partial(start_checkov, driver=driver))
+        with Console(stderr=True).status("planning...") as status:
+            gate_run = run_gate(project_dir, stack, config, stack_outputs=stack_outputs, python=python,
+                                phase=lambda message: status.update(message + "..."))
+        if plan_out is not None:
+            _write(plan_out, dumps(gate_run.plan))
         if evidence_dir is not None:
             from .reports.evidence import render_evidence_json, render_evidence_markdown
 
-            _write(evidence_dir / ("evidence-%s.json" % stack), render_evidence_json(result, bundle.rules))
-            _write(evidence_dir / ("evidence-%s.md" % stack), render_evidence_markdown(result, bundle.rules))
-        return result
+            _write(evidence_dir / ("evidence-%s.json" % stack), render_evidence_json(gate_run.result, gate_run.bundle.rules))
+            _write(evidence_dir / ("evidence-%s.md" % stack), render_evidence_markdown(gate_run.result, gate_run.bundle.rules))
+        return gate_run.result
 
     result = _guarded(obj, run)
     if fmt == "console" and out is None:
