@@ -86,3 +86,46 @@ def test_environments_differ_in_size_not_in_security(plans):
     gpu_prod = next(r for r in plans["prod"]["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup" and "gpu" in r["name"])
     assert gpu_dev["inputs"]["capacityType"] == "SPOT" and gpu_prod["inputs"]["capacityType"] == "ON_DEMAND"
     assert gpu_dev["inputs"]["taints"] == gpu_prod["inputs"]["taints"]
+
+
+# The objects of the GPU operator chart whose accepted findings waivers.yaml waives (docs/chart-reviews.md).
+_GPU_CHART = "sahab:kubernetes:GpuEnablement$kubernetes:helm.sh/v3:Release$kubernetes:"
+_WAIVED_OBJECTS = {
+    "CKV_K8S_20": ["apps/v1:Deployment::%s:gpu-operator/gpu-operator", "batch/v1:Job::%s:gpu-operator/gpu-operator-upgrade-crd",
+                   "batch/v1:Job::%s:gpu-operator/gpu-operator-cleanup-gpucluster"],
+    "SAHAB-WKL-001": ["apps/v1:DaemonSet::%s:gpu-operator/gpu-operator-node-feature-discovery-worker"],
+}
+_WAIVED_OBJECTS["CKV_K8S_23"] = _WAIVED_OBJECTS["CKV_K8S_20"]
+_WAIVED_OBJECTS["CKV_SAHAB_3"] = _WAIVED_OBJECTS["SAHAB-WKL-001"]
+# Other objects of the same chart (and one of another chart): no waiver may reach them.
+_NOT_WAIVED = ["apps/v1:Deployment::%s:gpu-operator/gpu-operator-node-feature-discovery-master",
+               "apps/v1:Deployment::%s:gpu-operator/gpu-operator-node-feature-discovery-gc",
+               "batch/v1:Job::%s:gpu-operator/gpu-operator-node-feature-discovery-prune"]
+
+
+@pytest.mark.parametrize("stack", ENVIRONMENTS)
+def test_reference_waivers_reach_exactly_the_reviewed_chart_objects(repo_root: Path, stack: str):
+    from sahab.gate.config import load_gate_config
+    from sahab.gate.findings import Finding
+    from sahab.gate.waivers import load_waivers
+
+    waivers = load_waivers(load_gate_config(repo_root).waivers)
+    release = "ml-%s-gpu" % stack
+
+    def urn(template: str) -> str:
+        return "urn:pulumi:%s::sahab-platform::%s%s" % (stack, _GPU_CHART, template % release)
+
+    def covering(rule: str, target: str) -> list:
+        finding = Finding(rule_id=rule, engine="checkov", severity="high", enforcement="mandatory", status="violation",
+                          urn=target, resource_type="", message="")
+        return [w.index for w in waivers if w.covers(finding)]
+
+    for rule, templates in _WAIVED_OBJECTS.items():
+        for template in templates:
+            assert len(covering(rule, urn(template))) == 1, (rule, template)
+        for template in _NOT_WAIVED:
+            assert covering(rule, urn(template)) == [], (rule, template)
+    other_chart = urn("apps/v1:Deployment::%s:gpu-operator/gpu-operator").replace("GpuEnablement", "TrainingOperator")
+    assert covering("CKV_K8S_20", other_chart) == []
+    assert covering("SAHAB-WKL-002", urn(_WAIVED_OBJECTS["CKV_K8S_20"][0])) == []
+    assert len(waivers) == sum(len(templates) for templates in _WAIVED_OBJECTS.values())
