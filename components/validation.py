@@ -56,6 +56,12 @@ def require_choice(component: str, argument: str, value: str, choices: Iterable[
     return value
 
 
+def require_port(component: str, argument: str, port: object) -> int:
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        raise ComponentInputError("%s: %s must be a port number (1-65535), got %r" % (component, argument, port))
+    return port
+
+
 def require_non_empty(component: str, argument: str, values: Sequence[object]) -> None:
     if not values:
         raise ComponentInputError("%s: %s must not be empty" % (component, argument))

@@ -61,6 +61,7 @@ from sahab.components.kubernetes import (
     ZeroTrustNamespaceArgs,
     metrics_scrape_allow,
 )
+from sahab.components.kubernetes.rollouts import ARGO_ROLLOUTS_VERSION, CONTROLLER_REPOSITORY
 from sahab.components.kubernetes.rollout_strategy import PrometheusEndpoint
 from sahab.components.kubernetes.secrets import external_secret, secret_store
 
@@ -112,11 +113,11 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
         provider=kube, image=Image(registry, "external-secrets/external-secrets", tag="v2.9.0"),
         api_server_cidrs=[vpc], cloud_endpoint_cidrs=[vpc]))
     GpuEnablement("%s-gpu" % name, GpuEnablementArgs(
-        provider=kube, registry=registry, api_server_cidr=vpc, metrics_namespace=PROMETHEUS.namespace,
+        provider=kube, registry=registry, api_server_cidrs=[vpc], metrics_namespace=PROMETHEUS.namespace,
         metrics_pods=dict(PROMETHEUS.pods)))
     gpu_pool = aws_side.gpu_pool.gpu_pool
     TrainingOperator("%s-training" % name, TrainingOperatorArgs(
-        provider=kube, operator_image=Image(registry, "kuberay/operator", tag="v1.7.0"), api_server_cidr=vpc,
+        provider=kube, operator_image=Image(registry, "kuberay/operator", tag="v1.7.0"), api_server_cidrs=[vpc],
         queues=[TrainingQueue(TRAINING_NAMESPACE, quota=NamespaceQuota(
             cpu="256", memory="1Ti", pods=100, gpus=settings.gpu_max_size * gpu_pool.gpus_per_node), egress=[
                 Allow("s3", ports=[443], cidrs=s3), Allow("aws-apis", ports=[443], cidr=vpc),
@@ -129,7 +130,8 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
     mlflow = _model_registry(name, settings, aws_side, kube, secrets, role("mlflow", MLFLOW_NAMESPACE, "mlflow", artifacts(False)), s3)
 
     RolloutsController("%s-rollouts" % name, RolloutsControllerArgs(
-        provider=kube, registry=registry, api_server_cidr=vpc, prometheus=PROMETHEUS))
+        provider=kube, image=Image(registry, CONTROLLER_REPOSITORY, tag=ARGO_ROLLOUTS_VERSION), api_server_cidrs=[vpc],
+        prometheus=PROMETHEUS))
     _serving(name, settings, aws_side, kube, secrets, mlflow, s3, role)
     pulumi.export("mlflowTrackingUri", mlflow.tracking_uri)
 

@@ -30,20 +30,21 @@ kubernetes-sigs/node-feature-discovery@v0.19.0 (the subchart's values, Dockerfil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, require_choice, require_cidrs, require_labels
+from ..validation import ComponentInputError, require_choice
 from .base import KubernetesComponent, require_provider
 from .charts import ChartRef, helm_release, registry_override
 from .images import Image, require_image, require_registry_host
 from .namespace import (
     DEFAULT_PSA_VERSION, Allow, NamespaceQuota, PodSecurityException, ZeroTrustNamespace, ZeroTrustNamespaceArgs,
+    api_server_egress,
 )
 from .namespace import validate as validate_namespace
-from .workload import GPU_TAINT_KEY, Resources
+from .workload import GPU_TAINT_KEY, Resources, require_taint_key
 
 COMPONENT = "GpuEnablement"
 TYPE_TOKEN = "sahab:kubernetes:GpuEnablement"
@@ -79,14 +80,14 @@ PRIVILEGED_REASON = (
 class GpuEnablementArgs:
     """``registry`` is the in-region mirror holding the chart's images under ``image_prefix``,
     with upstream's image names and tags (``nvcr.io/nvidia/k8s/container-toolkit:v1.20.0`` is
-    ``<registry>/<image_prefix>/container-toolkit:v1.20.0``). ``api_server_cidr`` is the private network of the
-    cluster's API endpoint, the one flow the operator and its agents need out of the namespace.
+    ``<registry>/<image_prefix>/container-toolkit:v1.20.0``). ``api_server_cidrs`` are the private networks of
+    the cluster's API endpoint, the one flow the operator and its agents need out of the namespace.
     ``gpu_taint_key``/``gpu_taint_effect`` must be the taint the GPU pools apply (sahab's AWS
     pools: ``nvidia.com/gpu`` NoSchedule). ``metrics_namespace`` may scrape DCGM exporter."""
 
     provider: k8s.Provider
     registry: str
-    api_server_cidr: str
+    api_server_cidrs: Sequence[str]
     image_prefix: str = "nvidia"
     api_server_port: int = 443
     namespace: str = "gpu-operator"
@@ -140,25 +141,6 @@ def chart_values(args: GpuEnablementArgs) -> Dict[str, Any]:
     return values
 
 
-def require_taint_key(component: str, argument: str, key: str) -> str:
-    """A taint key has label-key syntax (``nvidia.com/gpu``)."""
-    try:
-        require_labels(component, {key: ""})
-    except (ComponentInputError, AttributeError):
-        raise ComponentInputError(
-            "%s: %s %r is not a taint key (label-key syntax, e.g. %s)" % (component, argument, key, GPU_TAINT_KEY)
-        ) from None
-    return key
-
-
-def kubernetes_api_egress(component: str, cidr: str, port: int) -> Allow:
-    """The flow an operator needs to the cluster's API endpoint: a private network, one port."""
-    require_cidrs(component, "api_server_cidr", [cidr], private_only=True)
-    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
-        raise ComponentInputError("%s: api_server_port must be a port number, got %r" % (component, port))
-    return Allow("kubernetes-api", ports=[port], cidr=cidr)
-
-
 def _validate(args: GpuEnablementArgs) -> ZeroTrustNamespaceArgs:
     require_provider(COMPONENT, args.provider)
     require_registry_host(COMPONENT, "registry", args.registry)
@@ -173,7 +155,7 @@ def _validate(args: GpuEnablementArgs) -> ZeroTrustNamespaceArgs:
                   Image(args.registry, "%s/gpu-operator" % args.image_prefix.strip("/"), tag=args.chart.version))
     require_taint_key(COMPONENT, "gpu_taint_key", args.gpu_taint_key)
     require_choice(COMPONENT, "gpu_taint_effect", args.gpu_taint_effect, TAINT_EFFECTS)
-    api_server = kubernetes_api_egress(COMPONENT, args.api_server_cidr, args.api_server_port)
+    api_server = api_server_egress(COMPONENT, args.api_server_cidrs, args.api_server_port)
     if args.service_monitor and not args.dcgm_exporter:
         raise ComponentInputError(
             "%s: service_monitor scrapes DCGM exporter; turn dcgm_exporter on or the monitor off" % COMPONENT)
@@ -188,7 +170,7 @@ def _validate(args: GpuEnablementArgs) -> ZeroTrustNamespaceArgs:
         ingress=[Allow("dcgm-metrics", ports=[DCGM_EXPORTER_PORT], pods=DCGM_EXPORTER_POD_LABELS,
                        namespace=args.metrics_namespace, peer_pods=dict(args.metrics_pods))]
         if args.dcgm_exporter and args.metrics_namespace is not None else [],
-        egress=[api_server],
+        egress=api_server,
         quota=args.quota,
         container_defaults=args.container_defaults,
         pod_security=PodSecurityException(level="privileged", reason=PRIVILEGED_REASON),

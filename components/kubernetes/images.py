@@ -80,3 +80,13 @@ def require_image(component: str, argument: str, image: object) -> str:
                 "%s: %s tag %r moves to new content; pin a version tag or, better, a digest"
                 % (component, argument, image.tag))
     return image.reference
+
+
+def require_chart_image(component: str, argument: str, image: object) -> str:
+    """An image a Helm chart pulls: charts write ``<repository>:<tag>``, so a tag is needed even
+    with a digest (the digest then rides on the tag, ``v1.0@sha256:...``)."""
+    reference = require_image(component, argument, image)
+    if not image.tag:  # type: ignore[union-attr]
+        raise ComponentInputError(
+            "%s: %s needs a version tag as well as its digest (the chart pulls <repository>:<tag>)" % (component, argument))
+    return reference

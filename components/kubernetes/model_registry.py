@@ -33,7 +33,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, DNS_LABEL, require_cidrs, require_name, require_non_empty
+from ..validation import ComponentInputError, DNS_LABEL, require_cidrs, require_name, require_non_empty, require_port
 from . import mlflow_server
 from .base import KubernetesComponent, require_provider
 from .identity import WorkloadIdentityBinding, require_binding
@@ -159,8 +159,8 @@ def _validate_database(args: ModelRegistryArgs) -> None:
     if not isinstance(args.database_host, pulumi.Output) and (not isinstance(args.database_host, str) or not args.database_host):
         raise ComponentInputError("%s: database_host is required (e.g. RegistryDatabase.address)" % COMPONENT)
     port = args.database_port
-    if not isinstance(port, pulumi.Output) and (not _whole(port) or not 1 <= port <= 65535):  # type: ignore[operator]
-        raise ComponentInputError("%s: database_port must be a port number (1-65535), got %r" % (COMPONENT, port))
+    if not isinstance(port, pulumi.Output):
+        require_port(COMPONENT, "database_port", port)
     for argument in ("database_name", "database_user", "auth_database_name"):
         value = getattr(args, argument)
         if value is None and argument == "auth_database_name":

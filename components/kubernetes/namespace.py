@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, DNS_LABEL, require_labels
+from ..validation import ComponentInputError, DNS_LABEL, require_cidrs, require_labels, require_non_empty, require_port
 from .base import KubernetesComponent, require_provider
 from .workload import GPU_RESOURCE, Resources
 
@@ -86,6 +86,18 @@ class ZeroTrustNamespaceArgs:
     pod_security: Optional[PodSecurityException] = None
     pod_security_version: str = DEFAULT_PSA_VERSION
     labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def api_server_egress(component: str, cidrs: Sequence[str], port: int) -> List[Allow]:
+    """The flows an operator needs to the cluster's API server: its private networks, one port.
+
+    On EKS the endpoint's network interfaces live in the cluster's subnets, so the networks are
+    private by construction; a public range here would be a misconfiguration, not a need.
+    """
+    require_non_empty(component, "api_server_cidrs", cidrs)
+    require_cidrs(component, "api_server_cidrs", list(cidrs), private_only=True)
+    require_port(component, "api_server_port", port)
+    return [Allow("api-server-%d" % index, ports=[Port(port)], cidr=cidr) for index, cidr in enumerate(cidrs)]
 
 
 def _ports(where: str, ports: Sequence[Union[int, Port]]) -> List[Port]:

@@ -13,16 +13,16 @@ charts/argo-rollouts/values.yaml at 2.41.0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, require_cidrs
+from ..validation import ComponentInputError
 from .base import KubernetesComponent, require_provider
-from .charts import ChartRef, helm_release, registry_override
-from .images import Image, require_image, require_registry_host
-from .namespace import Allow, NamespaceQuota, Port, ZeroTrustNamespace, ZeroTrustNamespaceArgs
+from .charts import ChartRef, helm_release
+from .images import Image, require_chart_image
+from .namespace import Allow, NamespaceQuota, Port, ZeroTrustNamespace, ZeroTrustNamespaceArgs, api_server_egress
 from .namespace import validate as validate_namespace
 from .rollout_strategy import PrometheusEndpoint
 from .workload import DEFAULT_RUN_AS_USER, Resources
@@ -36,22 +36,19 @@ DASHBOARD_REPOSITORY = "argoproj/kubectl-argo-rollouts"
 
 @dataclass(kw_only=True)
 class RolloutsControllerArgs:
-    """Where the controller's images are mirrored and what it may reach.
+    """Where the controller's image is mirrored and what it may reach.
 
-    The images are pulled from ``<registry>/<registry_prefix>/argoproj/argo-rollouts:<tag>``
-    (``registry_prefix`` optional); pass ``image_digest`` to pin the controller by digest too.
-    ``api_server_cidr`` is the network of the cluster's private API endpoint (port
-    ``api_server_port``; on EKS the VPC CIDR, where the control plane's network interfaces
-    live): the controller watches Rollouts and patches Services and ReplicaSets. ``prometheus``
-    is where the controller sends the analysis queries.
+    ``image`` is the controller mirrored in-region (upstream ``quay.io/argoproj/argo-rollouts``
+    at the chart's appVersion, :data:`ARGO_ROLLOUTS_VERSION`), with a tag and, to pin it, a
+    digest. ``api_server_cidrs`` are the private networks of the cluster's API endpoint (port
+    ``api_server_port``; on EKS the VPC, where the control plane's network interfaces live): the
+    controller watches Rollouts and patches Services and ReplicaSets. ``prometheus`` is where
+    the controller sends the analysis queries.
     """
 
     provider: k8s.Provider
-    registry: str
-    api_server_cidr: str
-    registry_prefix: Optional[str] = None
-    image_tag: str = ARGO_ROLLOUTS_VERSION
-    image_digest: Optional[str] = None
+    image: Image
+    api_server_cidrs: Sequence[str]
     api_server_port: int = 443
     prometheus: PrometheusEndpoint = field(default_factory=PrometheusEndpoint)
     namespace: str = "argo-rollouts"
@@ -71,7 +68,7 @@ def _namespace_args(args: RolloutsControllerArgs) -> ZeroTrustNamespaceArgs:
         provider=args.provider,
         namespace=args.namespace,
         egress=[
-            Allow(name="kube-api", cidr=args.api_server_cidr, ports=[Port(args.api_server_port)]),
+            *api_server_egress(COMPONENT, args.api_server_cidrs, args.api_server_port),
             Allow(name="prometheus", namespace=prometheus.namespace, peer_pods=dict(prometheus.pods),
                   ports=[Port(prometheus.port)]),
         ],
@@ -85,11 +82,17 @@ def _image_values(registry: str, repository: str, tag: str) -> Dict[str, str]:
             "pullPolicy": "IfNotPresent" if "@sha256:" in tag else "Always"}
 
 
+def _dashboard_repository(controller: str) -> str:
+    """The dashboard's mirror path: beside the controller's (``.../argo-rollouts`` -> ``.../kubectl-argo-rollouts``)."""
+    parent, _, _ = controller.rpartition("/")
+    return "/".join(filter(None, [parent, DASHBOARD_REPOSITORY.rpartition("/")[2]]))
+
+
 def chart_values(args: RolloutsControllerArgs) -> Dict[str, Any]:
     """The release's values: in-region images, hardened pods, no dashboard, no router RBAC."""
-    registry = registry_override(args.registry, args.registry_prefix)
+    image = args.image
     # The chart writes <registry>/<repository>:<tag>; "tag@sha256:..." pins the digest (chart _helpers.tpl).
-    controller_tag = "%s@%s" % (args.image_tag, args.image_digest) if args.image_digest else args.image_tag
+    controller_tag = "%s@%s" % (image.tag, image.digest) if image.digest else image.tag
     resources = args.resources
     return {
         "installCRDs": True,
@@ -97,7 +100,7 @@ def chart_values(args: RolloutsControllerArgs) -> Dict[str, Any]:
         "clusterInstall": True,
         "controller": {
             "replicas": args.replicas,
-            "image": _image_values(registry, CONTROLLER_REPOSITORY, controller_tag),
+            "image": _image_values(image.registry, image.repository, controller_tag),
             "resources": {
                 "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
                 "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
@@ -106,7 +109,7 @@ def chart_values(args: RolloutsControllerArgs) -> Dict[str, Any]:
             "metrics": {"enabled": False},
         },
         # Off; its image is overridden all the same so no value points outside the region.
-        "dashboard": {"enabled": False, "image": _image_values(registry, DASHBOARD_REPOSITORY, args.image_tag)},
+        "dashboard": {"enabled": False, "image": _image_values(image.registry, _dashboard_repository(image.repository), image.tag)},
         # The image's USER is 999 (argo-rollouts v1.9.0 Dockerfile), inside the range images
         # create users in; its static binary writes only to the chart's emptyDirs (/tmp,
         # plugin-bin), so it runs as sahab's usual high UID instead.
@@ -126,20 +129,13 @@ def chart_values(args: RolloutsControllerArgs) -> Dict[str, Any]:
 
 def _validate(args: RolloutsControllerArgs) -> None:
     require_provider(COMPONENT, args.provider)
-    require_registry_host(COMPONENT, "registry", args.registry)
-    if not isinstance(args.image_tag, str) or not args.image_tag:
-        raise ComponentInputError(
-            "%s: image_tag is required: the chart pulls <registry>/<repository>:<tag> (add image_digest to pin it)" % COMPONENT)
-    prefix = (args.registry_prefix or "").strip("/")
-    require_image(COMPONENT, "image", Image(args.registry, "/".join(filter(None, [prefix, CONTROLLER_REPOSITORY])),
-                                            args.image_tag, args.image_digest))
+    require_chart_image(COMPONENT, "image", args.image)
     args.chart.validate(COMPONENT, "chart")
     args.prometheus.validate(COMPONENT, "prometheus")
     if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or args.replicas < 1:
         raise ComponentInputError(
             "%s: replicas must be >= 1 (2 keeps a leader-elected standby), got %r" % (COMPONENT, args.replicas))
     args.resources.validate(COMPONENT, "resources")
-    require_cidrs(COMPONENT, "api_server_cidr", [args.api_server_cidr], private_only=False)
     validate_namespace(args.namespace, _namespace_args(args))
 
 

@@ -39,8 +39,8 @@ import pulumi_kubernetes as k8s
 from ..validation import ComponentInputError, require_cidrs, require_non_empty
 from .base import KubernetesComponent, require_provider
 from .charts import ChartRef, helm_release
-from .images import Image, require_image
-from .namespace import Allow, NamespaceQuota, Port, ZeroTrustNamespace, ZeroTrustNamespaceArgs
+from .images import Image, require_chart_image
+from .namespace import Allow, NamespaceQuota, Port, ZeroTrustNamespace, ZeroTrustNamespaceArgs, api_server_egress
 from .namespace import validate as validate_namespace
 from .secrets import ESO_CONTROLLER, ServiceAccountRef
 from .workload import DEFAULT_RUN_AS_USER, Resources, cpu_quantity, memory_quantity
@@ -78,8 +78,7 @@ class SecretSyncArgs:
 def _namespace_args(args: SecretSyncArgs) -> ZeroTrustNamespaceArgs:
     ingress = [Allow("webhook-from-api-server-%d" % i, ports=[Port(WEBHOOK_PORT)], pods=WEBHOOK_POD_LABELS, cidr=cidr)
                for i, cidr in enumerate(args.api_server_cidrs)]
-    egress = [Allow("api-server-%d" % i, ports=[Port(args.api_server_port)], cidr=cidr)
-              for i, cidr in enumerate(args.api_server_cidrs)]
+    egress = api_server_egress(COMPONENT, args.api_server_cidrs, args.api_server_port)
     egress += [Allow("cloud-endpoints-%d" % i, ports=[Port(CLOUD_API_PORT)], pods=CONTROLLER_POD_LABELS, cidr=cidr)
                for i, cidr in enumerate(args.cloud_endpoint_cidrs)]
     parts = (args.controller_resources, args.webhook_resources, args.cert_controller_resources)
@@ -93,19 +92,11 @@ def _namespace_args(args: SecretSyncArgs) -> ZeroTrustNamespaceArgs:
 def validate(name: str, args: SecretSyncArgs) -> ZeroTrustNamespaceArgs:
     """Every check before anything registers; returns the namespace's arguments."""
     require_provider(COMPONENT, args.provider)
-    require_image(COMPONENT, "image", args.image)
-    if not args.image.tag:
-        raise ComponentInputError(
-            "%s: image needs a version tag such as 'v2.9.0' (the chart writes <repository>:<tag>); "
-            "keep the digest as well to pin the content" % COMPONENT)
+    require_chart_image(COMPONENT, "image", args.image)
     args.chart.validate(COMPONENT, "chart")
-    for argument in ("api_server_cidrs", "cloud_endpoint_cidrs"):
-        cidrs = list(getattr(args, argument))
-        require_non_empty(COMPONENT, argument, cidrs)
-        require_cidrs(COMPONENT, argument, cidrs, private_only=True)
-    port = args.api_server_port
-    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
-        raise ComponentInputError("%s: api_server_port must be a port number (1-65535), got %r" % (COMPONENT, port))
+    api_server_egress(COMPONENT, args.api_server_cidrs, args.api_server_port)
+    require_non_empty(COMPONENT, "cloud_endpoint_cidrs", args.cloud_endpoint_cidrs)
+    require_cidrs(COMPONENT, "cloud_endpoint_cidrs", list(args.cloud_endpoint_cidrs), private_only=True)
     for argument in ("controller_resources", "webhook_resources", "cert_controller_resources"):
         resources = getattr(args, argument)
         if not isinstance(resources, Resources):

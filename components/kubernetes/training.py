@@ -39,13 +39,15 @@ import pulumi_kubernetes as k8s
 from ..validation import ComponentInputError, DNS_LABEL, require_labels, require_non_empty
 from .base import KubernetesComponent, require_provider
 from .charts import ChartRef, helm_release
-from .gpu import kubernetes_api_egress, require_taint_key
 from .identity import WorkloadIdentityBinding, require_binding
-from .images import Image, require_image
-from .namespace import DEFAULT_PSA_VERSION, Allow, NamespaceQuota, Port, ZeroTrustNamespace, ZeroTrustNamespaceArgs
+from .images import Image, require_chart_image, require_image
+from .namespace import (
+    DEFAULT_PSA_VERSION, Allow, NamespaceQuota, Port, ZeroTrustNamespace, ZeroTrustNamespaceArgs, api_server_egress,
+)
 from .namespace import validate as validate_namespace
 from .workload import (
-    GPU_TAINT_KEY, Resources, gpu_tolerations, memory_quantity, scratch_volume, secure_container, secure_pod_spec,
+    GPU_TAINT_KEY, Resources, gpu_tolerations, memory_quantity, require_taint_key, scratch_volume, secure_container,
+    secure_pod_spec,
 )
 
 OPERATOR_COMPONENT = "TrainingOperator"
@@ -101,12 +103,12 @@ class TrainingQueue:
 @dataclass(kw_only=True)
 class TrainingOperatorArgs:
     """``operator_image`` is the KubeRay operator mirrored in-region (upstream
-    ``quay.io/kuberay/operator:v1.7.0``); ``api_server_cidr`` the private network of the
+    ``quay.io/kuberay/operator:v1.7.0``); ``api_server_cidrs`` the private networks of the
     cluster's API endpoint; ``queues`` the namespaces the operator serves (and creates)."""
 
     provider: k8s.Provider
     operator_image: Image
-    api_server_cidr: str
+    api_server_cidrs: Sequence[str]
     queues: Sequence[TrainingQueue]
     api_server_port: int = 443
     namespace: str = "kuberay-system"
@@ -133,7 +135,7 @@ def _operator_namespace_args(args: TrainingOperatorArgs) -> ZeroTrustNamespaceAr
     return ZeroTrustNamespaceArgs(
         provider=args.provider,
         namespace=args.namespace,
-        egress=[kubernetes_api_egress(OPERATOR_COMPONENT, args.api_server_cidr, args.api_server_port), *dashboards],
+        egress=[*api_server_egress(OPERATOR_COMPONENT, args.api_server_cidrs, args.api_server_port), *dashboards],
         quota=NamespaceQuota(cpu="4", memory="8Gi", pods=10),
         pod_security_version=args.pod_security_version,
     )
@@ -172,10 +174,7 @@ def operator_values(args: TrainingOperatorArgs) -> Dict[str, Any]:
 def _validate_operator(args: TrainingOperatorArgs) -> List[ZeroTrustNamespaceArgs]:
     component = OPERATOR_COMPONENT
     require_provider(component, args.provider)
-    require_image(component, "operator_image", args.operator_image)
-    if not args.operator_image.tag:
-        raise ComponentInputError(
-            "%s: operator_image needs a tag (the chart renders repository:tag); keep the digest with it" % component)
+    require_chart_image(component, "operator_image", args.operator_image)
     if not isinstance(args.chart, ChartRef):
         raise ComponentInputError("%s: chart must be a ChartRef, got %r" % (component, args.chart))
     args.chart.validate(component, "chart")

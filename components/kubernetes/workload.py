@@ -15,7 +15,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError
+from ..validation import ComponentInputError, require_labels
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TAINT_KEY = "nvidia.com/gpu"
@@ -138,6 +138,17 @@ def secret_volume(name: str, secret_name: pulumi.Input[str]) -> k8s.core.v1.Volu
     """A Secret mounted as read-only files (mode 0400), never as environment variables."""
     return k8s.core.v1.VolumeArgs(
         name=name, secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret_name, default_mode=0o400))
+
+
+def require_taint_key(component: str, argument: str, key: str) -> str:
+    """A taint key has label-key syntax (``nvidia.com/gpu``)."""
+    try:
+        require_labels(component, {key: ""})
+    except (ComponentInputError, AttributeError):
+        raise ComponentInputError(
+            "%s: %s %r is not a taint key (label-key syntax, e.g. %s)" % (component, argument, key, GPU_TAINT_KEY)
+        ) from None
+    return key
 
 
 def gpu_tolerations(taint_key: str = GPU_TAINT_KEY) -> List[k8s.core.v1.TolerationArgs]:

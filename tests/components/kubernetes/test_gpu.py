@@ -25,7 +25,7 @@ UPSTREAM_IMAGE_KEYS = {
 
 
 def _args(provider, **overrides):
-    values = dict(provider=provider, registry=ECR, api_server_cidr="10.0.0.0/16", metrics_namespace="monitoring",
+    values = dict(provider=provider, registry=ECR, api_server_cidrs=["10.0.0.0/16"], metrics_namespace="monitoring",
                   metrics_pods={"app.kubernetes.io/name": "prometheus"})
     values.update(overrides)
     return GpuEnablementArgs(**values)
@@ -133,8 +133,8 @@ def test_the_privileged_namespace_is_a_declared_exception_that_keeps_auditing(pl
 
 def test_traffic_is_only_the_api_server_out_and_metrics_in(planned):
     policies = {r["inputs"]["metadata"]["name"]: r["inputs"]["spec"] for r in resources_of_type(planned, POLICY)}
-    assert sorted(policies) == ["allow-in-dcgm-metrics", "allow-out-dns", "allow-out-kubernetes-api", "default-deny"]
-    assert policies["allow-out-kubernetes-api"]["egress"] == [
+    assert sorted(policies) == ["allow-in-dcgm-metrics", "allow-out-api-server-0", "allow-out-dns", "default-deny"]
+    assert policies["allow-out-api-server-0"]["egress"] == [
         {"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"port": 443, "protocol": "TCP"}]}]
     assert policies["allow-in-dcgm-metrics"] == {
         "podSelector": {"matchLabels": {"app": "nvidia-dcgm-exporter"}}, "policyTypes": ["Ingress"],
@@ -188,11 +188,11 @@ def test_everything_is_inside_the_component_on_the_cluster_provider(planned):
     ({"gpu_taint_effect": "NO_SCHEDULE"},
      "GpuEnablement: gpu_taint_effect 'NO_SCHEDULE' is not allowed; choose one of: NoExecute, NoSchedule, "
      "PreferNoSchedule"),
-    ({"api_server_cidr": "0.0.0.0/0"},
-     "GpuEnablement: api_server_cidr must not contain 0.0.0.0/0 (the whole internet); list the networks that need "
+    ({"api_server_cidrs": ["0.0.0.0/0"]},
+     "GpuEnablement: api_server_cidrs must not contain 0.0.0.0/0 (the whole internet); list the networks that need "
      "access"),
-    ({"api_server_cidr": "52.95.0.0/20"},
-     "GpuEnablement: api_server_cidr entry 52.95.0.0/20 is not a private range; only addresses inside the VPC may "
+    ({"api_server_cidrs": ["52.95.0.0/20"]},
+     "GpuEnablement: api_server_cidrs entry 52.95.0.0/20 is not a private range; only addresses inside the VPC may "
      "connect"),
     ({"service_monitor": True, "metrics_namespace": None},
      "GpuEnablement: service_monitor needs metrics_namespace (where Prometheus runs); the namespace's default-deny "

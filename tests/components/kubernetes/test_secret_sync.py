@@ -160,8 +160,7 @@ def test_tag_only_image_is_pulled_every_time():
      "the image into ECR in me-central-1 (<account>.dkr.ecr.me-central-1.amazonaws.com) or a UAE Azure Container "
      "Registry (<name>.azurecr.io)"),
     ({"image": Image(ECR, "external-secrets/external-secrets", None, DIGEST)},
-     "SecretSync: image needs a version tag such as 'v2.9.0' (the chart writes <repository>:<tag>); keep the digest "
-     "as well to pin the content"),
+     "SecretSync: image needs a version tag as well as its digest (the chart pulls <repository>:<tag>)"),
     ({"image": Image(ECR, "external-secrets/external-secrets", "latest")},
      "SecretSync: image tag 'latest' moves to new content; pin a version tag or, better, a digest"),
     ({"cloud_endpoint_cidrs": []}, "SecretSync: cloud_endpoint_cidrs must not be empty"),

@@ -22,6 +22,7 @@ from sahab.testing import attempt_plan, one_of_type, plan_resources, resources_o
 ECR = "111122223333.dkr.ecr.me-central-1.amazonaws.com"
 MLSERVER_DIGEST = "sha256:" + "cd" * 32
 CONTROLLER_DIGEST = "sha256:" + "ab" * 32
+CONTROLLER_IMAGE = Image(ECR, "quay.io/argoproj/argo-rollouts", tag="v1.9.0", digest=CONTROLLER_DIGEST)
 ROLE = "arn:aws:iam::111122223333:role/fraud-model-reader"
 STEPS = [SetWeight(10), Pause("5m"), Analysis(), SetWeight(50), Pause(), Analysis(), SetWeight(100)]
 ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
@@ -43,8 +44,7 @@ def _serving(provider: k8s.Provider, **overrides: Any) -> ModelServing:
 
 
 def _controller(provider: k8s.Provider, **overrides: Any) -> RolloutsController:
-    args: Dict[str, Any] = {"provider": provider, "registry": ECR, "registry_prefix": "quay.io",
-                            "image_digest": CONTROLLER_DIGEST, "api_server_cidr": "10.20.0.0/16", **overrides}
+    args: Dict[str, Any] = {"provider": provider, "image": CONTROLLER_IMAGE, "api_server_cidrs": ["10.20.0.0/16"], **overrides}
     return RolloutsController("rollouts", RolloutsControllerArgs(**args))
 
 
@@ -292,16 +292,19 @@ def test_the_chart_is_pinned_and_every_image_comes_from_the_in_region_registry(c
     assert (release["namespace"], release["createNamespace"], release["atomic"]) == ("argo-rollouts", False, True)
     images = list(_images(release["values"]))
     assert len(images) == 2
-    assert all(image["registry"] == ECR + "/quay.io" for image in images)
+    assert all(image["registry"] == ECR for image in images)
     controller_image = release["values"]["controller"]["image"]
-    assert (controller_image["repository"], controller_image["tag"]) == ("argoproj/argo-rollouts", "v1.9.0@" + CONTROLLER_DIGEST)
+    assert (controller_image["repository"], controller_image["tag"]) == ("quay.io/argoproj/argo-rollouts", "v1.9.0@" + CONTROLLER_DIGEST)
+    # The dashboard (off) is mirrored beside the controller, so no value points outside the region.
+    assert release["values"]["dashboard"]["image"]["repository"] == "quay.io/argoproj/kubectl-argo-rollouts"
 
 
 def test_a_digest_is_pulled_if_not_present_and_a_tag_alone_every_time(controller):
     values = one_of_type(controller, RELEASE)["inputs"]["values"]
     assert (values["controller"]["image"]["pullPolicy"], values["dashboard"]["image"]["pullPolicy"]) == (
         "IfNotPresent", "Always")
-    tagged = plan_resources(lambda: _controller(k8s.Provider("cluster", kubeconfig="{}"), image_digest=None))
+    tagged = plan_resources(lambda: _controller(k8s.Provider("cluster", kubeconfig="{}"),
+                                                image=Image(ECR, "quay.io/argoproj/argo-rollouts", tag="v1.9.0")))
     assert one_of_type(tagged, RELEASE)["inputs"]["values"]["controller"]["image"]["pullPolicy"] == "Always"
 
 
@@ -327,8 +330,8 @@ def test_the_controller_namespace_is_restricted_and_reaches_only_the_api_and_pro
     assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     policies = {p["inputs"]["metadata"]["name"]: p["inputs"]["spec"]
                 for p in resources_of_type(controller, "kubernetes:networking.k8s.io/v1:NetworkPolicy")}
-    assert sorted(policies) == ["allow-out-dns", "allow-out-kube-api", "allow-out-prometheus", "default-deny"]
-    assert policies["allow-out-kube-api"]["egress"] == [
+    assert sorted(policies) == ["allow-out-api-server-0", "allow-out-dns", "allow-out-prometheus", "default-deny"]
+    assert policies["allow-out-api-server-0"]["egress"] == [
         {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"port": 443, "protocol": "TCP"}]}]
     assert policies["allow-out-prometheus"]["egress"] == [{
         "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
@@ -424,12 +427,18 @@ def test_bad_input_fails_before_anything_registers(overrides, message):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"registry": "quay.io"}, "RolloutsController: registry 'quay.io' is not an in-region registry; " + IN_REGION),
-    ({"image_tag": "latest", "image_digest": None},
+    ({"image": Image("quay.io", "argoproj/argo-rollouts", tag="v1.9.0")},
+     "RolloutsController: image.registry 'quay.io' is not an in-region registry; " + IN_REGION),
+    ({"image": Image(ECR, "argoproj/argo-rollouts", digest=CONTROLLER_DIGEST)},
+     "RolloutsController: image needs a version tag as well as its digest (the chart pulls <repository>:<tag>)"),
+    ({"image": Image(ECR, "argoproj/argo-rollouts", tag="latest")},
      "RolloutsController: image tag 'latest' moves to new content; pin a version tag or, better, a digest"),
-    ({"api_server_cidr": "0.0.0.0/0"},
-     "RolloutsController: api_server_cidr must not contain 0.0.0.0/0 (the whole internet); list the networks that need access"),
-    ({"api_server_cidr": "10.20.0.0/33"}, "RolloutsController: api_server_cidr entry '10.20.0.0/33' is not a valid CIDR block"),
+    ({"api_server_cidrs": ["0.0.0.0/0"]},
+     "RolloutsController: api_server_cidrs must not contain 0.0.0.0/0 (the whole internet); list the networks that need access"),
+    ({"api_server_cidrs": ["10.20.0.0/33"]}, "RolloutsController: api_server_cidrs entry '10.20.0.0/33' is not a valid CIDR block"),
+    ({"api_server_cidrs": ["52.95.0.0/20"]},
+     "RolloutsController: api_server_cidrs entry 52.95.0.0/20 is not a private range; only addresses inside the VPC may connect"),
+    ({"api_server_port": 0}, "RolloutsController: api_server_port must be a port number (1-65535), got 0"),
     ({"replicas": 0}, "RolloutsController: replicas must be >= 1 (2 keeps a leader-elected standby), got 0"),
 ])
 def test_bad_controller_input_fails_before_anything_registers(overrides, message):

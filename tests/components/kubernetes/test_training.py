@@ -31,7 +31,7 @@ STATIC_KEYS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"
 
 def _operator(provider, **overrides):
     values = dict(provider=provider, operator_image=Image(ECR, "kuberay/operator", "v1.7.0"),
-                  api_server_cidr="10.0.0.0/16", queues=[TrainingQueue("training", egress=[S3_ENDPOINT])])
+                  api_server_cidrs=["10.0.0.0/16"], queues=[TrainingQueue("training", egress=[S3_ENDPOINT])])
     values.update(overrides)
     return TrainingOperator("ray", TrainingOperatorArgs(**values))
 
@@ -82,7 +82,7 @@ def test_the_gate_finds_only_the_declared_gpu_exception():
     training raise nothing but the GPU operator's reported Pod Security exception."""
     def program():
         provider = k8s.Provider("cluster", kubeconfig="{}")
-        GpuEnablement("gpu", GpuEnablementArgs(provider=provider, registry=ECR, api_server_cidr="10.0.0.0/16"))
+        GpuEnablement("gpu", GpuEnablementArgs(provider=provider, registry=ECR, api_server_cidrs=["10.0.0.0/16"]))
         TrainingJob("llm-finetune", _job_args(_operator(provider)))
     plan = {"project": "test", "stack": "test", "resources": plan_resources(program)}
     engine = EmbeddedEngine()
@@ -142,7 +142,7 @@ def test_operator_and_queue_namespaces_enforce_restricted(planned):
 
 def test_only_the_operator_reaches_the_ray_dashboards(planned):
     operator = _policies(planned, "kuberay-system")
-    assert sorted(operator) == ["allow-out-dns", "allow-out-kubernetes-api", "allow-out-ray-training", "default-deny"]
+    assert sorted(operator) == ["allow-out-api-server-0", "allow-out-dns", "allow-out-ray-training", "default-deny"]
     assert operator["allow-out-ray-training"]["egress"] == [{
         "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "training"}},
                 "podSelector": {"matchLabels": {"ray.io/node-type": "head"}}}],
@@ -344,7 +344,7 @@ def test_a_deploy_time_prefix_list_counts_as_egress_to_the_store():
      "me-central-1 (<account>.dkr.ecr.me-central-1.amazonaws.com) or a UAE Azure Container Registry "
      "(<name>.azurecr.io)"),
     ({"operator_image": Image(ECR, "kuberay/operator", digest=DIGEST)},
-     "TrainingOperator: operator_image needs a tag (the chart renders repository:tag); keep the digest with it"),
+     "TrainingOperator: operator_image needs a version tag as well as its digest (the chart pulls <repository>:<tag>)"),
     ({"chart": ChartRef("https://ray-project.github.io/kuberay-helm/", "kuberay-operator", "1.x")},
      "TrainingOperator: chart.version '1.x' must be an exact chart version (e.g. 1.7.0), not a range"),
     ({"queues": []}, "TrainingOperator: queues must not be empty"),
@@ -353,8 +353,8 @@ def test_a_deploy_time_prefix_list_counts_as_egress_to_the_store():
      "from the operator's"),
     ({"queues": [TrainingQueue("training", quota=NamespaceQuota(gpus=-1))]},
      "ZeroTrustNamespace: quota.gpus must be a whole number (pods >= 1, gpus >= 0), got -1"),
-    ({"api_server_cidr": "0.0.0.0/0"},
-     "TrainingOperator: api_server_cidr must not contain 0.0.0.0/0 (the whole internet); list the networks that need "
+    ({"api_server_cidrs": ["0.0.0.0/0"]},
+     "TrainingOperator: api_server_cidrs must not contain 0.0.0.0/0 (the whole internet); list the networks that need "
      "access"),
 ])
 def test_bad_operator_input_fails_before_anything_registers(operator, message):
