@@ -48,6 +48,7 @@ from sahab.components.kubernetes import (
     ModelServingArgs,
     NamespaceQuota,
     Pause,
+    RegistryUser,
     RemoteRef,
     RolloutsController,
     RolloutsControllerArgs,
@@ -60,6 +61,7 @@ from sahab.components.kubernetes import (
     ZeroTrustNamespace,
     ZeroTrustNamespaceArgs,
     metrics_scrape_allow,
+    require_model_uri,
 )
 from sahab.components.kubernetes.rollouts import ARGO_ROLLOUTS_VERSION, CONTROLLER_REPOSITORY
 from sahab.components.kubernetes.rollout_strategy import PrometheusEndpoint
@@ -153,9 +155,11 @@ def _model_registry(name: str, settings: PlatformSettings, aws_side: AwsFoundati
     database = aws_side.database
     namespace = ZeroTrustNamespace("%s-mlflow" % name, ZeroTrustNamespaceArgs(
         provider=kube, namespace=MLFLOW_NAMESPACE, quota=NamespaceQuota(cpu="16", memory="32Gi", pods=20)))
+    serving_password = RemoteRef(secrets.secret_arn(MLFLOW_SERVING_PASSWORD.name))
     _secret_store("%s-mlflow" % name, namespace, [
         database.master_user_secret_arn, secrets.secret_arn(MLFLOW_ADMIN_PASSWORD.name),
-        secrets.secret_arn(MLFLOW_FLASK_SECRET_KEY.name)], aws_side, kube)
+        secrets.secret_arn(MLFLOW_FLASK_SECRET_KEY.name), serving_password.key], aws_side, kube)
+    served = sorted({require_model_uri("served_models", uri).group("name") for uri in settings.served_models.values()})
     return ModelRegistry("mlflow", ModelRegistryArgs(
         provider=kube,
         image=Image(settings.image_registry, "mlflow/mlflow-rds", tag="v3.17.2-full"),
@@ -173,13 +177,15 @@ def _model_registry(name: str, settings: PlatformSettings, aws_side: AwsFoundati
         flask_secret_key=RemoteRef(secrets.secret_arn(MLFLOW_FLASK_SECRET_KEY.name)),
         production=settings.production,
         replicas=settings.mlflow_replicas,
+        # Model servers log in as `serving`: READ on exactly the served models.
+        users=[RegistryUser("serving", serving_password, models=served)] if served else [],
     ), pulumi.ResourceOptions(depends_on=[namespace]))
 
 
 def _serving(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider, secrets: PlatformSecrets,
              mlflow: ModelRegistry, s3: pulumi.Output, role) -> None:
     """One namespace for served models; each model reads its artifacts through MLflow as the
-    read-only ``serving`` user (created in MLflow after the first deploy; docs/components-kubernetes.md)."""
+    read-only ``serving`` user (created by the registry's users Job, READ on exactly the served models)."""
     vpc = aws_side.network.cidr_block
     namespace = ZeroTrustNamespace("%s-serving" % name, ZeroTrustNamespaceArgs(
         provider=kube, namespace=SERVING_NAMESPACE,

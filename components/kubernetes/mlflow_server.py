@@ -37,6 +37,21 @@ installed mlflow 3.17.2:
   (the image has no user and the root filesystem is read-only; proxied uploads are buffered
   there).
 
+* Users other than the admin (e.g. the read-only ``serving`` user model servers log in as) are
+  put in place by a Job running :func:`users_script` with the server's own image: it creates
+  each user (or, when it exists, sets its password to the current secret, so a rotated secret
+  takes effect on the next deploy) and grants exactly the listed registered models at the listed
+  permission through MLflow's auth REST API (``AuthServiceClient``: ``create_user``,
+  ``update_user_password``, ``grant_user_permission`` on ``registered_model``; a grant that
+  exists at another level is revoked and granted again). Reading a version's files needs more:
+  the proxy judges ``<experiment>/models/<model_id>/artifacts`` by the *experiment*
+  (``auth/__init__.py`` ``_authorize_artifact_proxy_resolved``: READ on the experiment, then the
+  logged model's tier falling back to it), so the user also gets READ on the experiments that
+  hold the models' versions at the time the Job runs (found through ``search_model_versions`` and
+  each version's logged model or run). A version logged later in another experiment is readable
+  after the next run of the Job. The passwords are files of their own Secret, mounted only into
+  that Job.
+
 Secret values reach the files through ESO templates (Go text/template with sprig,
 ``external-secrets pkg/template/v2``): ``replace`` escapes what each file format needs and
 ``quote`` writes a double-quoted dotenv value (both formats decode the same escapes for
@@ -44,6 +59,7 @@ printable characters).
 """
 from __future__ import annotations
 
+import json
 import posixpath
 import shlex
 from dataclasses import dataclass
@@ -56,6 +72,10 @@ SERVER_ENV_FILE = "server.env"
 ADMIN_PASSWORD = "admin_password"
 DATABASE_PASSWORD = "database_password"
 FLASK_SECRET_KEY = "flask_secret_key"
+
+# The registered-model names sahab accepts (a subset of MLflow's): no quotes or spaces, so a name
+# is safe inside a search filter and a URI.
+MODEL_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}"
 
 HEALTH_PATH = "/health"
 AUTH_APP = "basic-auth"
@@ -71,6 +91,20 @@ class PgpassEntry:
 
     database: str
     user: str
+
+
+@dataclass(frozen=True)
+class UserGrant:
+    """An MLflow user and the registered models it may use, at one permission level."""
+
+    username: str
+    permission: str
+    models: Tuple[str, ...]
+
+    @property
+    def password_file(self) -> str:
+        """The key (file name) of this user's password in the users' Secret."""
+        return "user-%s" % self.username
 
 
 @dataclass(frozen=True)
@@ -194,3 +228,72 @@ def secret_templates(server: MlflowServer) -> Dict[str, str]:
         PGPASS_FILE: pgpass_template(server.pgpass_entries),
         SERVER_ENV_FILE: server_env_template(),
     }
+
+
+_USERS_SCRIPT = """\
+import json, os
+from pathlib import Path
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+from mlflow.server.auth.client import AuthServiceClient
+
+settings = json.loads(%s)
+secrets = Path(settings["secrets_dir"])
+os.environ["MLFLOW_TRACKING_USERNAME"] = settings["admin_username"]
+os.environ["MLFLOW_TRACKING_PASSWORD"] = (secrets / settings["admin_password_file"]).read_text()
+client = AuthServiceClient(settings["tracking_uri"])
+registry = MlflowClient(settings["tracking_uri"])
+
+
+def grant(name, kind, resource, level):
+    try:
+        client.grant_user_permission(name, kind, resource, level)
+    except MlflowException as error:
+        if error.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+        if client.get_user_permission(name, kind, resource).permission != level:
+            client.revoke_user_permission(name, kind, resource)
+            client.grant_user_permission(name, kind, resource, level)
+
+
+def experiments_of(model):
+    found = set()
+    for version in registry.search_model_versions("name='%%s'" %% model):
+        if version.model_id:
+            found.add(registry.get_logged_model(version.model_id).experiment_id)
+        elif version.run_id:
+            found.add(registry.get_run(version.run_id).info.experiment_id)
+    return found
+
+
+for user in settings["users"]:
+    name, level = user["username"], user["permission"]
+    password = (secrets / user["password_file"]).read_text()
+    try:
+        client.create_user(name, password)
+    except MlflowException as error:
+        if error.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+        client.update_user_password(name, password)
+    experiments = set()
+    for model in user["models"]:
+        grant(name, "registered_model", model, level)
+        experiments |= experiments_of(model)
+    for experiment in sorted(experiments):
+        grant(name, "experiment", experiment, "READ")
+    print("MLflow user %%s: %%s on %%d registered model(s), READ on %%d experiment(s) holding their versions"
+          %% (name, level, len(user["models"]), len(experiments)))
+"""
+
+
+def users_script(tracking_uri: str, admin_username: str, secrets_dir: str, users: Sequence[UserGrant]) -> str:
+    """The Python program the users Job runs (``python -c``): idempotent, so every deploy may rerun it.
+
+    Passwords are read from ``secrets_dir`` (the admin's as ``admin_password``, each user's as
+    :attr:`UserGrant.password_file`) and never printed; names travel as JSON, never as code.
+    """
+    settings = {"tracking_uri": tracking_uri, "admin_username": admin_username, "secrets_dir": secrets_dir,
+                "admin_password_file": ADMIN_PASSWORD,
+                "users": [{"username": user.username, "permission": user.permission, "models": list(user.models),
+                           "password_file": user.password_file} for user in users]}
+    return _USERS_SCRIPT % repr(json.dumps(settings, sort_keys=True))

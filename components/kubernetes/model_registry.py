@@ -16,6 +16,10 @@ each secret reaches the process without an environment variable) in an existing
 * an internal ClusterIP Service, a PodDisruptionBudget and a HorizontalPodAutoscaler. The
   Deployment leaves ``replicas`` to the autoscaler (whose minimum is ``replicas``), as the
   Kubernetes docs advise: a manifest that sets both resets the scale on every deploy;
+* for ``users`` (e.g. the read-only ``serving`` user), an ExternalSecret with their passwords and
+  the admin's, mounted only into a Job that puts the users and their grants in place through
+  MLflow's API (:func:`.mlflow_server.users_script`) after the server is up. The Job's name
+  carries a digest of the users and grants, so a change runs it again;
 * NetworkPolicies on top of the namespace's default deny: ingress to the MLflow port only from
   ``client_namespaces``; egress only to the database (``database_cidrs``) and, on 443, to the
   object store and identity endpoints (``cloud_endpoint_cidrs``, e.g. the S3 and STS VPC
@@ -26,6 +30,7 @@ The image must contain mlflow 3.17 with psycopg2, the cloud SDK and Flask-WTF (t
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Union
@@ -38,7 +43,7 @@ from . import mlflow_server
 from .base import KubernetesComponent, require_provider
 from .identity import WorkloadIdentityBinding, require_binding
 from .images import Image, require_image
-from .mlflow_server import MlflowServer, PgpassEntry
+from .mlflow_server import MlflowServer, PgpassEntry, UserGrant
 from .namespace import NAMESPACE_NAME_LABEL, ZeroTrustNamespace
 from .secrets import RemoteRef, external_secret
 from .workload import (
@@ -65,6 +70,12 @@ _HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 _ARTIFACTS = re.compile(
     r"^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
     r"|wasbs://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]@[a-z0-9]{3,24}\.blob\.core\.windows\.net)(/[^\s]*)?$")
+_USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+_MODEL = re.compile(r"^%s$" % mlflow_server.MODEL_NAME)
+# MLflow's per-resource levels (mlflow/server/auth/permissions.py); NO_PERMISSIONS is the default.
+USER_PERMISSIONS = ("READ", "USE", "EDIT", "MANAGE")
+USERS_SECRETS_DIR = "/etc/mlflow/users"
+USERS_JOB_RESOURCES = Resources("100m", "256Mi", "500m", "512Mi")
 _PEM_BEGIN, _PEM_END = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
 
 
@@ -111,6 +122,21 @@ class ModelRegistryArgs:
     workers: int = 2
     port: int = 5000
     resources: Resources = field(default_factory=lambda: Resources("500m", "1Gi", "2", "2Gi"))
+    users: Sequence["RegistryUser"] = ()
+
+
+@dataclass(frozen=True)
+class RegistryUser:
+    """A user the registry creates, with ``permission`` on exactly the registered ``models``.
+
+    ``password`` is a reference into the cloud's secret store, read through ``secret_store``.
+    The default permission is ``READ``: enough to load a model version, nothing to change it.
+    """
+
+    username: str
+    password: RemoteRef
+    models: Sequence[str]
+    permission: str = "READ"
 
 
 def _whole(value: object) -> bool:
@@ -207,6 +233,33 @@ def _validate_secrets(args: ModelRegistryArgs) -> None:
                 % (COMPONENT, argument, type(getattr(args, argument)).__name__))
 
 
+def _validate_users(args: ModelRegistryArgs) -> None:
+    seen = set()
+    for index, user in enumerate(args.users):
+        where = "users[%d]" % index
+        if not isinstance(user, RegistryUser):
+            raise ComponentInputError("%s: %s must be a RegistryUser, got %s" % (COMPONENT, where, type(user).__name__))
+        if not isinstance(user.username, str) or not _USERNAME.match(user.username) or user.username == "admin":
+            raise ComponentInputError(
+                "%s: %s.username %r must be a lowercase name (letters, digits, _ . -) other than the admin's"
+                % (COMPONENT, where, user.username))
+        if user.username in seen:
+            raise ComponentInputError("%s: user %r is listed twice" % (COMPONENT, user.username))
+        seen.add(user.username)
+        if not isinstance(user.password, RemoteRef):
+            raise ComponentInputError(
+                "%s: %s.password must be a RemoteRef to the secret in the cloud's secret store (never the value); got a %s"
+                % (COMPONENT, where, type(user.password).__name__))
+        if user.permission not in USER_PERMISSIONS:
+            raise ComponentInputError("%s: %s.permission %r is not one of %s"
+                                      % (COMPONENT, where, user.permission, ", ".join(USER_PERMISSIONS)))
+        models = list(user.models) if not isinstance(user.models, str) else []
+        if not models or any(not isinstance(model, str) or not _MODEL.match(model) for model in models):
+            raise ComponentInputError(
+                "%s: %s.models must name the registered models the user may use (letters, digits, _ . -; "
+                "no '*': grant each model)" % (COMPONENT, where))
+
+
 def validate(name: str, args: ModelRegistryArgs) -> str:
     """Every check, before anything registers; returns the namespace the registry runs in."""
     require_provider(COMPONENT, args.provider)
@@ -220,6 +273,7 @@ def validate(name: str, args: ModelRegistryArgs) -> str:
     _validate_database(args)
     _validate_network(args)
     _validate_secrets(args)
+    _validate_users(args)
     return namespace
 
 
@@ -311,11 +365,62 @@ class ModelRegistry(KubernetesComponent):
             selector=selector, min_replicas=args.replicas, max_replicas=args.max_replicas,
             cpu_utilization=CPU_TARGET_UTILIZATION, opts=self.child_opts(depends_on=[deployment]))
         self._network_policies(name, namespace, args, selector, metadata, in_namespace)
+        if args.users:
+            self._users_job(name, namespace, args, server, selector, labels, metadata, in_namespace + [deployment])
 
         self.service_host = service_host(name, namespace)
         self.port = args.port
         self.tracking_uri = "http://%s:%d" % (self.service_host, args.port)
         self.register_outputs({"service_host": self.service_host, "port": self.port, "tracking_uri": self.tracking_uri})
+
+    def _users_job(self, name: str, namespace: str, args: ModelRegistryArgs, server: MlflowServer,
+                   selector: Dict[str, str], labels: Dict[str, str], metadata: Callable[[str], k8s.meta.v1.ObjectMetaArgs],
+                   depends_on: List[pulumi.Resource]) -> None:
+        """The users' passwords (with the admin's) in a Secret of their own, and the Job that
+        applies them once the server runs; only the Job's pods may reach the server besides clients."""
+        grants = tuple(UserGrant(user.username, user.permission, tuple(user.models)) for user in args.users)
+        secret_name = "%s-users" % name
+        passwords = external_secret(
+            secret_name, namespace=namespace, store=args.secret_store, target=secret_name,
+            data={mlflow_server.ADMIN_PASSWORD: args.admin_password,
+                  **{grant.password_file: user.password for grant, user in zip(grants, args.users)}},
+            opts=self.child_opts(depends_on=depends_on))
+        script = mlflow_server.users_script("http://%s:%d" % (service_host(name, namespace), args.port),
+                                            server.admin_username, USERS_SECRETS_DIR, grants)
+        job_name = "%s-users-%s" % (name, hashlib.sha256(script.encode()).hexdigest()[:8])
+        job_pods = {"app.kubernetes.io/name": "mlflow-users", "app.kubernetes.io/instance": name}
+        container = secure_container(
+            "users", args.image.reference, USERS_JOB_RESOURCES, command=["python", "-c", script],
+            env={"HOME": server.scratch_dir, "TMPDIR": server.scratch_dir, "MLFLOW_DISABLE_TELEMETRY": "true",
+                 "PYTHONDONTWRITEBYTECODE": "1"},
+            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="passwords", mount_path=USERS_SECRETS_DIR, read_only=True),
+                           k8s.core.v1.VolumeMountArgs(name="scratch", mount_path=server.scratch_dir)])
+        k8s.batch.v1.Job(
+            job_name,
+            metadata=metadata(job_name),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=6,  # retried with back-off while the server starts or rolls
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels={**labels, **job_pods}),
+                    spec=secure_pod_spec([container], restart_policy="Never", volumes=[
+                        secret_volume("passwords", secret_name), scratch_volume("scratch", "64Mi")]))),
+            opts=self.child_opts(depends_on=depends_on + [passwords]))
+        self._policy(name, "allow-in-users-job", metadata, k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector), policy_types=["Ingress"],
+            ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                from_=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=job_pods))],
+                ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.port, protocol="TCP")])]), depends_on)
+        self._policy(name, "users-job-allow-out", metadata, k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=job_pods), policy_types=["Egress"],
+            egress=[k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                to=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector))],
+                ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.port, protocol="TCP")])]), depends_on)
+
+    def _policy(self, name: str, suffix: str, metadata: Callable[[str], k8s.meta.v1.ObjectMetaArgs],
+                spec: k8s.networking.v1.NetworkPolicySpecArgs, depends_on: List[pulumi.Resource]) -> None:
+        policy_name = "%s-%s" % (name, suffix)
+        k8s.networking.v1.NetworkPolicy(policy_name, metadata=metadata(policy_name), spec=spec,
+                                        opts=self.child_opts(depends_on=depends_on))
 
     @staticmethod
     def _pod_spec(args: ModelRegistryArgs, server: MlflowServer, selector: Dict[str, str], secret_name: str,
@@ -374,27 +479,19 @@ class ModelRegistry(KubernetesComponent):
 
         endpoints = args.cloud_endpoint_cidrs
 
-        k8s.networking.v1.NetworkPolicy(
-            "%s-allow-in-clients" % name,
-            metadata=metadata("%s-allow-in-clients" % name),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=pods, policy_types=["Ingress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                        match_labels={NAMESPACE_NAME_LABEL: client})) for client in args.client_namespaces],
-                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.port, protocol="TCP")])]),
-            opts=self.child_opts(depends_on=depends_on))
-        k8s.networking.v1.NetworkPolicy(
-            "%s-allow-out" % name,
-            metadata=metadata("%s-allow-out" % name),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=pods, policy_types=["Egress"],
-                egress=[
-                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        to=cidrs(args.database_cidrs),
-                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.database_port, protocol="TCP")]),
-                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        to=endpoints.apply(cidrs) if isinstance(endpoints, pulumi.Output) else cidrs(endpoints),
-                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=HTTPS_PORT, protocol="TCP")]),
-                ]),
-            opts=self.child_opts(depends_on=depends_on))
+        self._policy(name, "allow-in-clients", metadata, k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=pods, policy_types=["Ingress"],
+            ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={NAMESPACE_NAME_LABEL: client})) for client in args.client_namespaces],
+                ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.port, protocol="TCP")])]), depends_on)
+        self._policy(name, "allow-out", metadata, k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=pods, policy_types=["Egress"],
+            egress=[
+                k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                    to=cidrs(args.database_cidrs),
+                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.database_port, protocol="TCP")]),
+                k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                    to=endpoints.apply(cidrs) if isinstance(endpoints, pulumi.Output) else cidrs(endpoints),
+                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=HTTPS_PORT, protocol="TCP")]),
+            ]), depends_on)

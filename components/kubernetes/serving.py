@@ -44,6 +44,7 @@ from ..validation import ComponentInputError, require_labels, require_name
 from .base import KubernetesComponent, require_provider
 from .identity import WorkloadIdentityBinding, require_binding
 from .images import Image, require_image
+from .mlflow_server import MODEL_NAME
 from .namespace import Allow, Port
 from .rollout_strategy import (
     DNS_LABEL, POD_TEMPLATE_HASH_LABEL, ROLLOUTS_API_VERSION, PrometheusAnalysis, PrometheusEndpoint, Strategy, require_strategy,
@@ -74,8 +75,7 @@ MLSERVER_UID = 1000
 HOME = "/tmp"
 SCRATCH_SIZE = "4Gi"
 
-_MODEL_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}"
-_MODEL_URI = re.compile(r"^models:/(?P<name>%s)(/(?P<version>[1-9]\d*)|@(?P<alias>[A-Za-z0-9_-]{1,255}))$" % _MODEL_NAME)
+_MODEL_URI = re.compile(r"^models:/(?P<name>%s)(/(?P<version>[1-9]\d*)|@(?P<alias>[A-Za-z0-9_-]{1,255}))$" % MODEL_NAME)
 _VERSION_ALIAS = re.compile(r"^[vV]\d+$")
 _TRACKING_URI = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(/\S*)?$")
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")

@@ -28,7 +28,7 @@ import requests
 
 from sahab.components.kubernetes import Image, RemoteRef, WorkloadIdentityBinding
 from sahab.components.kubernetes import mlflow_server
-from sahab.components.kubernetes.model_registry import ModelRegistry, ModelRegistryArgs
+from sahab.components.kubernetes.model_registry import USERS_SECRETS_DIR, ModelRegistry, ModelRegistryArgs, RegistryUser
 from sahab.testing import one_of_type, plan_resources
 
 ECR = "111122223333.dkr.ecr.me-central-1.amazonaws.com"
@@ -72,11 +72,13 @@ def _planned_registry():
             database_cidrs=["10.20.16.0/20"], artifacts_destination="s3://ml-artifacts-111122223333/mlflow",
             cloud_endpoint_cidrs=["10.20.0.0/24"], client_namespaces=["training"], secret_store="aws-secrets",
             database_password=RemoteRef("rds-master", "password"), admin_password=RemoteRef("mlflow-admin-password"),
-            flask_secret_key=RemoteRef("mlflow-flask-secret-key")))
+            flask_secret_key=RemoteRef("mlflow-flask-secret-key"),
+            users=[RegistryUser("serving", RemoteRef("mlflow-serving-password"), models=[MODEL])]))
 
     resources = plan_resources(program)
     (container,) = one_of_type(resources, "kubernetes:apps/v1:Deployment")["inputs"]["spec"]["template"]["spec"]["containers"]
-    return seen["registry"].server, container
+    (job,) = one_of_type(resources, "kubernetes:batch/v1:Job")["inputs"]["spec"]["template"]["spec"]["containers"]
+    return seen["registry"].server, container, job
 
 
 def _free_port() -> int:
@@ -172,8 +174,65 @@ def _exercise_registry(base: str, server: mlflow_server.MlflowServer, admin_pass
     assert mlflow.pyfunc.load_model(downloaded).predict([1.0, 2.0]) == [2.0, 3.0]
 
 
+def _run_users_script(base: str, server: mlflow_server.MlflowServer, grants, passwords: Mapping[str, str],
+                      folder: Path) -> subprocess.CompletedProcess:
+    """The users Job's program with the Secret's files in ``folder`` and the loopback server."""
+    folder.mkdir(exist_ok=True)
+    for file_name, value in passwords.items():
+        (folder / file_name).write_text(value)
+    script = mlflow_server.users_script(base, server.admin_username, str(folder), grants)
+    env = {"PATH": "%s:/usr/bin:/bin" % Path(sys.executable).parent, "HOME": server.scratch_dir,
+           "MLFLOW_DISABLE_TELEMETRY": "true"}
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _exercise_users_job(base: str, local: mlflow_server.MlflowServer, rendered: mlflow_server.MlflowServer,
+                        users_job: Mapping, admin_password: str, tmp_path: Path) -> None:
+    grants = (mlflow_server.UserGrant("serving", "READ", (MODEL,)),)
+    in_cluster = "http://%s" % rendered.allowed_hosts[0]
+    assert users_job["command"] == ["python", "-c", mlflow_server.users_script(
+        in_cluster, rendered.admin_username, USERS_SECRETS_DIR, grants)]
+    get_model = base + "/api/2.0/mlflow/registered-models/get"
+    admin = (local.admin_username, admin_password)
+    other = requests.post(base + "/api/2.0/mlflow/registered-models/create", json={"name": "other-model"},
+                          auth=admin, timeout=10)
+    assert other.status_code == 200
+
+    first = secrets.token_urlsafe(24) + '%:"\\'
+    for attempt in range(2):  # idempotent: the second run finds the user and the grant in place
+        done = _run_users_script(base, local, grants, {mlflow_server.ADMIN_PASSWORD: admin_password,
+                                                       grants[0].password_file: first}, tmp_path / "users")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout == ("MLflow user serving: READ on 1 registered model(s), READ on 1 experiment(s) holding "
+                               "their versions\n")
+        assert first not in done.stdout + done.stderr and admin_password not in done.stdout + done.stderr
+    serving = ("serving", first)
+    assert requests.get(get_model, params={"name": MODEL}, auth=serving, timeout=10).status_code == 200
+    assert requests.get(get_model, params={"name": "other-model"}, auth=serving, timeout=10).status_code == 403
+    # What a model server does at start: resolve the alias and download the model through the proxy.
+    download = subprocess.run(
+        [sys.executable, "-c", "import mlflow, sys; print(mlflow.artifacts.download_artifacts(sys.argv[1], dst_path=sys.argv[2]))",
+         "models:/%s@champion" % MODEL, str(tmp_path / "served")],
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "MLFLOW_TRACKING_URI": base, "MLFLOW_DISABLE_TELEMETRY": "true",
+             "MLFLOW_TRACKING_USERNAME": "serving", "MLFLOW_TRACKING_PASSWORD": first},
+        capture_output=True, text=True, timeout=120)
+    assert download.returncode == 0, download.stderr[-2000:]
+    assert (Path(download.stdout.strip()) / "MLmodel").is_file()
+    renamed = requests.patch(base + "/api/2.0/mlflow/registered-models/update", auth=serving, timeout=10,
+                             json={"name": MODEL, "description": "changed by a reader"})
+    assert renamed.status_code == 403
+
+    # A rotated secret takes effect on the next run: the old password stops working.
+    rotated = secrets.token_urlsafe(24)
+    done = _run_users_script(base, local, grants, {mlflow_server.ADMIN_PASSWORD: admin_password,
+                                                   grants[0].password_file: rotated}, tmp_path / "users")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert requests.get(get_model, params={"name": MODEL}, auth=serving, timeout=10).status_code == 401
+    assert requests.get(get_model, params={"name": MODEL}, auth=("serving", rotated), timeout=10).status_code == 200
+
+
 def test_the_rendered_server_serves_the_registry_with_auth_and_stops(tmp_path, monkeypatch):
-    rendered, container = _planned_registry()
+    rendered, container, users_job = _planned_registry()
     port = _free_port()
     local = dataclasses.replace(
         rendered,
@@ -232,6 +291,7 @@ def test_the_rendered_server_serves_the_registry_with_auth_and_stops(tmp_path, m
         get_model = base + "/api/2.0/mlflow/registered-models/get"
         assert requests.get(get_model, params={"name": MODEL}, auth=reader, timeout=10).status_code == 403
         assert requests.get(get_model, params={"name": MODEL}, auth=admin, timeout=10).status_code == 200
+        _exercise_users_job(base, local, rendered, users_job, admin_password, tmp_path)
         assert any((tmp_path / "artifacts").rglob("MLmodel"))  # proxied to the artifacts destination
         assert admin_password not in log.read_text()
     finally:

@@ -12,7 +12,7 @@ from sahab.components.kubernetes import (
 )
 from sahab.components.kubernetes import mlflow_server
 from sahab.components.kubernetes.mlflow_server import MlflowServer, PgpassEntry
-from sahab.components.kubernetes.model_registry import ModelRegistry, ModelRegistryArgs
+from sahab.components.kubernetes.model_registry import USERS_SECRETS_DIR, ModelRegistry, ModelRegistryArgs, RegistryUser
 from sahab.testing import attempt_plan, one_of_type, plan_resources, resources_of_type
 
 ECR = "111122223333.dkr.ecr.me-central-1.amazonaws.com"
@@ -290,6 +290,18 @@ def test_everything_is_inside_the_component_on_the_cluster_provider(planned):
      "ModelRegistry: database_ca_bundle must be the PEM bundle of the database's CA (for RDS, the me-central-1 bundle "
      "from truststore.pki.rds.amazonaws.com): sslmode=verify-full checks the server against it"),
     ({"namespace": "ML"}, "ModelRegistry: namespace 'ML' is not a namespace name (a DNS label)"),
+    ({"users": [RegistryUser("serving", "hunter2-literal", models=["fraud"])]},
+     "ModelRegistry: users[0].password must be a RemoteRef to the secret in the cloud's secret store (never the value); "
+     "got a str"),
+    ({"users": [RegistryUser("admin", RemoteRef("p"), models=["fraud"])]},
+     "ModelRegistry: users[0].username 'admin' must be a lowercase name (letters, digits, _ . -) other than the admin's"),
+    ({"users": [RegistryUser("serving", RemoteRef("p"), models=["*"])]},
+     "ModelRegistry: users[0].models must name the registered models the user may use (letters, digits, _ . -; "
+     "no '*': grant each model)"),
+    ({"users": [RegistryUser("serving", RemoteRef("p"), models=["fraud"], permission="ALL")]},
+     "ModelRegistry: users[0].permission 'ALL' is not one of READ, USE, EDIT, MANAGE"),
+    ({"users": [RegistryUser("serving", RemoteRef("p"), models=["a"]), RegistryUser("serving", RemoteRef("q"), models=["b"])]},
+     "ModelRegistry: user 'serving' is listed twice"),
     ({"resources": Resources("4", "1Gi", "2", "2Gi")}, "ModelRegistry: resources.cpu_request 4 exceeds cpu_limit 2"),
 ])
 def test_bad_input_fails_before_anything_registers(overrides, message):
@@ -315,3 +327,56 @@ def test_without_a_bundle_the_database_is_verified_against_the_images_trust_stor
     assert [v["name"] for v in pod["volumes"]] == ["credentials", "run", "scratch"]
     args = pod["containers"][0]["args"]
     assert any(a.endswith("sslmode=verify-full&sslrootcert=system") for a in args), args
+
+
+SERVING = RegistryUser("serving", RemoteRef("mlflow-serving-password"), models=["fraud", "churn"])
+
+
+@pytest.fixture(scope="module")
+def with_users():
+    return plan(users=[SERVING])
+
+
+def test_users_get_their_own_secret_and_a_job_that_applies_them(with_users):
+    resources, registry = with_users
+    job = one_of_type(resources, "kubernetes:batch/v1:Job")["inputs"]
+    (users,) = job["spec"]["template"]["spec"]["containers"]
+    grants = (mlflow_server.UserGrant("serving", "READ", ("fraud", "churn")),)
+    script = mlflow_server.users_script("http://mlflow.ml.svc.cluster.local:5000", "admin", USERS_SECRETS_DIR, grants)
+    assert users["command"] == ["python", "-c", script]
+    assert job["metadata"]["name"].startswith("mlflow-users-") and job["spec"]["backoffLimit"] == 6
+    # The passwords reach only this Job, as read-only files; the server's pod never mounts them.
+    secrets = {r["inputs"]["metadata"]["name"]: r["inputs"]["spec"] for r in resources
+               if r["type"] == "kubernetes:external-secrets.io/v1:ExternalSecret"}
+    assert sorted((d["secretKey"], d["remoteRef"]["key"]) for d in secrets["mlflow-users"]["data"]) == [
+        ("admin_password", "mlflow-admin-password"), ("user-serving", "mlflow-serving-password")]
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["passwords"]["secret"]["secretName"] == "mlflow-users"
+    assert {m["mountPath"]: m.get("readOnly", False) for m in users["volumeMounts"]}[USERS_SECRETS_DIR] is True
+    assert "mlflow-users" not in json.dumps(pod(resources))
+    assert not any("valueFrom" in item for item in users.get("env", []))
+
+
+def test_the_users_job_is_hardened_and_reaches_only_the_server(with_users):
+    resources, _ = with_users
+    spec = one_of_type(resources, "kubernetes:batch/v1:Job")["inputs"]["spec"]["template"]["spec"]
+    (users,) = spec["containers"]
+    assert spec["restartPolicy"] == "Never" and spec["automountServiceAccountToken"] is False
+    assert users["securityContext"]["readOnlyRootFilesystem"] is True
+    assert users["securityContext"]["allowPrivilegeEscalation"] is False
+    assert users["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
+    policies = {r["inputs"]["metadata"]["name"]: r["inputs"]["spec"] for r in resources_of_type(resources, POLICY)}
+    job_pods = {"matchLabels": {"app.kubernetes.io/name": "mlflow-users", "app.kubernetes.io/instance": "mlflow"}}
+    server_pods = {"matchLabels": {"app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": "mlflow"}}
+    assert policies["mlflow-users-job-allow-out"] == {
+        "podSelector": job_pods, "policyTypes": ["Egress"],
+        "egress": [{"to": [{"podSelector": server_pods}], "ports": [{"port": 5000, "protocol": "TCP"}]}]}
+    assert policies["mlflow-allow-in-users-job"] == {
+        "podSelector": server_pods, "policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"podSelector": job_pods}], "ports": [{"port": 5000, "protocol": "TCP"}]}]}
+
+
+def test_a_change_of_grants_renames_the_job_so_it_runs_again(with_users):
+    before = one_of_type(with_users[0], "kubernetes:batch/v1:Job")["inputs"]["metadata"]["name"]
+    changed, _ = plan(users=[RegistryUser("serving", RemoteRef("mlflow-serving-password"), models=["fraud"])])
+    assert one_of_type(changed, "kubernetes:batch/v1:Job")["inputs"]["metadata"]["name"] != before
