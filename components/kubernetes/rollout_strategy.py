@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..validation import ComponentInputError, DNS_LABEL, require_labels
 
@@ -236,6 +236,15 @@ def require_strategy(component: str, strategy: object) -> Strategy:
 # --- the analysis ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class ServiceMetrics:
+    """The names of a server's HTTP metrics: a request counter with a status label, and a latency histogram."""
+
+    requests: str
+    latency: str
+    status_label: str
+
+
+@dataclass(frozen=True)
 class PrometheusAnalysis:
     """Thresholds the new version must meet, measured from Prometheus every ``interval``,
     ``count`` times; more than ``failure_limit`` failed measurements abort the rollout.
@@ -277,21 +286,38 @@ class PrometheusAnalysis:
                 % (component, self.failure_limit, self.count))
         return self
 
-    def render(self, *, namespace: str, request_metric: str, latency_metric: str, status_label: str) -> Dict[str, Any]:
+    def signals(self, selector: str, metrics: "ServiceMetrics") -> Dict[str, Tuple[str, Union[int, float]]]:
+        """Each signal's PromQL over the series ``selector`` picks, with its threshold: the one
+        definition both the canary analysis and the SLO alerts use."""
+        requests = "sum(rate(%s{%s}[%s]))" % (metrics.requests, selector, self.window)
+        # No 5xx series at all is a zero error rate, not a missing one; no requests stays empty.
+        errors = '(sum(rate(%s{%s,%s=~"5.."}[%s])) or vector(0))' % (metrics.requests, selector, metrics.status_label, self.window)
+        latency = "histogram_quantile(0.99, sum by (le) (rate(%s_bucket{%s}[%s]))) * 1000" % (
+            metrics.latency, selector, self.window)
+        return {"error-rate": ("%s / %s" % (errors, requests), self.max_error_rate),
+                "p99-latency-ms": (latency, self.max_p99_latency_ms)}
+
+    def render(self, *, namespace: str, metrics: "ServiceMetrics") -> Dict[str, Any]:
         """The ``AnalysisTemplate`` spec: error rate and p99 latency of the pods under test."""
         selector = 'namespace="%s",%s="{{args.%s}}"' % (namespace, POD_TEMPLATE_HASH_METRIC_LABEL, CANARY_HASH_ARG)
-        requests = "sum(rate(%s{%s}[%s]))" % (request_metric, selector, self.window)
-        # No 5xx series at all is a zero error rate, not a missing one; no requests stays empty.
-        errors = '(sum(rate(%s{%s,%s=~"5.."}[%s])) or vector(0))' % (request_metric, selector, status_label, self.window)
-        latency = "histogram_quantile(0.99, sum by (le) (rate(%s_bucket{%s}[%s]))) * 1000" % (
-            latency_metric, selector, self.window)
         return {
             "args": [{"name": CANARY_HASH_ARG}],
-            "metrics": [
-                self._metric("error-rate", "%s / %s" % (errors, requests), self.max_error_rate),
-                self._metric("p99-latency-ms", latency, self.max_p99_latency_ms),
-            ],
+            "metrics": [self._metric(name, query, threshold)
+                        for name, (query, threshold) in self.signals(selector, metrics).items()],
         }
+
+    def alert_rules(self, service: str, selector: str, metrics: "ServiceMetrics", *, for_duration: str = "10m") -> Dict[str, Any]:
+        """A ``PrometheusRule`` group: the service over its analysis thresholds for ``for_duration``,
+        every version together (what users see, not only a canary)."""
+        alerts = {"error-rate": ("ModelServingErrorRateHigh", "error rate above %s" % self.max_error_rate),
+                  "p99-latency-ms": ("ModelServingLatencyHigh", "p99 latency above %d ms" % self.max_p99_latency_ms)}
+        rules = []
+        for signal, (query, threshold) in self.signals(selector, metrics).items():
+            alert, summary = alerts[signal]
+            rules.append({"alert": alert, "expr": "(%s) > %r" % (query, threshold), "for": for_duration,
+                          "labels": {"severity": "critical", "service": service},
+                          "annotations": {"summary": "%s: %s for %s" % (service, summary, for_duration)}})
+        return {"name": "%s-slo" % service, "rules": rules}
 
     def _metric(self, name: str, query: str, threshold: Union[int, float]) -> Dict[str, Any]:
         return {

@@ -47,7 +47,8 @@ from .images import Image, require_image
 from .mlflow_server import MODEL_NAME
 from .namespace import Allow, Port
 from .rollout_strategy import (
-    DNS_LABEL, POD_TEMPLATE_HASH_LABEL, ROLLOUTS_API_VERSION, PrometheusAnalysis, PrometheusEndpoint, Strategy, require_strategy,
+    DNS_LABEL, POD_TEMPLATE_HASH_LABEL, ROLLOUTS_API_VERSION, PrometheusAnalysis, PrometheusEndpoint, ServiceMetrics, Strategy,
+    require_strategy,
 )
 from .rollouts import RolloutsController
 from .workload import (
@@ -63,9 +64,10 @@ HTTP_PORT = 8080
 GRPC_PORT = 8081
 METRICS_PORT = 8082
 # MLServer's REST metrics (starlette_exporter, prefix "rest_server"; MLServer settings.py).
-REQUEST_METRIC = "rest_server_requests_total"
-LATENCY_METRIC = "rest_server_request_duration_seconds"
-STATUS_LABEL = "status_code"
+MLSERVER_METRICS = ServiceMetrics(requests="rest_server_requests_total", latency="rest_server_request_duration_seconds",
+                                  status_label="status_code")
+# The PodMonitor copies the pods' name label onto their series, as Prometheus spells label names.
+NAME_METRIC_LABEL = "app_kubernetes_io_name"
 MLFLOW_RUNTIME = "mlserver_mlflow.MLflowRuntime"
 # MLServer's image runs as UID 1000 and its working directory /opt/mlserver (mode 776) is
 # searchable only by that user and group 0 (MLServer Dockerfile), so the pods run as 1000.
@@ -200,8 +202,7 @@ class ModelServing(KubernetesComponent):
             api_version=ROLLOUTS_API_VERSION,
             kind="AnalysisTemplate",
             metadata=self._metadata(name, labels),
-            spec=args.analysis.render(namespace=namespace, request_metric=REQUEST_METRIC,
-                                      latency_metric=LATENCY_METRIC, status_label=STATUS_LABEL),
+            spec=args.analysis.render(namespace=namespace, metrics=MLSERVER_METRICS),
             opts=self.child_opts(depends_on=crds))
         rollout = k8s.apiextensions.CustomResource(
             "%s-rollout" % name,
@@ -230,8 +231,17 @@ class ModelServing(KubernetesComponent):
             spec={
                 "selector": {"matchLabels": labels},
                 "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics"}],
-                "podTargetLabels": [POD_TEMPLATE_HASH_LABEL],
+                "podTargetLabels": [POD_TEMPLATE_HASH_LABEL, NAME_LABEL],
             },
+            opts=self.child_opts())
+        # The canary analysis's signals and thresholds, alerting on the whole service.
+        selector = 'namespace="%s",%s="%s"' % (namespace, NAME_METRIC_LABEL, name)
+        k8s.apiextensions.CustomResource(
+            "%s-slo" % name,
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata=self._metadata("%s-slo" % name, labels),
+            spec={"groups": [args.analysis.alert_rules(name, selector, MLSERVER_METRICS)]},
             opts=self.child_opts())
         self.service_name = name
         self.url = "http://%s.%s.svc:%d" % (name, namespace, HTTP_PORT)

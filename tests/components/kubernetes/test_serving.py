@@ -166,12 +166,29 @@ def test_analysis_queries_carry_the_thresholds_and_measure_only_the_new_pods():
     }
 
 
+def test_the_service_alerts_on_the_canary_analysis_signals_and_thresholds():
+    analysis = PrometheusAnalysis(max_error_rate=0.02, max_p99_latency_ms=250, window="5m")
+    resources = _plan(analysis=analysis)
+    rule = one_of_type(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")["inputs"]
+    analysed = {m["name"]: m["provider"]["prometheus"]["query"] for m in one_of_type(resources, TEMPLATE)["inputs"]["spec"]["metrics"]}
+    service = 'namespace="models",app_kubernetes_io_name="fraud"'
+    canary_pods = 'namespace="models",rollouts_pod_template_hash="{{args.canary-hash}}"'
+    (group,) = rule["spec"]["groups"]
+    assert group["name"] == "fraud-slo"
+    error_rate, latency = group["rules"]
+    # The same query as the analysis, over every pod of the service rather than the canary's.
+    assert error_rate["expr"] == "(%s) > 0.02" % analysed["error-rate"].replace(canary_pods, service)
+    assert latency["expr"] == "(%s) > 250" % analysed["p99-latency-ms"].replace(canary_pods, service)
+    assert [(r["alert"], r["for"], r["labels"]["severity"]) for r in group["rules"]] == [
+        ("ModelServingErrorRateHigh", "10m", "critical"), ("ModelServingLatencyHigh", "10m", "critical")]
+
+
 def test_metrics_are_labelled_with_the_pod_template_hash_the_analysis_filters_on(canary):
     monitor = one_of_type(canary, "kubernetes:monitoring.coreos.com/v1:PodMonitor")["inputs"]["spec"]
     assert monitor == {
         "selector": {"matchLabels": _rollout(canary)["selector"]["matchLabels"]},
         "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics"}],
-        "podTargetLabels": ["rollouts-pod-template-hash"],
+        "podTargetLabels": ["rollouts-pod-template-hash", "app.kubernetes.io/name"],
     }
     assert {"name": "metrics", "containerPort": 8082, "protocol": "TCP"} in _pod(canary)["containers"][0]["ports"]
 
@@ -250,7 +267,7 @@ def test_every_child_is_inside_the_component_on_the_cluster_provider(canary):
     component = one_of_type(canary, "sahab:kubernetes:ModelServing")
     provider = one_of_type(canary, "pulumi:providers:kubernetes")
     children = [r for r in canary if r not in (component, provider)]
-    assert len(children) == 9
+    assert len(children) == 10
     assert all(r["parent"] == component["urn"] and r["provider"] == provider["urn"] for r in children)
     assert {r["inputs"]["metadata"]["namespace"] for r in children} == {"models"}
 
