@@ -36,3 +36,27 @@ def sahab_cli():
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory) -> Path:
+    """The wheel of the working tree, built once per session (tests/installed_sahab.py)."""
+    from installed_sahab import build_wheel
+
+    return build_wheel(REPO_ROOT, tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def installed_sahab(built_wheel, tmp_path_factory):
+    """That wheel installed gate-only into a fresh virtualenv outside the checkout; not set up."""
+    from installed_sahab import install
+
+    return install(REPO_ROOT, built_wheel, tmp_path_factory.mktemp("installed"))
+
+
+@pytest.fixture(scope="session")
+def set_up_sahab(installed_sahab):
+    """The installed sahab after `sahab setup` (checkov and the CrossGuard pack in its data dir)."""
+    completed = installed_sahab.sahab(["setup", "--uv", str(installed_sahab.uv)])
+    assert completed.returncode == 0, completed.stderr
+    return installed_sahab

@@ -1,7 +1,8 @@
 """checkov runs from its own isolated environment, never from the project's.
 
 checkov pins packaging<24 while Pulumi >= 3.224 needs packaging>=26: they cannot share an
-environment, so ./bootstrap creates .tools/checkov from a hash-locked requirements file.
+environment, so ./bootstrap (and `sahab setup` for an installed wheel) creates one from the
+hash-locked requirements shipped in the package (src/sahab/tools/checkov-lock/requirements.txt).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, distribution, version
 
 import pytest
 
-from sahab.tools.checkov import PINNED_CHECKOV_VERSION, checkov_executable
+from sahab.tools.checkov import LOCK_FILE, PINNED_CHECKOV_VERSION, checkov_executable
 
 
 def test_checkov_is_not_installed_in_the_project_environment():
@@ -25,7 +26,7 @@ def test_isolated_checkov_runs_the_pinned_version():
     assert completed.stdout.strip() == PINNED_CHECKOV_VERSION
 
 
-def test_lock_file_pins_the_same_version(repo_root):
-    lock = (repo_root / "tools" / "checkov" / "requirements.txt").read_text()
+def test_lock_file_pins_the_same_version():
+    lock = LOCK_FILE.read_text()
     assert "checkov==%s " % PINNED_CHECKOV_VERSION in lock
     assert "packaging==23." in lock

@@ -16,12 +16,24 @@
 #   id: SAHAB-ENC-004
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     Whether a database or table is encrypted and with which KMS or Key Vault key
+#     (storageEncrypted, kmsKeyId, server-side encryption, data encryption), when computed at
+#     deploy time or held outside this program.
 #   remediation: >-
 #     RDS/DocumentDB: storage_encrypted=True, kms_key_id=<your aws.kms.Key>.arn (Neptune:
 #     kms_key_arn); DynamoDB: server_side_encryption=TableServerSideEncryptionArgs(enabled=True,
 #     kms_key_arn=<key>.arn); Azure flexible servers: data_encryption=DataEncryptionArgs(
 #     type="AzureKeyVault", primary_key_uri=<Key Vault key URI>,
 #     primary_user_assigned_identity_id=<identity>).
+#   covers:
+#     - aws:rds/instance:Instance
+#     - aws:rds/cluster:Cluster
+#     - aws:docdb/cluster:Cluster
+#     - aws:neptune/cluster:Cluster
+#     - aws:dynamodb/table:Table
+#     - azure-native:dbforpostgresql:Server
+#     - azure-native:dbformysql:Server
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"

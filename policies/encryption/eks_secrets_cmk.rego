@@ -13,11 +13,17 @@
 #   id: SAHAB-ENC-003
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The resources an EKS encryptionConfig covers and its KMS key, or whether AKS Key Vault KMS
+#     is on and its key, when only known after deploy.
 #   remediation: >-
 #     EKS: encryption_config=ClusterEncryptionConfigArgs(resources=["secrets"],
 #     provider=ClusterEncryptionConfigProviderArgs(key_arn=<your aws.kms.Key>.arn)). AKS:
 #     security_profile.azure_key_vault_kms=AzureKeyVaultKmsArgs(enabled=True,
 #     key_id=<Key Vault key URI with version>, key_vault_network_access="Private").
+#   covers:
+#     - aws:eks/cluster:Cluster
+#     - azure-native:containerservice:ManagedCluster
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"

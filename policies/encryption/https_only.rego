@@ -3,8 +3,8 @@
 # description: >-
 #   Data reaches an endpoint only over TLS. Azure: a azure-native:storage:StorageAccount does not
 #   set enableHttpsTrafficOnly false (unset is true); a azure-native:web:WebApp or WebAppSlot sets
-#   httpsOnly true (unset is false: plain HTTP is served); a azure-native:cache:Redis does not
-#   set enableNonSslPort true. AWS: an aws:lb/listener:Listener (or aws:alb/listener:Listener)
+#   httpsOnly true (unset is false: plain HTTP is served); a Redis cache (azure-native:redis:Redis,
+#   and azure-native:cache:Redis, its 2.x token) does not set enableNonSslPort true. AWS: an aws:lb/listener:Listener (or aws:alb/listener:Listener)
 #   with protocol HTTP only redirects to HTTPS or answers with a fixed response: a default
 #   action that forwards or authenticates over plain HTTP is denied. Unknown values are deferred.
 #   (Rules of an HTTP listener, aws:lb/listenerRule, are not judged.) S3 has its own rule,
@@ -13,11 +13,22 @@
 #   id: SAHAB-ENC-012
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     An HTTPS-only setting, a listener's protocol, or whether an HTTP listener redirects to
+#     HTTPS, when computed at deploy time.
 #   remediation: >-
 #     Azure: leave enable_https_traffic_only at true on storage accounts, set https_only=True on
 #     web apps and slots, leave enable_non_ssl_port unset or False on Redis caches. AWS: give
 #     HTTP listeners one default action, type "redirect" with redirect.protocol "HTTPS" and
 #     status_code "HTTP_301", and serve the application on an HTTPS listener.
+#   covers:
+#     - aws:lb/listener:Listener
+#     - aws:alb/listener:Listener
+#     - azure-native:storage:StorageAccount
+#     - azure-native:web:WebApp
+#     - azure-native:web:WebAppSlot
+#     - azure-native:cache:Redis
+#     - azure-native:redis:Redis
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.2.1: Information Transfer Procedures"
@@ -38,6 +49,8 @@ _switches := {
 	"azure-native:web:WebApp": {"setting": "httpsOnly", "plain": false, "default": false},
 	"azure-native:web:WebAppSlot": {"setting": "httpsOnly", "plain": false, "default": false},
 	"azure-native:cache:Redis": {"setting": "enableNonSslPort", "plain": true, "default": false},
+	# pulumi-azure-native 3.x names the type redis:Redis (cache:Redis remains an alias).
+	"azure-native:redis:Redis": {"setting": "enableNonSslPort", "plain": true, "default": false},
 }
 
 _switch_types := {t | some t, _ in _switches}

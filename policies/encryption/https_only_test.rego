@@ -46,6 +46,14 @@ test_redis_non_ssl_port_is_denied_and_default_passes if {
 	denied == {open.urn}
 }
 
+test_redis_under_its_3x_token_is_judged_the_same if {
+	open := _r("azure-native:redis:Redis", "open", {"enableNonSslPort": true})
+	closed := _r("azure-native:redis:Redis", "closed", {"enableNonSslPort": false})
+	inp := {"resources": [open, closed]}
+	denied := {f.urn | some f in rule.deny} with input as inp
+	denied == {open.urn}
+}
+
 test_unknown_azure_setting_is_deferred if {
 	inp := {"resources": [_r("azure-native:web:WebApp", "ui", {"httpsOnly": _unknown})]}
 	count(rule.deferred) == 1 with input as inp

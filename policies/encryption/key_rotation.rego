@@ -12,10 +12,16 @@
 #   id: SAHAB-ENC-006
 #   severity: medium
 #   enforcement: mandatory
+#   deferred_on: >-
+#     enableKeyRotation of a KMS key, or the rotation policy of a Key Vault key, when computed at
+#     deploy time.
 #   remediation: >-
 #     AWS: enable_key_rotation=True (optionally rotation_period_in_days <= 365). Azure: set
 #     properties.rotation_policy with lifetime_actions=[{action: {type: "rotate"}, trigger:
 #     {time_after_create: "P1Y"}}] and an expiry (attributes.expiry_time).
+#   covers:
+#     - aws:kms/key:Key
+#     - azure-native:keyvault:Key
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.2: Key Management"

@@ -10,10 +10,14 @@
 #   id: SAHAB-ENC-009
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A Key Vault's enableSoftDelete or enablePurgeProtection, when computed at deploy time.
 #   remediation: >-
 #     Set properties.enable_purge_protection=True (it cannot be turned off again) and leave
 #     enable_soft_delete unset or True, with soft_delete_retention_in_days of at least 7 (90 by
 #     default).
+#   covers:
+#     - azure-native:keyvault:Vault
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.2: Key Management"

@@ -10,10 +10,14 @@
 #   id: SAHAB-ENC-005
 #   severity: medium
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The log group's KMS key, when it is an output of a key outside this program.
 #   remediation: >-
 #     Set kms_key_id=<your aws.kms.Key>.arn on the log group, with a key policy that lets
 #     logs.me-central-1.amazonaws.com use the key for this account's log groups
 #     (kms:EncryptionContext:aws:logs:arn).
+#   covers:
+#     - aws:cloudwatch/logGroup:LogGroup
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"

@@ -15,11 +15,22 @@
 #   id: SAHAB-ENC-008
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A minimum TLS version setting, or a listener's protocol or sslPolicy, when computed at
+#     deploy time.
 #   remediation: >-
 #     Azure: minimum_tls_version="TLS1_2" on storage accounts, site_config.min_tls_version="1.2"
 #     on web apps, minimal_tls_version="1.2" on SQL servers and managed instances. AWS: set
 #     ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06" (or a TLS13-1-2/TLS13-1-3 FIPS or PQ
 #     variant) on HTTPS and TLS listeners.
+#   covers:
+#     - aws:lb/listener:Listener
+#     - aws:alb/listener:Listener
+#     - azure-native:sql:Server
+#     - azure-native:sql:ManagedInstance
+#     - azure-native:storage:StorageAccount
+#     - azure-native:web:WebApp
+#     - azure-native:web:WebAppSlot
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.2.1: Information Transfer Procedures"

@@ -14,10 +14,18 @@
 #   id: SAHAB-ENC-001
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The bucket's encryption algorithm or KMS key, when set from a value only known after deploy
+#     (a key outside this program).
 #   remediation: >-
 #     Add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket with
 #     apply_server_side_encryption_by_default sse_algorithm="aws:kms" and
 #     kms_master_key_id=<your aws.kms.Key>.arn (bucket_key_enabled=True keeps KMS costs down).
+#   covers:
+#     - aws:s3/bucket:Bucket
+#     - aws:s3/bucketV2:BucketV2
+#     - aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration
+#     - aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"

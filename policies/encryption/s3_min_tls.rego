@@ -11,10 +11,16 @@
 #   id: SAHAB-ENC-011
 #   severity: medium
 #   enforcement: advisory
+#   deferred_on: >-
+#     The bucket policy document, when it is built from outputs (bucket ARNs) only known after
+#     deploy.
 #   remediation: >-
 #     Add to the bucket policy {"Sid": "DenyTlsOlderThan12", "Effect": "Deny", "Principal": "*",
 #     "Action": "s3:*", "Resource": [<bucket ARN>, <bucket ARN>/*], "Condition":
 #     {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}.
+#   covers:
+#     - aws:s3/bucket:Bucket
+#     - aws:s3/bucketV2:BucketV2
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.2.1: Information Transfer Procedures"

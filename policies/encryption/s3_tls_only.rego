@@ -11,10 +11,16 @@
 #   id: SAHAB-ENC-007
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The bucket policy document, when it is built from outputs (bucket ARNs) only known after
+#     deploy.
 #   remediation: >-
 #     Attach an aws.s3.BucketPolicy to the bucket with the statement {"Sid":
 #     "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource":
 #     [<bucket ARN>, <bucket ARN>/*], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}.
+#   covers:
+#     - aws:s3/bucket:Bucket
+#     - aws:s3/bucketV2:BucketV2
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.2.1: Information Transfer Procedures"

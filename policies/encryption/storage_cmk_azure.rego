@@ -15,6 +15,9 @@
 #   id: SAHAB-ENC-010
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The encryption key source, type or key of a storage account, registry or ECR repository,
+#     when computed at deploy time or held outside this program.
 #   remediation: >-
 #     Azure: encryption=EncryptionArgs(key_source="Microsoft.Keyvault",
 #     key_vault_properties=KeyVaultPropertiesArgs(key_name=..., key_vault_uri=...),
@@ -22,6 +25,10 @@
 #     key_vault_properties=KeyVaultPropertiesArgs(key_identifier=..., identity=...)) on a
 #     Premium registry. AWS: encryption_configurations=[
 #     RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=<aws.kms.Key>.arn)].
+#   covers:
+#     - azure-native:storage:StorageAccount
+#     - azure-native:containerregistry:Registry
+#     - aws:ecr/repository:Repository
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"

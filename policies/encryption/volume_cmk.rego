@@ -16,11 +16,19 @@
 #   id: SAHAB-ENC-002
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     Whether a volume, launch template block device or managed disk is encrypted, and its KMS key
+#     or disk encryption set, when computed at deploy time or held outside this program.
 #   remediation: >-
 #     Set encrypted=True (encrypted="true" in launch template block device mappings) and
 #     kms_key_id=<your aws.kms.Key>.arn on every EBS volume, mapping and instance block device;
 #     on Azure give every disk encryption=EncryptionArgs(type="EncryptionAtRestWithCustomerKey",
 #     disk_encryption_set_id=<a DiskEncryptionSet backed by a Key Vault key>).
+#   covers:
+#     - aws:ebs/volume:Volume
+#     - aws:ec2/instance:Instance
+#     - aws:ec2/launchTemplate:LaunchTemplate
+#     - azure-native:compute:Disk
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T7.4.1: Policy on the Use of Cryptographic Controls"

@@ -13,6 +13,8 @@
 #     Remove the aws.iam.UserLoginProfile and give people access through IAM Identity Center
 #     permission sets or a SAML/OIDC identity provider with MFA; keep any break-glass user
 #     documented, MFA-protected and monitored.
+#   covers:
+#     - aws:iam/userLoginProfile:UserLoginProfile
 #   controls:
 #     - "UAE IA (NESA) T5.2.3: User Security Credentials Management"
 #     - "ISO/IEC 27001:2022 A.5.16: Identity management"

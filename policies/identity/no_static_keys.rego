@@ -11,11 +11,19 @@
 #   id: SAHAB-IAM-001
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     allowSharedKeyAccess of a storage account or adminUserEnabled of a container registry, when
+#     computed at deploy time.
 #   remediation: >-
 #     Replace access keys with IAM roles (instance profiles, IRSA or EKS Pod Identity, GitHub OIDC
 #     federation for CI); set allow_shared_key_access=False on storage accounts and use Entra ID
 #     (RBAC) with managed identities; leave admin_user_enabled off on container registries and
 #     grant AcrPull/AcrPush roles.
+#   covers:
+#     - aws:iam/accessKey:AccessKey
+#     - aws:iam/serviceSpecificCredential:ServiceSpecificCredential
+#     - azure-native:storage:StorageAccount
+#     - azure-native:containerregistry:Registry
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T5.2.3: User Security Credentials Management"

@@ -8,17 +8,24 @@
 #   Patch and List forms) with an env var AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 #   AWS_SESSION_TOKEN or AZURE_CLIENT_SECRET, whether a literal value or taken from a Secret.
 #   Whether a service account really needs a cloud role cannot be told from the plan, so IRSA or
-#   Pod Identity is not required of every service account. Advisory. A pod spec, container or env
-#   list only known at deploy time is deferred.
+#   Pod Identity is not required of every service account; a cloud key handed to a pod is a
+#   static key, so this is mandatory, one of the zero-trust controls sahab promises
+#   (docs/controls.md). A pod spec, container or env list only known at deploy time is deferred.
 # custom:
 #   id: SAHAB-IAM-002
 #   severity: high
-#   enforcement: advisory
+#   enforcement: mandatory
+#   deferred_on: >-
+#     A pod spec, its containers, or a container's environment variable names, when computed at
+#     deploy time.
 #   remediation: >-
 #     Remove the key env vars; on EKS annotate the pod's service account with
 #     eks.amazonaws.com/role-arn (IRSA) or create an aws.eks.PodIdentityAssociation, on AKS use
 #     Azure Workload Identity (azure.workload.identity/client-id on the service account and the
 #     azure.workload.identity/use label on the pod), and rotate and delete the exposed keys.
+#   covers_sets:
+#     - kubernetes-pod-workloads
+#     - kubernetes-pod-workload-patches-and-lists
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T5.2.3: User Security Credentials Management"

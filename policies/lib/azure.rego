@@ -63,3 +63,61 @@ key_ref_state(r, value, property, types) := "set" if {
 } else := "set" if {
 	depends_on_type(r, property, types)
 } else := "unknown"
+
+# --- public network access -------------------------------------------------------------------
+
+# Where each Azure service keeps its public network access switch: the azure-native modules
+# (a module renamed across SDK majors is listed under both names), the kind, the path of the
+# switch, and for servers that can be injected into a VNet, the path of the delegated subnet.
+# Left out, every one of these switches means public access (sources, pulumi-azure-native
+# 3.29.0 SDK docs: Service Bus and Event Hubs "By default it is enabled"; web apps "Enabled,
+# Disabled or an empty string", empty meaning no restriction; the other resource providers'
+# ARM references default to Enabled). A flexible server with a delegated subnet has no public
+# endpoint ("only supported for servers that are not integrated into a virtual network",
+# PostgreSQL; "Value is 'Disabled' when server has VNet integration", MySQL).
+public_network_access := [
+	{"modules": "storage", "kind": "StorageAccount", "path": ["publicNetworkAccess"]},
+	{"modules": "keyvault", "kind": "Vault", "path": ["properties", "publicNetworkAccess"]},
+	{"modules": "containerregistry", "kind": "Registry", "path": ["publicNetworkAccess"]},
+	{"modules": "cosmosdb", "kind": "DatabaseAccount", "path": ["publicNetworkAccess"]},
+	{"modules": "sql", "kind": "Server", "path": ["publicNetworkAccess"]},
+	{"modules": "redis|cache", "kind": "Redis", "path": ["publicNetworkAccess"]},
+	{"modules": "servicebus", "kind": "Namespace", "path": ["publicNetworkAccess"]},
+	{"modules": "eventhub", "kind": "Namespace", "path": ["publicNetworkAccess"]},
+	{"modules": "machinelearningservices", "kind": "Workspace", "path": ["publicNetworkAccess"]},
+	{"modules": "search", "kind": "Service", "path": ["publicNetworkAccess"]},
+	{"modules": "web", "kind": "WebApp", "path": ["publicNetworkAccess"]},
+	{"modules": "web", "kind": "WebAppSlot", "path": ["publicNetworkAccess"]},
+	{
+		"modules": "dbforpostgresql", "kind": "Server", "path": ["network", "publicNetworkAccess"],
+		"subnet": ["network", "delegatedSubnetResourceId"],
+	},
+	{
+		"modules": "dbformysql", "kind": "Server", "path": ["network", "publicNetworkAccess"],
+		"subnet": ["network", "delegatedSubnetResourceId"],
+	},
+]
+
+# The entry of public_network_access for each type token among the plan's created resources,
+# decided once per type (any API version: azure-native:<module>/v20240801:<Kind>).
+public_network_access_types[t] := entry if {
+	some t, _ in data.sahab.lib.plan.created_indexes
+	startswith(t, "azure-native:")
+	some entry in public_network_access
+	regex.match(sprintf("^azure-native:(%s)(/v[0-9a-z]+)?:%s$", [entry.modules, entry.kind]), t)
+}
+
+# The network resources a delegated subnet ID can come from.
+_subnet_sources := `^azure-native:network(/v[0-9a-z]+)?:(Subnet|VirtualNetwork)$`
+
+# Whether server `r` is injected into a VNet through the delegated subnet at `path`: "yes" (a
+# literal subnet ID, or an unknown one that came from a subnet or VNet of the plan), "no"
+# (none), or "unknown".
+vnet_injected(r, path) := "yes" if {
+	non_empty(plan.value_at(r.inputs, path))
+} else := "no" if {
+	plan.is_known(plan.value_at(r.inputs, path))
+} else := "yes" if {
+	some s in sources(r, path[0])
+	regex.match(_subnet_sources, s.type)
+} else := "unknown"

@@ -28,3 +28,24 @@ test_key_ref_state if {
 	azure.key_ref_state(r, null, "securityProfile", azure.key_types) == "none"
 	azure.key_ref_state(r, {"$unknown": true}, "securityProfile", azure.key_types) == "unknown"
 }
+
+test_public_network_access_types_match_any_api_version if {
+	p := {"resources": [
+		{"urn": "urn:a", "type": "azure-native:redis/v20241101:Redis", "custom": true, "mode": "create", "inputs": {}},
+		{"urn": "urn:b", "type": "azure-native:sql:Server", "custom": true, "mode": "create", "inputs": {}},
+		{"urn": "urn:c", "type": "azure-native:sql:Database", "custom": true, "mode": "create", "inputs": {}},
+	]}
+	azure.public_network_access_types["azure-native:redis/v20241101:Redis"].kind == "Redis" with input as p
+	azure.public_network_access_types["azure-native:sql:Server"].modules == "sql" with input as p
+	not azure.public_network_access_types["azure-native:sql:Database"] with input as p
+}
+
+test_vnet_injected if {
+	path := ["network", "delegatedSubnetResourceId"]
+	azure.vnet_injected(_server({"network": {"delegatedSubnetResourceId": "/s/subnets/db"}}), path) == "yes"
+	azure.vnet_injected(_server({"network": {}}), path) == "no"
+	azure.vnet_injected(_server({}), path) == "no"
+	azure.vnet_injected(_server({"network": {"$unknown": true}}), path) == "unknown"
+}
+
+_server(inputs) := {"urn": "urn:x", "type": "azure-native:dbforpostgresql:Server", "propertyDependencies": {}, "inputs": inputs}

@@ -11,10 +11,17 @@
 #   id: SAHAB-NET-006
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     metadataOptions, when computed at deploy time or taken from a launch template outside the
+#     plan.
 #   remediation: >-
 #     Set metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
 #     "http_put_response_hop_limit": 1} on the instance or launch template (hop limit 1 keeps pods
 #     from reaching the node's credentials).
+#   covers:
+#     - aws:ec2/instance:Instance
+#     - aws:ec2/launchTemplate:LaunchTemplate
+#     - aws:ec2/spotInstanceRequest:SpotInstanceRequest
 #   controls:
 #     - "UAE IA (NESA) T5.6.1: Information Access Restriction"
 #     - "ISO/IEC 27001:2022 A.8.5: Secure authentication"

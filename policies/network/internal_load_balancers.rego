@@ -5,7 +5,10 @@
 #   carry an internal annotation (service.beta.kubernetes.io/aws-load-balancer-internal "true",
 #   service.beta.kubernetes.io/aws-load-balancer-scheme "internal", or
 #   service.beta.kubernetes.io/azure-load-balancer-internal "true"), and neither a Service nor an
-#   Ingress may ask the AWS Load Balancer Controller for an "internet-facing" scheme. AWS lb and alb
+#   Ingress may ask the AWS Load Balancer Controller for an "internet-facing" scheme. An Ingress of a
+#   controller that makes every load balancer public unless told otherwise needs the internal
+#   setting: class azure-application-gateway (AGIC) needs appgw.ingress.kubernetes.io/use-private-ip
+#   "true", and class gce (GKE external load balancer) is denied (gce-internal passes). AWS lb and alb
 #   LoadBalancer (except gateway load balancers) and classic elb LoadBalancer need internal true
 #   (AWS makes them internet-facing when it is left out). An azure-native network LoadBalancer
 #   must not have a frontend with a public IP address or prefix. Values only known at deploy time
@@ -14,12 +17,24 @@
 #   id: SAHAB-NET-007
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A Service's type or annotations, an Ingress's class or annotations, a load balancer's
+#     internal flag, or its frontend IP configurations, when computed at deploy time.
 #   remediation: >-
 #     Annotate LoadBalancer Services as internal (for example
 #     service.beta.kubernetes.io/aws-load-balancer-scheme: internal), set internal=True on AWS
 #     load balancers, and use private frontend IPs on Azure load balancers; publish to users
 #     through an approved, inspected entry point (VPN, private link, WAF in front of an internal
 #     load balancer).
+#   covers:
+#     - kubernetes:core/v1:Service
+#     - kubernetes:networking.k8s.io/v1:Ingress
+#     - kubernetes:networking.k8s.io/v1beta1:Ingress
+#     - kubernetes:extensions/v1beta1:Ingress
+#     - aws:lb/loadBalancer:LoadBalancer
+#     - aws:alb/loadBalancer:LoadBalancer
+#     - aws:elb/loadBalancer:LoadBalancer
+#     - azure-native:network:LoadBalancer
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.5.1: Network Controls"
@@ -92,6 +107,49 @@ deny contains plan.finding(r, sprintf("%s asks for an internet-facing load balan
 	some r in _created_kind("Ingress")
 	_internet_facing(r)
 }
+
+# Ingress controllers that build a cloud load balancer for each Ingress, public unless the
+# Ingress says otherwise (by its class: spec.ingressClassName, else the kubernetes.io/ingress.class
+# annotation): the Azure Application Gateway Ingress Controller gives the listener a public IP
+# unless appgw.ingress.kubernetes.io/use-private-ip is "true" (AGIC annotations reference,
+# default false); GKE's "gce" class builds an external Application Load Balancer ("gce-internal"
+# an internal one). The AWS Load Balancer Controller's "alb" class is internal unless the scheme
+# annotation says internet-facing (its default scheme is internal), judged above. Ingresses of
+# controllers that run in the cluster (nginx, traefik, ...) are as exposed as the controller's own
+# Service, judged below with every Service.
+_public_by_default_classes := {
+	"azure-application-gateway": "appgw.ingress.kubernetes.io/use-private-ip",
+	"azure/application-gateway": "appgw.ingress.kubernetes.io/use-private-ip",
+	"gce": "",
+}
+
+_ingress_class(r) := class if {
+	class := k8s.value_at(r.inputs, ["spec", "ingressClassName"])
+	class != null
+} else := k8s.value_at(object.get(r.inputs, "metadata", {}), ["annotations", "kubernetes.io/ingress.class"])
+
+deny contains plan.finding(r, sprintf("Ingress %s gets a public load balancer from its class %s (%s)", [r.name, class, _private_hint(marker)])) if {
+	some r in _created_kind("Ingress")
+	class := _ingress_class(r)
+	marker := _public_by_default_classes[_lower(class)]
+	plan.is_known(_annotations(r))
+	not _annotation(r, marker) == "true"
+}
+
+deferred contains plan.finding(r, sprintf("Ingress %s: its class is only known at deploy time", [r.name])) if {
+	some r in _created_kind("Ingress")
+	not plan.is_known(_ingress_class(r))
+}
+
+deferred contains plan.finding(r, sprintf("Ingress %s: its annotations are only known at deploy time", [r.name])) if {
+	some r in _created_kind("Ingress")
+	_public_by_default_classes[_lower(_ingress_class(r))]
+	not plan.is_known(_annotations(r))
+}
+
+_private_hint(marker) := "use the gce-internal class for an internal load balancer" if marker == ""
+
+else := sprintf("set the annotation %s: \"true\"", [marker])
 
 deferred contains plan.finding(r, sprintf("Service %s: its type is only known at deploy time", [r.name])) if {
 	some r in k8s.created_of_kind("core", "Service")

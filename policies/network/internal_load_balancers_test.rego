@@ -95,3 +95,54 @@ test_azure_load_balancer_unknown_frontends_are_deferred if {
 	p := {"resources": [_res("azure-native:network:LoadBalancer", {"frontendIPConfigurations": {"$unknown": true}})]}
 	count(rule.deferred) == 1 with input as p
 }
+
+# --- Ingress classes that build public load balancers by default ------------------------------
+
+_ingress(class_name, annotations) := _res("kubernetes:networking.k8s.io/v1:Ingress", {
+	"metadata": {"name": "web", "namespace": "apps", "annotations": annotations},
+	"spec": object.union({"rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}, _class(class_name)),
+})
+
+_class(name) := {} if name == null
+
+else := {"ingressClassName": name}
+
+test_ingress_of_a_public_by_default_class_is_denied if {
+	every c in [
+		["azure-application-gateway", {}],
+		["azure-application-gateway", {"appgw.ingress.kubernetes.io/use-private-ip": "false"}],
+		[null, {"kubernetes.io/ingress.class": "azure/application-gateway"}],
+		["gce", {}],
+		[null, {"kubernetes.io/ingress.class": "gce"}],
+	] {
+		p := {"resources": [_ingress(c[0], c[1])]}
+		some f in rule.deny with input as p
+		contains(f.message, "public load balancer")
+		count(rule.deferred) == 0 with input as p
+	}
+}
+
+test_ingress_with_an_internal_load_balancer_passes if {
+	every c in [
+		["azure-application-gateway", {"appgw.ingress.kubernetes.io/use-private-ip": "true"}],
+		["gce-internal", {}],
+		["alb", {}],
+		["alb", {"alb.ingress.kubernetes.io/scheme": "internal"}],
+		["nginx", {}],
+	] {
+		p := {"resources": [_ingress(c[0], c[1])]}
+		count(rule.deny) == 0 with input as p
+		count(rule.deferred) == 0 with input as p
+	}
+}
+
+test_ingress_with_unknown_class_or_annotations_is_deferred if {
+	every r in [
+		_ingress({"$unknown": true}, {}),
+		_res("kubernetes:networking.k8s.io/v1:Ingress", {"metadata": {"name": "web", "annotations": {"$unknown": true}}, "spec": {"ingressClassName": "azure-application-gateway"}}),
+	] {
+		p := {"resources": [r]}
+		count(rule.deny) == 0 with input as p
+		count(rule.deferred) == 1 with input as p
+	}
+}

@@ -14,11 +14,18 @@
 #   id: SAHAB-NET-008
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A workload's namespace, or the NetworkPolicies of its namespace, when computed at deploy
+#     time.
 #   remediation: >-
 #     Add a NetworkPolicy to each namespace with metadata.namespace set to the namespace's name
 #     (namespace.metadata.name), spec.podSelector {} and spec.policyTypes ["Ingress", "Egress"],
 #     then allow the flows each workload needs (DNS, its callers, its dependencies) with further
 #     policies.
+#   covers:
+#     - kubernetes:core/v1:Namespace
+#   covers_sets:
+#     - kubernetes-pod-workloads
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.5.1: Network Controls"

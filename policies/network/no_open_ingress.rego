@@ -5,16 +5,36 @@
 #   (0.0.0.0/0, ::/0, or Azure's "*", "Internet", "Any"). Checks AWS ec2 SecurityGroup and
 #   DefaultSecurityGroup inline ingress (cidrBlocks, ipv6CidrBlocks), ec2 SecurityGroupRule of
 #   type ingress, vpc SecurityGroupIngressRule (cidrIpv4, cidrIpv6), and azure-native network
-#   NetworkSecurityGroup securityRules and SecurityRule that allow Inbound traffic. A source that
-#   is unknown before deploy is deferred.
+#   NetworkSecurityGroup securityRules and SecurityRule that allow Inbound traffic. Ingress a
+#   service opens by itself counts too: an eks NodeGroup whose remoteAccess names an ec2SshKey
+#   without sourceSecurityGroupIds has SSH opened to 0.0.0.0/0 by EKS. An azure-native sql,
+#   dbforpostgresql or dbformysql FirewallRule must not start at 0.0.0.0 (the whole internet, or
+#   as 0.0.0.0-0.0.0.0 every Azure service of every tenant). A source that is unknown before
+#   deploy is deferred.
 # custom:
 #   id: SAHAB-NET-001
 #   severity: critical
 #   enforcement: mandatory
+#   deferred_on: >-
+#     An ingress rule's CIDR sources or direction, or a node group's remoteAccess, when computed
+#     at deploy time (a CIDR read from another stack).
 #   remediation: >-
 #     Allow ingress only from the CIDRs or security groups that need it (the VPC/VNet range, a
 #     load balancer's security group, a corporate range); reach workloads through private
-#     endpoints, a VPN or an internal load balancer instead of opening them to the internet.
+#     endpoints, a VPN or an internal load balancer instead of opening them to the internet. On
+#     EKS node groups, leave remote_access out (use SSM Session Manager) or give it
+#     source_security_group_ids.
+#   covers:
+#     - aws:ec2/securityGroup:SecurityGroup
+#     - aws:ec2/defaultSecurityGroup:DefaultSecurityGroup
+#     - aws:ec2/securityGroupRule:SecurityGroupRule
+#     - aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule
+#     - aws:eks/nodeGroup:NodeGroup
+#     - azure-native:network:NetworkSecurityGroup
+#     - azure-native:network:SecurityRule
+#     - azure-native:sql:FirewallRule
+#     - azure-native:dbforpostgresql:FirewallRule
+#     - azure-native:dbformysql:FirewallRule
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.5.1: Network Controls"
@@ -153,6 +173,66 @@ _source_outcomes(r, where, cidrs) := array.concat(
 deny contains f if some ["deny", f] in _aws_results
 
 deferred contains f if some ["deferred", f] in _aws_results
+
+# --- AWS: the ingress an EKS managed node group opens by itself -----------------------------
+
+# EKS opens port 22 (3389 on Windows) on the nodes to 0.0.0.0/0 when remoteAccess names an SSH
+# key and no source security groups (pulumi-aws 7.51.1 SDK docs, NodeGroupRemoteAccess: "If you
+# specify ec2_ssh_key, but do not specify this configuration when you create an EKS Node Group,
+# port 22 on the worker nodes is opened to the Internet (0.0.0.0/0)"). Without an SSH key
+# nothing is opened; with source groups, only to them.
+_node_group_type := "aws:eks/nodeGroup:NodeGroup"
+
+_node_group_results contains [kind, plan.finding(r, message)] if {
+	some r in plan.created_of_type(_node_group_type)
+	access := plan.value_at(r.inputs, ["remoteAccess"])
+	access != null
+	[kind, message] := _remote_access_outcome(r, plan.value_at(access, ["ec2SshKey"]), plan.value_at(access, ["sourceSecurityGroupIds"]))
+	kind != "pass"
+}
+
+_remote_access_outcome(r, key, groups) := ["pass", ""] if {
+	is_array(groups)
+	count(groups) > 0
+} else := ["pass", ""] if {
+	key in {null, ""}
+} else := ["deny", sprintf("%s opens SSH (RDP on Windows) on its nodes to 0.0.0.0/0: remoteAccess names an SSH key and no sourceSecurityGroupIds", [r.name])] if {
+	plan.is_known(key)
+	groups in {null, []}
+} else := ["deferred", sprintf("%s: whether remoteAccess opens SSH to the internet is only known at deploy time", [r.name])]
+
+deny contains f if some ["deny", f] in _node_group_results
+
+deferred contains f if some ["deferred", f] in _node_group_results
+
+# --- Azure: database server firewall rules ---------------------------------------------------
+
+# A server-level firewall rule admits the IPv4 range startIpAddress..endIpAddress. One that
+# starts at 0.0.0.0 admits the whole internet (to 255.255.255.255) or, as 0.0.0.0..0.0.0.0,
+# "all Azure-internal IP addresses" (pulumi-azure-native 3.29.0 SDK docs, sql FirewallRule):
+# every service of every Azure tenant (CIS Azure Foundations treats both as ingress from any IP).
+_firewall_rule_results contains [kind, plan.finding(r, message)] if {
+	some t, indexes in data.sahab.lib.plan.created_indexes
+	regex.match(`^azure-native:(sql|dbforpostgresql|dbformysql)(/v[0-9a-z]+)?:FirewallRule$`, t)
+	some i in indexes
+	r := input.resources[i]
+	start := plan.value_at(r.inputs, ["startIpAddress"])
+	start != null
+	[kind, message] := _firewall_outcome(r, start, plan.value_at(r.inputs, ["endIpAddress"]))
+	kind != "pass"
+}
+
+_firewall_outcome(r, start, end) := ["deferred", sprintf("%s: the firewall rule's startIpAddress is only known at deploy time", [r.name])] if {
+	not plan.is_known(start)
+} else := ["pass", ""] if {
+	start != "0.0.0.0"
+} else := ["deny", sprintf("%s admits every Azure service of every tenant (0.0.0.0 to 0.0.0.0)", [r.name])] if {
+	end == "0.0.0.0"
+} else := ["deny", sprintf("%s admits the internet (%s to %v)", [r.name, start, end])]
+
+deny contains f if some ["deny", f] in _firewall_rule_results
+
+deferred contains f if some ["deferred", f] in _firewall_rule_results
 
 deferred contains plan.finding(r, sprintf("%s: whether the rule is ingress is only known at deploy time", [r.name])) if {
 	some r in plan.created_of_type(_rule_type)

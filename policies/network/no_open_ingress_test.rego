@@ -104,3 +104,61 @@ test_read_resources_are_not_checked if {
 	r := object.union(_res("aws:ec2/securityGroup:SecurityGroup", {"ingress": [{"cidrBlocks": ["0.0.0.0/0"]}]}), {"mode": "read"})
 	count(rule.deny) == 0 with input as _plan(r)
 }
+
+# --- EKS node group remote access ------------------------------------------------------------
+
+_node_group(access) := _res("aws:eks/nodeGroup:NodeGroup", {"clusterName": "ml", "remoteAccess": access})
+
+test_node_group_ssh_key_without_source_groups_is_denied if {
+	every access in [{"ec2SshKey": "ops"}, {"ec2SshKey": "ops", "sourceSecurityGroupIds": []}] {
+		some f in rule.deny with input as _plan(_node_group(access))
+		contains(f.message, "0.0.0.0/0")
+		count(rule.deferred) == 0 with input as _plan(_node_group(access))
+	}
+}
+
+test_node_group_without_key_or_with_source_groups_passes if {
+	every inputs in [
+		{"clusterName": "ml"},
+		{"clusterName": "ml", "remoteAccess": {"sourceSecurityGroupIds": ["sg-1"]}},
+		{"clusterName": "ml", "remoteAccess": {"ec2SshKey": "ops", "sourceSecurityGroupIds": [{"$unknown": true}]}},
+	] {
+		p := _plan(_res("aws:eks/nodeGroup:NodeGroup", inputs))
+		count(rule.deny) == 0 with input as p
+		count(rule.deferred) == 0 with input as p
+	}
+}
+
+test_node_group_unknown_remote_access_is_deferred if {
+	every access in [{"$unknown": true}, {"ec2SshKey": {"$unknown": true}}, {"ec2SshKey": "ops", "sourceSecurityGroupIds": {"$unknown": true}}] {
+		p := _plan(_node_group(access))
+		count(rule.deny) == 0 with input as p
+		count(rule.deferred) == 1 with input as p
+	}
+}
+
+# --- Azure database firewall rules -----------------------------------------------------------
+
+test_firewall_rules_from_anywhere_are_denied if {
+	every c in [
+		["azure-native:sql:FirewallRule", "0.0.0.0", "255.255.255.255", "internet"],
+		["azure-native:dbforpostgresql:FirewallRule", "0.0.0.0", "0.0.0.0", "every Azure service"],
+		["azure-native:dbformysql/v20230630:FirewallRule", "0.0.0.0", "10.0.0.0", "internet"],
+	] {
+		p := _plan(_res(c[0], {"serverName": "db", "startIpAddress": c[1], "endIpAddress": c[2]}))
+		some f in rule.deny with input as p
+		contains(f.message, c[3])
+	}
+}
+
+test_firewall_rules_for_known_ranges_pass if {
+	p := _plan(_res("azure-native:sql:FirewallRule", {"serverName": "db", "startIpAddress": "203.0.113.10", "endIpAddress": "203.0.113.20"}))
+	count(rule.deny) == 0 with input as p
+	count(rule.deferred) == 0 with input as p
+}
+
+test_firewall_rule_unknown_start_is_deferred if {
+	p := _plan(_res("azure-native:dbforpostgresql:FirewallRule", {"startIpAddress": {"$unknown": true}, "endIpAddress": "10.0.0.1"}))
+	count(rule.deny) == 0 with input as p
+	count(rule.deferred) == 1 with input as p
+}

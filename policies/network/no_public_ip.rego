@@ -2,7 +2,9 @@
 # title: No public IP addresses on compute
 # description: >-
 #   Instances, node pools and subnets must not hand out public IP addresses: AWS ec2 Instance and
-#   SpotInstanceRequest associatePublicIpAddress, ec2 LaunchTemplate
+#   SpotInstanceRequest associatePublicIpAddress (and, left out, an instance that names no
+#   subnetId, network interface or launch template: it lands in a default subnet, which maps
+#   public IPs), ec2 LaunchTemplate
 #   networkInterfaces[].associatePublicIpAddress, ec2 Subnet mapPublicIpOnLaunch (and a
 #   DefaultSubnet unless it is set to false, since default subnets map public IPs), and
 #   azure-native containerservice ManagedCluster agentPoolProfiles[].enableNodePublicIP and
@@ -11,11 +13,22 @@
 #   id: SAHAB-NET-003
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A public IP setting (mapPublicIpOnLaunch, associatePublicIpAddress, enableNodePublicIP),
+#     when computed at deploy time.
 #   remediation: >-
 #     Place compute in private subnets with mapPublicIpOnLaunch=false, set
 #     associatePublicIpAddress=false on instances and launch templates, and leave
 #     enableNodePublicIP off on AKS node pools; reach the internet through a NAT gateway or VPC
 #     endpoints and expose services through internal load balancers.
+#   covers:
+#     - aws:ec2/instance:Instance
+#     - aws:ec2/spotInstanceRequest:SpotInstanceRequest
+#     - aws:ec2/launchTemplate:LaunchTemplate
+#     - aws:ec2/subnet:Subnet
+#     - aws:ec2/defaultSubnet:DefaultSubnet
+#     - azure-native:containerservice:ManagedCluster
+#     - azure-native:containerservice:AgentPool
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.5.1: Network Controls"
@@ -59,7 +72,7 @@ _checked(aws_types, azure_types) := plan.created_of(aws_types | azure_types)
 
 # [where, value] for resource `r`: the value turns public IPs on when it is true (or "true").
 # One else-chain on the type (a default subnet maps public IPs unless told not to).
-_switches(r) := [["associatePublicIpAddress", plan.value_at(r.inputs, ["associatePublicIpAddress"])]] if {
+_switches(r) := [["associatePublicIpAddress", _instance_switch(r, plan.value_at(r.inputs, ["associatePublicIpAddress"]))]] if {
 	r.type in _instances
 } else := _template_switches(r) if {
 	r.type == _template_type
@@ -72,6 +85,21 @@ _switches(r) := [["associatePublicIpAddress", plan.value_at(r.inputs, ["associat
 } else := [["enableNodePublicIP", plan.value_at(r.inputs, ["enableNodePublicIP"])]] if {
 	r.type in _pool_types
 }
+
+# An instance that names no subnet, network interface or launch template is launched into the
+# default VPC's default subnet, which maps public IPs on launch (AWS VPC docs, "Default
+# subnets": instances launched into a default subnet receive a public IPv4 address): unless it
+# sets associatePublicIpAddress, it gets a public address by itself.
+_default_subnet := {"$default_subnet": true}
+
+_placements := ["subnetId", "networkInterfaces", "primaryNetworkInterface", "launchTemplate"]
+
+_instance_switch(r, value) := _default_subnet if {
+	value == null
+	every key in _placements {
+		plan.value_at(r.inputs, [key]) == null
+	}
+} else := value
 
 _template_switches(r) := array.concat(
 	[[sprintf("networkInterfaces.%d.associatePublicIpAddress", [i]), plan.value_at(nic, ["associatePublicIpAddress"])] |
@@ -117,6 +145,8 @@ _results contains [kind, plan.finding(r, message)] if {
 
 _outcome(r, where, value) := ["deny", sprintf("%s assigns public IP addresses (%s is %v)", [r.name, where, value])] if {
 	_on(value)
+} else := ["deny", sprintf("%s launches into a default subnet, which assigns public IP addresses (no subnetId, network interface or launch template; %s is not set)", [r.name, where])] if {
+	value == _default_subnet
 } else := ["deferred", sprintf("%s: %s is only known at deploy time", [r.name, where])] if {
 	not plan.is_known(value)
 }

@@ -73,3 +73,25 @@ test_aks_agent_pool_resource if {
 	count(rule.deny) == 1 with input as _plan(_res("azure-native:containerservice:AgentPool", {"enableNodePublicIP": true}))
 	count(rule.deny) == 0 with input as _plan(_res("azure-native:containerservice:AgentPool", {"count": 3}))
 }
+
+test_instance_left_in_a_default_subnet_is_denied if {
+	every t in ["aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotInstanceRequest"] {
+		p := _plan(_res(t, {"ami": "ami-1", "instanceType": "t3.micro"}))
+		some f in rule.deny with input as p
+		contains(f.message, "default subnet")
+	}
+}
+
+test_instance_placed_by_subnet_interface_or_template_is_judged_there if {
+	every inputs in [
+		{"ami": "ami-1", "subnetId": "subnet-1"},
+		{"ami": "ami-1", "subnetId": {"$unknown": true}},
+		{"ami": "ami-1", "primaryNetworkInterface": {"networkInterfaceId": "eni-1"}},
+		{"launchTemplate": {"id": "lt-1", "version": "$Latest"}},
+		{"ami": "ami-1", "associatePublicIpAddress": false},
+	] {
+		p := _plan(_res("aws:ec2/instance:Instance", inputs))
+		count(rule.deny) == 0 with input as p
+		count(rule.deferred) == 0 with input as p
+	}
+}

@@ -10,10 +10,16 @@
 #   id: SAHAB-NET-002
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The API endpoint access settings (endpointPublicAccess, enablePrivateCluster), when computed
+#     at deploy time.
 #   remediation: >-
 #     EKS: set vpc_config.endpoint_public_access=False and endpoint_private_access=True, and
 #     reach the API from inside the VPC (a bastion, VPN or CI runners in the VPC). AKS: set
 #     api_server_access_profile.enable_private_cluster=True.
+#   covers:
+#     - aws:eks/cluster:Cluster
+#     - azure-native:containerservice:ManagedCluster
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T4.5.1: Network Controls"

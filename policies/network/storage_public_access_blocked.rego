@@ -11,11 +11,19 @@
 #   id: SAHAB-NET-004
 #   severity: critical
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A public access block flag, the bucket it applies to, or allowBlobPublicAccess, when
+#     computed at deploy time.
 #   remediation: >-
 #     Add an aws.s3.BucketPublicAccessBlock for each bucket (bucket=bucket.id) with all four
 #     flags True, or block public access for the whole account with
 #     aws.s3.AccountPublicAccessBlock; on Azure set allow_blob_public_access=False on the storage
 #     account. Share objects through presigned URLs, private endpoints or IAM instead.
+#   covers:
+#     - aws:s3/bucket:Bucket
+#     - aws:s3/bucketV2:BucketV2
+#     - aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock
+#     - azure-native:storage:StorageAccount
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T5.6.1: Information Access Restriction"

@@ -12,9 +12,15 @@
 #   id: SAHAB-RES-006
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A container's image, or a pod's container list, when computed at deploy time (an image URI
+#     built from a repository's output).
 #   remediation: >-
 #     Mirror the image into ECR in me-central-1 (or a UAE Azure Container Registry declared in the
 #     same program) and reference it by that registry's host name, ideally by digest.
+#   covers_sets:
+#     - kubernetes-pod-workloads
+#     - kubernetes-pod-workload-patches-and-lists
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
 #     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"

@@ -11,10 +11,17 @@
 #   id: SAHAB-RES-004
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     Whether a KMS key is multi-Region, when computed at deploy time.
 #   remediation: >-
 #     Create single-Region keys (multiRegion false or unset) in me-central-1 and remove replica
 #     keys; for resilience rely on the Region's own multi-AZ durability of KMS, and re-encrypt
 #     with a separate UAE key where a second key is needed.
+#   covers:
+#     - aws:kms/key:Key
+#     - aws:kms/externalKey:ExternalKey
+#     - aws:kms/replicaKey:ReplicaKey
+#     - aws:kms/replicaExternalKey:ReplicaExternalKey
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
 #     - "UAE IA (NESA) T6.3.1: Information Security Requirements for Cloud Environments"

@@ -17,11 +17,24 @@
 #   id: SAHAB-RES-005
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The location of a data service, when computed at deploy time.
 #   remediation: >-
 #     Serve from the Region: a regional load balancer (ALB/NLB, Azure Application Gateway) in
 #     me-central-1 or uaenorth, regional DynamoDB tables and S3 buckets, and Cosmos DB accounts
 #     whose locations are only uaenorth and uaecentral. Where an edge service is accepted, record
 #     a waiver with the justification and the data it may see.
+#   covers:
+#     - aws:cloudfront/distribution:Distribution
+#     - aws:dynamodb/globalTable:GlobalTable
+#     - aws:globalaccelerator/accelerator:Accelerator
+#     - aws:globalaccelerator/customRoutingAccelerator:CustomRoutingAccelerator
+#     - aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint
+#     - azure-native:cdn:AFDEndpoint
+#     - azure-native:cdn:Endpoint
+#     - azure-native:cdn:Profile
+#     - azure-native:frontdoor:FrontDoor
+#     - azure-native:cosmosdb:DatabaseAccount
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 23: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is not Available"

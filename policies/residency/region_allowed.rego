@@ -9,6 +9,9 @@
 #   id: SAHAB-RES-001
 #   severity: critical
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The region of a resource or of its provider, when computed at deploy time (a region read
+#     from another stack's output).
 #   remediation: >-
 #     Pin the provider to me-central-1 (AWS) or uaenorth/uaecentral (Azure) and remove any
 #     per-resource region or location outside the UAE.

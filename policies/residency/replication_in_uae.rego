@@ -17,11 +17,27 @@
 #   id: SAHAB-RES-003
 #   severity: critical
 #   enforcement: mandatory
+#   deferred_on: >-
+#     The region, bucket, vault, database or account a replica or backup copy goes to, or a
+#     storage SKU, when computed at deploy time.
 #   remediation: >-
 #     Replicate and copy backups only to buckets, vaults, registries, tables and accounts in
 #     me-central-1 (AWS) or uaenorth/uaecentral (Azure); for Azure storage outside the UAE pair
 #     use LRS or ZRS. Declare the destination in the same program (or reference it by a name the
 #     plan knows) so the gate can see its region.
+#   covers:
+#     - aws:s3/bucket:Bucket
+#     - aws:s3/bucketV2:BucketV2
+#     - aws:s3/bucketReplicationConfig:BucketReplicationConfig
+#     - aws:dynamodb/table:Table
+#     - aws:rds/instance:Instance
+#     - aws:rds/cluster:Cluster
+#     - aws:rds/snapshotCopy:SnapshotCopy
+#     - aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy
+#     - aws:backup/plan:Plan
+#     - aws:ecr/replicationConfiguration:ReplicationConfiguration
+#     - azure-native:storage:StorageAccount
+#     - azure-native:storage:ObjectReplicationPolicy
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 22: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is Available"
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 23: Cross-Border Transfer and Sharing of Personal Data for Processing Purposes if a Proper Protection Level is not Available"

@@ -3,18 +3,26 @@
 # description: >-
 #   Every container (containers, initContainers, ephemeralContainers) of a kubernetes workload
 #   (Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-#   CronJob, their Patch and List forms) should set securityContext.allowPrivilegeEscalation to
-#   false, as the Pod Security Standards "restricted" profile requires: left out, Linux lets a
-#   process gain more privileges than its parent (setuid binaries, file capabilities). Advisory.
-#   A value only known at deploy time is deferred.
+#   CronJob, their Patch and List forms, Argo Rollouts and KubeRay pods) must set
+#   securityContext.allowPrivilegeEscalation to false, as the Pod Security Standards "restricted"
+#   profile requires: left out, Linux lets a process gain more privileges than its parent (setuid
+#   binaries, file capabilities). Mandatory: one of the zero-trust controls sahab promises
+#   (docs/controls.md), enforced here whether or not checkov runs. A value only known at deploy
+#   time is deferred.
 # custom:
 #   id: SAHAB-WKL-002
-#   severity: medium
-#   enforcement: advisory
+#   severity: high
+#   enforcement: mandatory
+#   deferred_on: >-
+#     A pod spec, a container, or its securityContext.allowPrivilegeEscalation, when computed at
+#     deploy time.
 #   remediation: >-
 #     Set security_context={"allow_privilege_escalation": False} on every container (with
 #     run_as_non_root=True and capabilities drop ["ALL"]), or enforce the restricted Pod Security
 #     Standard on the namespace (pod-security.kubernetes.io/enforce: restricted).
+#   covers_sets:
+#     - kubernetes-pod-workloads
+#     - kubernetes-pod-workload-patches-and-lists
 #   controls:
 #     - "UAE IA (NESA) T3.2.1: Common Systems Configuration Guidelines"
 #     - "ISO/IEC 27001:2022 A.8.9: Configuration management"

@@ -11,11 +11,17 @@
 #   id: SAHAB-WKL-001
 #   severity: critical
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A pod spec, its volumes, or a privileged or host switch (privileged, hostProcess,
+#     hostNetwork, hostPID, hostIPC), when computed at deploy time.
 #   remediation: >-
 #     Remove privileged: true and hostProcess, drop hostNetwork/hostPID/hostIPC, and replace
 #     hostPath volumes with persistent volumes, emptyDir, ConfigMaps, Secrets or CSI volumes.
 #     Node agents that truly need host access belong in a separately governed system namespace
 #     under a documented exception.
+#   covers_sets:
+#     - kubernetes-pod-workloads
+#     - kubernetes-pod-workload-patches-and-lists
 #   controls:
 #     - "UAE PDPL (Federal Decree-Law 45/2021) Art. 20: Personal Data Security"
 #     - "UAE IA (NESA) T3.2.1: Common Systems Configuration Guidelines"

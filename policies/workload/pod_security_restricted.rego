@@ -11,11 +11,16 @@
 #   id: SAHAB-WKL-003
 #   severity: high
 #   enforcement: mandatory
+#   deferred_on: >-
+#     A namespace's Pod Security enforce label or its exception annotation, when computed at
+#     deploy time.
 #   remediation: >-
 #     Label the namespace pod-security.kubernetes.io/enforce=restricted (with audit and warn, and
 #     a pinned enforce-version), e.g. with sahab's ZeroTrustNamespace. If its pods truly need more,
 #     declare the exception: a lower enforce level and the annotation
 #     sahab.io/pod-security-exception with the reason, reviewed like any other exception.
+#   covers:
+#     - kubernetes:core/v1:Namespace
 #   controls:
 #     - "UAE IA (NESA) T3.2.1: Common Systems Configuration Guidelines"
 #     - "ISO/IEC 27001:2022 A.8.9: Configuration management"

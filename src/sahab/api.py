@@ -6,6 +6,9 @@ call the gate from its own tooling (a promotion service, a bot) and get the same
     from sahab import load_gate_config, run_gate
     run = run_gate("infra", "prod", load_gate_config(Path("infra")))
     sys.exit(run.result.exit_code)
+
+A plan written earlier (:func:`gate_saved_plan`) or the JSON of a real ``pulumi preview --json``
+(:func:`gate_pulumi_preview`) is gated the same way, without running the program.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from .gate.findings import GateResult
 from .gate.rules import PolicyBundle, load_bundle
 from .planner import plan_project
 
-__all__ = ["GateRun", "load_gate_config", "plan_project", "run_gate"]
+__all__ = ["GateRun", "gate_pulumi_preview", "gate_saved_plan", "load_gate_config", "plan_project", "run_gate"]
 
 # Told what the gate is doing now ("planning", "evaluating 35 rules"), for a spinner or a log.
 PhaseCallback = Callable[[str], None]
@@ -49,11 +52,59 @@ def run_gate(project_dir: Union[str, "os.PathLike[str]"], stack: str, config: Op
     project = Path(project_dir)
     config = config if config is not None else load_gate_config(project)
     report = phase or (lambda _message: None)
-    bundle = load_bundle()
+    bundle = load_bundle(team_dirs=config.policy_dirs)
     with prestarted_driver(config.checkov_enabled) as driver:
         report("planning %s (stack %s)" % (project, stack))
         plan = plan_project(project, stack, stack_outputs=stack_outputs, python=python, chart_cache=config.chart_cache)
         report("evaluating %d rules" % len(bundle.rules))
         result = gate_plan(plan, config, project_dir=project.resolve(), bundle=bundle,
                            checkov=functools.partial(start_checkov, driver=driver))
+    return GateRun(result=result, plan=plan, bundle=bundle)
+
+
+def gate_saved_plan(plan_file: Union[str, "os.PathLike[str]"], config: Optional[GateConfig] = None, *,
+                    project_dir: Optional[Path] = None, stack: Optional[str] = None,
+                    phase: Optional[PhaseCallback] = None) -> GateRun:
+    """Gate a plan document written earlier (``sahab plan --out``); no program is run.
+
+    The plan is checked first (:func:`sahab.planner.saved.load_plan`: a supported
+    ``schemaVersion``, every required field). ``project_dir``: the project's folder, whose CI files
+    and Dockerfiles checkov scans too; without it checkov scans the plan's Kubernetes manifests
+    only. ``stack``, when given, must be the plan's.
+    """
+    from .planner.saved import load_plan
+
+    report = phase or (lambda _message: None)
+    report("reading %s" % plan_file)
+    return _gate_document(load_plan(Path(plan_file)), config or GateConfig(), project_dir, stack, plan_file, report)
+
+
+def gate_pulumi_preview(preview_file: Union[str, "os.PathLike[str]"], config: Optional[GateConfig] = None, *,
+                        project_dir: Optional[Path] = None, stack: Optional[str] = None,
+                        phase: Optional[PhaseCallback] = None) -> GateRun:
+    """Gate the JSON a real ``pulumi preview --json --show-sames`` wrote, mapped onto the plan
+    document by :mod:`sahab.planner.preview_json`: the real engine's values, its unknowns still
+    unknown. Otherwise as :func:`gate_saved_plan`.
+    """
+    from .planner.preview_json import load_preview
+
+    config = config or GateConfig()
+    report = phase or (lambda _message: None)
+    report("reading %s" % preview_file)
+    plan = load_preview(Path(preview_file), chart_cache=config.chart_cache, project_dir=project_dir)
+    return _gate_document(plan, config, project_dir, stack, preview_file, report)
+
+
+def _gate_document(plan: Dict[str, Any], config: GateConfig, project_dir: Optional[Path], stack: Optional[str],
+                   source: Any, report: PhaseCallback) -> GateRun:
+    from .errors import UsageError
+    from .gate.run import gate_plan
+
+    if stack is not None and stack != plan.get("stack"):
+        raise UsageError("%s is a plan of stack %s, not %s" % (source, plan.get("stack"), stack),
+                         "drop --stack, or gate the plan of stack %s" % stack)
+    bundle = load_bundle(team_dirs=config.policy_dirs)
+    report("evaluating %d rules" % len(bundle.rules))
+    result = gate_plan(plan, config, project_dir=Path(project_dir).resolve() if project_dir is not None else None,
+                       bundle=bundle, scan_without_project=True)
     return GateRun(result=result, plan=plan, bundle=bundle)

@@ -5,15 +5,18 @@ documented exit code (see :mod:`sahab.errors` and docs/cli.md); ``--debug`` adds
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 import click
 from rich.console import Console
 
 from . import __version__
 from .errors import EXIT_INTERNAL, SahabError
+from .gate.findings import SEVERITIES
+from .reports.gate_formats import FORMATS
 
 
 class _Context:
@@ -89,85 +92,163 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
 
 
 @cli.command()
-@click.argument("project_dir", type=click.Path(path_type=Path), default=".")
-@click.option("--stack", "-s", required=True, help="Stack name: reads Pulumi.<stack>.yaml.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["console", "json", "sarif", "junit", "markdown"]),
-              default="console", show_default=True, help="Report format on stdout (or in --out).")
-@click.option("--out", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.argument("project_dir", type=click.Path(path_type=Path), required=False)
+@click.option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml (with --plan/--pulumi-preview: the plan's, checked).")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Gate this plan document (sahab plan --out) instead of planning: no program is run.")
+@click.option("--pulumi-preview", "preview_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Gate the JSON of a real `pulumi preview --json --show-sames` instead of planning.")
+@click.option("--policy-dir", "policy_dirs", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+              help="A team's own Rego rules, evaluated beside sahab's (repeatable; adds to gate.policies).")
+@click.option("--checkov-checks-dir", "checkov_checks_dirs", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+              help="A team's own checkov checks, run beside sahab's (repeatable; adds to gate.checkov.checks_dirs).")
+@click.option("--format", "-f", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="Report format (default: console); repeat for several reports of the same run.")
+@click.option("--out", "-o", "outs", type=click.Path(path_type=Path), multiple=True,
+              help="File for the report of the --format in the same position (- for stdout); one per --format "
+                   "when there are several.")
+@click.option("--rule", "rules", multiple=True, help="Evaluate only rules whose id matches this glob (repeatable).")
+@click.option("--skip-rule", "skip_rules", multiple=True, help="Do not evaluate rules whose id matches this glob (repeatable).")
+@click.option("--severity-threshold", type=click.Choice(SEVERITIES),
+              help="Block only on findings of this severity or above; the rest are reported.")
+@click.option("--soft-fail/--no-soft-fail", default=None,
+              help="Report blocking findings but exit 0 (adoption; gate.soft_fail).")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Findings recorded in this baseline do not block.")
+@click.option("--create-baseline", type=click.Path(path_type=Path),
+              help="Record today's findings in this file (by rule and URN) and exit 0.")
+@click.option("--link-base", help="Markdown report: link each finding's file:line under this URL, e.g. "
+              "https://github.com/ORG/REPO/blob/SHA (default in GitHub Actions: the run's commit).")
 @click.option("--plan-out", type=click.Path(path_type=Path), help="Also write the plan document here.")
 @click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path),
               help="Write the auditors' evidence report (JSON and Markdown) into this folder.")
 @click.option("--engine", type=click.Choice(["embedded", "opa"]), help="Rego backend (default: sahab.yaml, else embedded).")
 @click.option("--opa-url", help="OPA server URL for --engine opa (e.g. http://127.0.0.1:8181).")
+@click.option("--opa-mode", type=click.Choice(["upload", "bundle"]),
+              help="--engine opa: upload the rules (default), or query an OPA that holds `sahab policy bundle`'s bundle.")
+@click.option("--opa-bundle", help="--opa-mode bundle: the bundle's name as OPA reports it (default: sahab).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Gate configuration (default: PROJECT_DIR/sahab.yaml).")
 @click.option("--waivers", type=click.Path(path_type=Path), help="Waivers file (overrides sahab.yaml).")
 @click.option("--no-checkov", is_flag=True, help="Skip checkov (Rego rules only).")
+@click.option("--strict", is_flag=True,
+              help="Block on mandatory deferred findings too (values only known at deploy; gate.fail_on_deferred).")
 @click.option("--stack-outputs", type=click.Path(path_type=Path), help="Other stacks' outputs, for pulumi.StackReference.")
 @click.option("--python", "python", help="Interpreter to run the program with.")
 @_CHART_CACHE
 @click.pass_obj
-def gate(obj: _Context, project_dir: Path, stack: str, fmt: str, out: Optional[Path], plan_out: Optional[Path],
-         evidence_dir: Optional[Path], engine: Optional[str], opa_url: Optional[str], config_path: Optional[Path],
-         waivers: Optional[Path], no_checkov: bool, stack_outputs: Optional[Path], python: Optional[str],
-         chart_cache: Optional[Path]) -> None:
+def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_file: Optional[Path],
+         preview_file: Optional[Path], policy_dirs: Tuple[Path, ...], checkov_checks_dirs: Tuple[Path, ...],
+         formats: Tuple[str, ...], outs: Tuple[Path, ...],
+         rules: Tuple[str, ...], skip_rules: Tuple[str, ...], severity_threshold: Optional[str], soft_fail: Optional[bool],
+         baseline: Optional[Path], create_baseline: Optional[Path], plan_out: Optional[Path],
+         evidence_dir: Optional[Path], engine: Optional[str], opa_url: Optional[str], opa_mode: Optional[str],
+         opa_bundle: Optional[str], config_path: Optional[Path], waivers: Optional[Path], no_checkov: bool, strict: bool, stack_outputs: Optional[Path], python: Optional[str],
+         chart_cache: Optional[Path], link_base: Optional[str]) -> None:
     """Plan PROJECT_DIR offline and refuse it when it breaks residency, encryption or zero-trust rules.
+
+    With --plan or --pulumi-preview no program is run: that document is gated, and PROJECT_DIR
+    (optional then) only names sahab.yaml and the CI files and Dockerfiles checkov scans.
 
     \b
     Exit codes:
-      0  no mandatory violation
-      1  mandatory violations (the report lists them)
+      0  no mandatory violation (also with --soft-fail or --create-baseline)
+      1  mandatory violations (the report lists them); with --strict, mandatory deferred findings too
       2  usage, configuration, waiver or program error
       3  engine failure (parse error, unsupported builtin, timeout): never a pass
     """
-    from .api import run_gate
-    from .gate.config import load_gate_config
+    from .api import gate_pulumi_preview, gate_saved_plan, run_gate
+    from .errors import UsageError
+    from .gate.config import GateConfig, load_gate_config
+    from .gate.baseline import baseline_document, dumps_baseline
     from .planner import dumps
-    from .reports import gate_formats
+    from .reports.markdown import resolve_link_base
+    from .reports.outputs import report_targets, write_reports, write_text
 
     def run():  # type: ignore[no-untyped-def]
-        config = load_gate_config(project_dir, config_path)
-        opa = dict(config.opa, url=opa_url) if opa_url else None
+        saved = _saved_document(plan_file, preview_file, stack_outputs, python, chart_cache)
+        if saved is None and not stack:
+            raise UsageError("--stack is required to plan a program", "pass --stack NAME, or gate a saved plan with --plan FILE")
+        config = load_gate_config(project_dir or Path("."), config_path) if saved is None or project_dir or config_path \
+            else GateConfig()
+        opa_flags = {key: value for key, value in (("url", opa_url), ("mode", opa_mode), ("bundle", opa_bundle)) if value}
+        opa = dict(config.opa, **opa_flags) if opa_flags else None
+        config = config.with_overrides(policy_dirs=config.policy_dirs + policy_dirs or None,
+                                       checkov_checks_dirs=config.checkov_checks_dirs + checkov_checks_dirs or None)
         config = config.with_overrides(engine=engine, opa=opa, waivers=waivers,
-                                       checkov_enabled=False if no_checkov else None, chart_cache=chart_cache)
+                                       checkov_enabled=False if no_checkov else None, chart_cache=chart_cache,
+                                       fail_on_deferred=True if strict else None, rules=rules or None,
+                                       skip_rules=skip_rules or None, severity_threshold=severity_threshold,
+                                       soft_fail=soft_fail, baseline=baseline)
         with Console(stderr=True).status("planning...") as status:
-            gate_run = run_gate(project_dir, stack, config, stack_outputs=stack_outputs, python=python,
-                                phase=lambda message: status.update(message + "..."))
+            def phase(message: str) -> None:
+                status.update(message + "...")
+
+            if saved is not None:
+                gate_document = gate_saved_plan if plan_file is not None else gate_pulumi_preview
+                gate_run = gate_document(saved, config, project_dir=project_dir, stack=stack, phase=phase)
+            else:
+                gate_run = run_gate(project_dir or Path("."), stack, config, stack_outputs=stack_outputs, python=python,
+                                    phase=phase)
         if plan_out is not None:
             _write(plan_out, dumps(gate_run.plan))
         if evidence_dir is not None:
             from .reports.evidence import render_evidence_json, render_evidence_markdown
 
-            _write(evidence_dir / ("evidence-%s.json" % stack), render_evidence_json(gate_run.result, gate_run.bundle.rules))
-            _write(evidence_dir / ("evidence-%s.md" % stack), render_evidence_markdown(gate_run.result, gate_run.bundle.rules))
+            _write(evidence_dir / ("evidence-%s.json" % gate_run.result.stack), render_evidence_json(gate_run.result, gate_run.bundle.rules))
+            _write(evidence_dir / ("evidence-%s.md" % gate_run.result.stack), render_evidence_markdown(gate_run.result, gate_run.bundle.rules))
         return gate_run.result
 
+    links = _guarded(obj, lambda: resolve_link_base(link_base, os.environ))
+    targets = _guarded(obj, lambda: report_targets(formats, outs))
     result = _guarded(obj, run)
-    if fmt == "console" and out is None:
-        from .reports.gate_console import render_console
-
-        render_console(result, Console())
-    else:
-        text = gate_formats.render(result, fmt)
-        if out is not None:
-            _guarded(obj, lambda: _write(out, text))
-        else:
-            sys.stdout.write(text)
+    if create_baseline is not None:
+        _guarded(obj, lambda: write_text(create_baseline, dumps_baseline(result)))
+    _guarded(obj, lambda: write_reports(result, targets, link_base=links))
+    if create_baseline is not None:
+        click.echo("baseline written to %s: %d finding(s) recorded by rule and URN; exit 0 (--create-baseline)"
+                   % (create_baseline, len(baseline_document(result)["findings"])), err=True)
+        sys.exit(0)
     sys.exit(result.exit_code)
+
+
+def _saved_document(plan_file: Optional[Path], preview_file: Optional[Path], stack_outputs: Optional[Path],
+                    python: Optional[str], chart_cache: Optional[Path]) -> Optional[Path]:
+    """The document --plan or --pulumi-preview names (None: plan the program); refuse program-run flags."""
+    from .errors import UsageError
+
+    if plan_file is not None and preview_file is not None:
+        raise UsageError("--plan and --pulumi-preview both name a document to gate", "pass one of them")
+    saved = plan_file or preview_file
+    if saved is None:
+        return None
+    option = "--plan" if plan_file is not None else "--pulumi-preview"
+    for flag, value in (("--stack-outputs", stack_outputs), ("--python", python)):
+        if value is not None:
+            raise UsageError("%s runs the program, which %s does not" % (flag, option), "drop %s" % flag)
+    if plan_file is not None and chart_cache is not None:
+        raise UsageError("--chart-cache renders charts while planning; a saved plan was rendered when it was written",
+                         "drop --chart-cache, or plan again with it")
+    return saved
 
 
 @cli.group()
 def policy() -> None:
-    """Work with sahab's rule set: list the rules, run their tests."""
+    """Work with sahab's rule set: list the rules, run their tests, bundle them for OPA."""
 
 
 @policy.command("test")
+@click.argument("team_dirs", metavar="[DIR]...", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--engine", type=click.Choice(["embedded", "opa"]), default="embedded", show_default=True)
 @click.option("--opa-url", help="OPA server URL for --engine opa.")
 @click.option("--policies", "policies_dir", type=click.Path(path_type=Path, file_okay=False), help="Policy folder (default: sahab's own).")
 @click.option("--verbose", "-v", is_flag=True, help="List passing tests too.")
 @click.pass_obj
-def policy_test(obj: _Context, engine: str, opa_url: Optional[str], policies_dir: Optional[Path], verbose: bool) -> None:
-    """Run every `test_` rule beside the rules (like `opa test`). Exit 1 if any fails, 3 on engine errors."""
+def policy_test(obj: _Context, team_dirs: Tuple[Path, ...], engine: str, opa_url: Optional[str],
+                policies_dir: Optional[Path], verbose: bool) -> None:
+    """Run every `test_` rule beside the rules (like `opa test`). Exit 1 if any fails, 3 on engine errors.
+
+    With DIR (repeatable): run the tests of a team's own rules in DIR, with sahab's rules and
+    libraries loaded beside them; their METADATA is checked as the gate checks it.
+    """
     from .gate.engines import create_engine
     from .gate.policy_tests import run_policy_tests
     from .gate.rules import load_bundle
@@ -175,7 +256,7 @@ def policy_test(obj: _Context, engine: str, opa_url: Optional[str], policies_dir
     def run():  # type: ignore[no-untyped-def]
         backend = create_engine(engine, {"url": opa_url} if opa_url else {})
         try:
-            return run_policy_tests(load_bundle(policies_dir), backend)
+            return run_policy_tests(load_bundle(policies_dir, team_dirs=team_dirs), backend, teams_only=bool(team_dirs))
         finally:
             backend.close()
 
@@ -190,25 +271,113 @@ def policy_test(obj: _Context, engine: str, opa_url: Optional[str], policies_dir
     sys.exit(1 if failed or not results else 0)
 
 
-@policy.command("list")
+@policy.command("bundle")
+@click.argument("team_dirs", metavar="[DIR]...", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Bundle file to write (.tar.gz).")
+@click.option("--revision", help="The manifest's revision (default: the sha256 of the modules; give the gate the same "
+              "as opa.revision).")
 @click.pass_obj
-def policy_list(obj: _Context) -> None:
-    """List the rules: id, severity, default enforcement, title."""
+def policy_bundle(obj: _Context, team_dirs: Tuple[Path, ...], out: Path, revision: Optional[str]) -> None:
+    """Write an OPA bundle of the rules the gate evaluates, for an OPA fed by bundles (--opa-mode bundle).
+
+    With DIR (repeatable): a team's own rules too, as `sahab gate --policy-dir DIR` loads them.
+    """
+    from .gate.opa_bundle import write_opa_bundle
     from .gate.rules import load_bundle
 
-    bundle = _guarded(obj, load_bundle)
+    manifest = _guarded(obj, lambda: write_opa_bundle(out, load_bundle(team_dirs=team_dirs), revision))
+    click.echo("wrote %s: revision %s, roots %s" % (out, manifest["revision"], ", ".join(manifest["roots"])))
+
+
+@policy.command("list")
+@click.argument("team_dirs", metavar="[DIR]...", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def policy_list(obj: _Context, team_dirs: Tuple[Path, ...]) -> None:
+    """List the rules: id, severity, default enforcement, title, and what a deferred finding waits for.
+
+    With DIR (repeatable): a team's own rules too.
+    """
+    from .gate.rules import load_bundle
+
+    bundle = _guarded(obj, lambda: load_bundle(team_dirs=team_dirs))
     for rule in bundle.rules:
         click.echo("%-14s %-9s %-10s %s" % (rule.rule_id, rule.severity, rule.enforcement, rule.title))
+        if rule.deferred_on:
+            click.echo("%-36s deferred until deploy: %s" % ("", rule.deferred_on))
+
+
+@policy.command("coverage")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="markdown: the page docs/coverage.md.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file instead of stdout.")
+@click.pass_obj
+def policy_coverage(obj: _Context, fmt: str, out: Optional[Path]) -> None:
+    """The coverage model: per concern, which resource types must be judged and which rules judge them.
+
+    A classified type no rule of a required concern understands is reported unchecked by SAHAB-COV-001.
+    """
+    from .gate.coverage import render_coverage
+    from .gate.rules import load_bundle
+
+    text = _guarded(obj, lambda: render_coverage(load_bundle(), fmt))
+    if out is not None:
+        _guarded(obj, lambda: _write(out, text))
+    else:
+        sys.stdout.write(text)
+
+
+_DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
+                         help="Folder for checkov's environment and the CrossGuard pack "
+                              "(default: $SAHAB_DATA_DIR, else $XDG_DATA_HOME/sahab, else ~/.local/share/sahab).")
+
+
+@cli.command()
+@_DATA_DIR
+@click.option("--uv", "uv", help="uv executable to install checkov with (default: uv on PATH, else python -m venv and pip).")
+@click.option("--force", is_flag=True, help="Reinstall checkov even if it is up to date.")
+@click.pass_obj
+def setup(obj: _Context, data_dir: Optional[Path], uv: Optional[str], force: bool) -> None:
+    """Install checkov (hash-locked, isolated) and the CrossGuard pack for an installed sahab.
+
+    \b
+    Exit codes:
+      0  ready (a second run changes nothing)
+      2  the install failed or the folder is not usable (the message says why)
+    """
+    from .tools.setup import setup as run_setup
+
+    result = _guarded(obj, lambda: run_setup(data_dir, uv=uv, force=force))
+    click.echo("checkov %s %s: %s" % (result.checkov.version, result.checkov.action, result.checkov.executable))
+    click.echo("CrossGuard pack: %s (pulumi preview --policy-pack %s)" % (result.pack, result.pack))
+    if result.gate_uses is None:
+        click.echo("note: `sahab gate` will not find this checkov: set SAHAB_DATA_DIR=%s" % result.data_dir, err=True)
+    elif result.gate_uses != result.checkov.executable:
+        click.echo("note: `sahab gate` runs %s, which it finds first (docs/install.md)" % result.gate_uses, err=True)
+
+
+@cli.group()
+def crossguard() -> None:
+    """sahab's rules as a Pulumi CrossGuard policy pack (docs/crossguard.md)."""
+
+
+@crossguard.command("path")
+@_DATA_DIR
+@click.pass_obj
+def crossguard_path(obj: _Context, data_dir: Optional[Path]) -> None:
+    """Write the pack for this installation; print its folder.
+
+    \b
+    Use it as:  pulumi preview --policy-pack "$(sahab crossguard path)"
+    """
+    from .crossguard.install import install_pack
+
+    click.echo(_guarded(obj, lambda: install_pack(data_dir / "crossguard" if data_dir is not None else None)))
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        from .errors import UsageError
+    from .reports.outputs import write_text
 
-        raise UsageError("cannot write %s: %s" % (path, exc.strerror), "choose a writable path for --out") from None
+    write_text(path, text)
 
 
 def _guarded(obj: _Context, action):  # type: ignore[no-untyped-def]

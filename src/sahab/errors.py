@@ -43,6 +43,11 @@ class ConfigError(SahabError):
     exit_code = EXIT_USAGE
 
 
+class SetupError(UsageError):
+    """A tool environment sahab needs (checkov, the CrossGuard pack) is missing, stale or could not
+    be created: ``sahab setup`` or ``./bootstrap`` fixes it."""
+
+
 class ProgramError(SahabError):
     """The Pulumi program itself raised: the fix is in the program, at the file and line given."""
 

@@ -15,6 +15,7 @@ from crossguard_helpers import (analyze, clone, find, plan_to_request, refresh_r
 from pulumi.runtime.proto import analyzer_pb2
 
 from sahab.crossguard.pack import DEFERRED_AFTER_DEPLOY, build_policies, control_parts, control_tag
+from sahab.gate.coverage import coverage_rule
 from sahab.gate.engines import create_engine
 from sahab.gate.evaluate import evaluate_rules
 from sahab.gate.rules import load_bundle
@@ -158,10 +159,15 @@ def test_enforcement_override_through_policy_pack_config(mutated_plan, bundle):
 
 # -- metadata --------------------------------------------------------------------------------
 
+def pack_rules(bundle):
+    """Every Rego rule, then SAHAB-COV-001 (the coverage check, a policy of its own)."""
+    return bundle.rules + (coverage_rule(bundle),)
+
+
 def test_each_policy_carries_its_rule_metadata(bundle):
     policies = build_policies(bundle)
-    assert [p.name for p in policies] == [r.rule_id for r in bundle.rules]
-    for policy, rule in zip(policies, bundle.rules):
+    assert [p.name for p in policies] == [r.rule_id for r in pack_rules(bundle)]
+    for policy, rule in zip(policies, pack_rules(bundle)):
         assert policy.name == rule.rule_id
         assert policy.display_name == rule.title
         assert policy.description == rule.description
@@ -180,8 +186,8 @@ def test_analyzer_info_carries_the_metadata_to_the_engine(bundle):
     by_name = {p.name: p for p in info.policies}
     severities = {"low": analyzer_pb2.POLICY_SEVERITY_LOW, "medium": analyzer_pb2.POLICY_SEVERITY_MEDIUM,
                   "high": analyzer_pb2.POLICY_SEVERITY_HIGH, "critical": analyzer_pb2.POLICY_SEVERITY_CRITICAL}
-    assert set(by_name) == {r.rule_id for r in bundle.rules}
-    for rule in bundle.rules:
+    assert set(by_name) == {r.rule_id for r in pack_rules(bundle)}
+    for rule in pack_rules(bundle):
         info_policy = by_name[rule.rule_id]
         assert info_policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK
         assert info_policy.description == rule.description

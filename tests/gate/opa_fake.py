@@ -1,49 +1,80 @@
-"""A stand-in OPA server for tests: OPA's REST API (the part sahab uses), evaluated by regorus.
+"""A stand-in OPA server for tests: OPA's REST API (the part sahab uses), evaluated by OPA itself.
 
-Honours, as OPA documents them (https://www.openpolicyagent.org/docs/rest-api):
+Every module is compiled and every query evaluated by OPA v1.20.2's own evaluator
+(``real_opa.py``, ``.tools/opa-engine``), so compile and evaluation errors are OPA's. What this
+file adds is the server around it, as OPA documents it (https://www.openpolicyagent.org/docs/rest-api)
+and as ``v1/server/server.go`` implements it:
 
 - ``GET /health`` -> 200 ``{}``.
 - ``GET /v1/policies`` -> ``{"result": [{"id", "raw", "ast": {"package": …}}]}``;
-  ``GET /v1/policies/<id>`` -> ``{"result": {…}}`` or 404.
-- ``PUT /v1/policies/<id>`` (text/plain): compiles *every* stored module with the new one, as OPA
-  does; 400 ``{"code": "invalid_parameter", "message": "error(s) occurred while compiling
-  module(s)", "errors": [{"code": "rego_parse_error" | "rego_type_error", "message", "location"}]}``
-  on a parse error or a call to a function that is not defined (a builtin regorus lacks, or a
-  function of a module not uploaded yet). Re-sending identical text is a no-op 200.
-- ``DELETE /v1/policies/<id>`` -> 200 ``{}``; 404 ``resource_not_found`` for an unknown id; 400
-  ``invalid_operation`` when the remaining modules no longer compile.
-- ``POST /v1/data[/<path>]`` with ``{"input": …}`` -> ``{"result": …}``, no ``result`` key when
-  undefined; 500 ``internal_error`` when evaluation fails. regorus always fails on a builtin
-  error, i.e. this server behaves as OPA with ``strict-builtin-errors=true`` (what sahab sends).
-- ``POST /v1/query`` ``{"query", "input"?}`` -> ``{"result": [bindings…]}``; an unknown function is
-  400 ``rego_type_error: undefined function <name>`` and a wrong argument count 400
-  ``<name>: arity mismatch``, as OPA's type checker reports them.
+  ``GET /v1/policies/<id>`` -> ``{"result": {…}}`` or 404 ``resource_not_found``.
+- ``PUT /v1/policies/<id>`` (text/plain), in server.go's order: a stored policy under a bundle
+  root, then identical text (200, no-op), then parse (400 ``invalid_parameter`` "error(s)
+  occurred while compiling module(s)" with OPA's ``errors``; blank text is "empty module"),
+  then the new package under a bundle root (400 ``invalid_parameter``
+  ``path <pkg path> is owned by bundle "<name>"``), then a compile of *every* stored module with
+  the new one (400 with OPA's type errors, e.g. ``undefined function …``).
+- ``DELETE /v1/policies/<id>`` -> 200 ``{}``; 404 for an unknown id; 400 ``invalid_parameter``
+  for a bundle's policy; 400 ``invalid_operation`` when the remaining modules no longer compile.
+- ``GET|POST /v1/data[/<path>]`` (POST with ``{"input": …}``) -> ``{"result": …}``, no ``result``
+  key when undefined; an evaluation error is 500 ``internal_error`` "error(s) occurred while
+  evaluating query" with OPA's error. The evaluator always fails on a builtin error, i.e. this
+  server behaves as OPA with ``strict-builtin-errors=true`` (what sahab sends). With
+  ``provenance=true`` the answer carries ``provenance.bundles.<name>.revision`` per bundle.
+  The evaluator compiles every module again for each new query string (seconds for sahab's
+  rules and tests), so the path reaches it as ``data[__s0][__s1]…``, each segment bound by a
+  helper builtin: one prepared query per path depth. Once bound, the reference is ground, so
+  the document, undefined and errors are those of the literal ``data.<path>``.
+- ``POST /v1/query`` ``{"query", "input"?}`` -> ``{"result": [bindings…]}``; a query OPA cannot
+  compile is 400 "error(s) occurred while compiling query" with OPA's errors.
 - With ``token`` set, every request without ``Authorization: Bearer <token>`` gets 401
   ``{"code": "unauthorized", …}`` (OPA with ``--authentication=token`` and an authz policy).
 
-Single-threaded on purpose: regorus engines must stay on the thread that made them, so every
-request is handled on the one server thread. ``requests_seen`` records each request.
+Bundles (``activate_bundle``) are activated as OPA's bundle plugin does (``v1/bundle/store.go``):
+the ``.manifest`` roots must not overlap, every module's package must lie under them, policies
+already under the roots are replaced, the modules are stored as ``<bundle name>/<path>`` and the
+manifest is written to ``data.system.bundles[<name>].manifest`` (with ``etag``); a bundle that
+does not compile is refused with OPA's errors and leaves the server unchanged. Data files
+(``data.json``) are not supported here: sahab's bundle has none.
+
+Threads: the HTTP server handles one request at a time, and a lock serialises requests with
+``activate_bundle`` calls from the test thread. OPA's ctypes wrapper serialises evaluations per
+engine itself, and Go's runtime accepts calls from any OS thread; the lock keeps the stored
+policies, the bundles and the engine built from them consistent with each other.
+``requests_seen`` records each request.
 """
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import posixpath
 import re
+import tarfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from sahab.gate.builtins import function_name, regorus_has_builtin
+from real_opa import bindings
 
-_LOCATION = re.compile(r"-->\s*(.+?):(\d+):(\d+)")
-_ERROR = re.compile(r"^error:\s*(.*)$", re.M)
-_MISSING = re.compile(r"could not find function (\S+)")
-_ARITY = re.compile(r"`([\w.]+)` expects \d+ argument")
-_IDENT = re.compile(r"^[A-Za-z_]\w*$")
+_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.M)
+_SEGMENT = "sahab_fake_segment"  # helper builtin: the i-th segment of the data path (see _data)
+_FILE_ERROR = re.compile(r"^(?P<file>.+?):(?P<row>\d+): (?P<code>[a-z_]+): (?P<message>.*)$")
+_QUERY_ERROR = re.compile(r"^(?P<row>\d+):(?P<col>\d+): (?P<code>[a-z_]+): (?P<message>.*)$")
+_BARE_ERROR = re.compile(r"^(?P<code>rego_[a-z_]+): (?P<message>.*)$")  # no location, e.g. the error limit
+_PREAMBLE = re.compile(r"^(bundle activation failed: )?(\d+ errors? occurred:\s*)?")
 
 COMPILE_MODULES = "error(s) occurred while compiling module(s)"
 COMPILE_QUERY = "error(s) occurred while compiling query"
+PARSE_QUERY = "error(s) occurred while parsing query"
+EVALUATION = "error(s) occurred while evaluating query"
+OPA_VERSION = "1.20.2"  # the evaluator's version (tools/opa-engine/requirements.txt)
+
+
+class BundleActivationError(Exception):
+    """OPA refused to activate a bundle (it logs this and keeps the previous state)."""
 
 
 class FakeOpa:
@@ -52,24 +83,22 @@ class FakeOpa:
     def __init__(self, token: Optional[str] = None) -> None:
         self.token = token
         self.delay = 0.0
-        self.policies: Dict[str, str] = {}
+        self.policies: Dict[str, str] = {}  # policy id -> text, uploaded and from bundles
+        self.bundles: Dict[str, Dict[str, Any]] = {}  # data.system.bundles
         self.requests_seen: List[Tuple[str, str, Optional[str]]] = []
-        self._compiled: Any = None  # regorus engine with every stored module, built on demand; server thread only
-        self._shared: Any = None
+        self._opa = bindings()
+        self._engine: Any = None  # every stored module and data.system, built on demand
+        self._segments: List[str] = []  # the data path being evaluated (see _data)
+        self._lock = threading.Lock()
         self._server = HTTPServer(("127.0.0.1", 0), _Handler)
         self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._serve, name="fake-opa", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-opa", daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return "http://%s:%d" % (host, port)
-
-    def _serve(self) -> None:
-        try:
-            self._server.serve_forever(poll_interval=0.05)
-        finally:
-            self._compiled = self._shared = None  # regorus engines must be dropped on their own thread
 
     def start(self) -> "FakeOpa":
         self._thread.start()
@@ -79,6 +108,7 @@ class FakeOpa:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+        self._replace_engine(None)
 
     def __enter__(self) -> "FakeOpa":
         return self.start()
@@ -86,102 +116,166 @@ class FakeOpa:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    # -- the API (server thread) ---------------------------------------------------------------
+    # -- bundles -------------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, headers: Any, body: bytes) -> Tuple[int, Any]:
+    def activate_bundle(self, name: str, archive: bytes, etag: str = "") -> None:
+        """Load a bundle tarball as OPA does (``opa run --bundle``, or a bundle service)."""
+        manifest, modules = read_bundle(archive)
+        manifest.setdefault("revision", "")
+        roots = [root.strip("/") for root in manifest.setdefault("roots", [""])]
+        manifest["roots"] = roots
+        for i, first in enumerate(roots):
+            for second in roots[i + 1:]:
+                if _overlap(first, second):
+                    raise BundleActivationError("manifest has overlapped roots: '%s' and '%s'" % (first, second))
+        for path, text in modules.items():
+            package = _package(text)
+            if package is None or not any(_contains(root, package.replace(".", "/")) for root in roots):
+                raise BundleActivationError("manifest roots %s do not permit 'package %s' in module '%s'"
+                                            % (_go_list(roots), package, path))
+        with self._lock:
+            old_roots = (self.bundles.get(name, {}).get("manifest") or {}).get("roots") or []
+            erase = set(roots) | set(old_roots)
+            kept = {pid: text for pid, text in self.policies.items()
+                    if not any(_contains(root, (_package(text) or "").replace(".", "/")) for root in erase)}
+            candidate = dict(kept)
+            for path, text in modules.items():
+                candidate[_module_id(name, path)] = text
+            errors = _compile_errors(self._opa, candidate)
+            if errors:
+                raise BundleActivationError("; ".join("%s: %s" % (e["code"], e["message"]) for e in errors))
+            self.policies = candidate
+            self.bundles[name] = {"etag": etag, "manifest": manifest}
+            self._replace_engine(None)
+
+    # -- the API (one request at a time) -------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: Dict[str, List[str]], headers: Any, body: bytes) -> Tuple[int, Any]:
+        with self._lock:
+            return self._handle(method, path, query, headers, body)
+
+    def _handle(self, method: str, path: str, query: Dict[str, List[str]], headers: Any, body: bytes) -> Tuple[int, Any]:
         self.requests_seen.append((method, path, headers.get("Authorization")))
         if self.token is not None and headers.get("Authorization") != "Bearer %s" % self.token:
             return 401, {"code": "unauthorized", "message": "request rejected by administrative policy"}
         if path == "/health":
             return (200, {}) if method == "GET" else _not_allowed()
         if path in ("/v1/policies", "/v1/policies/"):
-            return (200, {"result": [self._policy(pid) for pid in self.policies]}) if method == "GET" else _not_allowed()
+            return (200, {"result": [self._policy(pid) for pid in sorted(self.policies)]}) if method == "GET" else _not_allowed()
         if path.startswith("/v1/policies/"):
-            policy_id = path[len("/v1/policies/"):]
+            policy_id = unquote(path[len("/v1/policies/"):])
             if method == "GET":
-                if policy_id not in self.policies:
-                    return _not_found(policy_id)
-                return 200, {"result": self._policy(policy_id)}
+                return (200, {"result": self._policy(policy_id)}) if policy_id in self.policies else _not_found(policy_id)
             if method == "PUT":
                 return self._put(policy_id, body.decode("utf-8"))
             if method == "DELETE":
                 return self._delete(policy_id)
             return _not_allowed()
         if path == "/v1/data" or path.startswith("/v1/data/"):
-            if method != "POST":
+            if method not in ("GET", "POST"):
                 return _not_allowed()
-            return self._data(path[len("/v1/data"):], body)
+            return self._data(path[len("/v1/data"):], body if method == "POST" else b"", query)
         if path == "/v1/query":
             return self._query(body) if method == "POST" else _not_allowed()
         return 404, {"code": "resource_not_found", "message": "no such endpoint: %s" % path}
 
     def _policy(self, policy_id: str) -> Dict[str, Any]:
         raw = self.policies[policy_id]
-        match = re.search(r"^package\s+([\w.]+)", raw, re.M)
-        parts = match.group(1).split(".") if match else []
-        path = [{"type": "var", "value": "data"}] + [{"type": "string", "value": p} for p in parts]
+        parts = (_package(raw) or "").split(".")
+        path = [{"type": "var", "value": "data"}] + [{"type": "string", "value": p} for p in parts if p]
         return {"id": policy_id, "raw": raw, "ast": {"package": {"path": path}}}
 
+    def _owner(self, package: Optional[str]) -> Optional[Tuple[int, Any]]:
+        """server.go checkPathScope: a write under a bundle root is a 400."""
+        if package is None or not self.bundles:
+            return None
+        spath = package.replace(".", "/")
+        for name, entry in self.bundles.items():
+            for root in entry["manifest"]["roots"]:
+                if root == "":
+                    return 400, {"code": "invalid_parameter", "message": "all paths owned by bundle %s" % json.dumps(name)}
+                if _owns(spath.split("/"), root.split("/")):
+                    return 400, {"code": "invalid_parameter",
+                                 "message": "path %s is owned by bundle %s" % (spath, json.dumps(name))}
+        return None
+
     def _put(self, policy_id: str, raw: str) -> Tuple[int, Any]:
-        if self.policies.get(policy_id) == raw:
-            return 200, {}
+        if policy_id in self.policies:
+            refused = self._owner(_package(self.policies[policy_id]))
+            if refused:
+                return refused
+            if self.policies[policy_id] == raw:
+                return 200, {}
         if not raw.strip():
             return 400, {"code": "invalid_parameter", "message": "empty module"}
+        parse_errors = _compile_errors(self._opa, {policy_id: raw}, parse_only=True)
+        if parse_errors:
+            return 400, {"code": "invalid_parameter", "message": COMPILE_MODULES, "errors": parse_errors}
+        refused = self._owner(_package(raw))
+        if refused:
+            return refused
         candidate = dict(self.policies)
         candidate[policy_id] = raw
-        errors = _compile(candidate)
+        errors = _compile_errors(self._opa, candidate)
         if errors:
             return 400, {"code": "invalid_parameter", "message": COMPILE_MODULES, "errors": errors}
-        self.policies, self._compiled, self._shared = candidate, None, None
+        self.policies = candidate
+        self._replace_engine(None)
         return 200, {}
 
     def _delete(self, policy_id: str) -> Tuple[int, Any]:
         if policy_id not in self.policies:
             return _not_found(policy_id)
+        refused = self._owner(_package(self.policies[policy_id]))
+        if refused:
+            return refused
         candidate = {k: v for k, v in self.policies.items() if k != policy_id}
-        errors = _compile(candidate)
+        errors = _compile_errors(self._opa, candidate)
         if errors:
             return 400, {"code": "invalid_operation", "message": COMPILE_MODULES, "errors": errors}
-        self.policies, self._compiled, self._shared = candidate, None, None
+        self.policies = candidate
+        self._replace_engine(None)
         return 200, {}
 
-    def _engine(self, shared: bool = False) -> Any:
-        """An engine with every stored module and no input, or (``shared``) one kept for callers
-        that always set the input (set_input_json replaces the previous one)."""
-        import regorus
-
-        if self._compiled is None:
-            compiled = regorus.Engine()
+    def _evaluator(self) -> Any:
+        if self._engine is None:
+            engine = self._opa.OpaEngine()
+            engine.register_function(_SEGMENT, lambda index: self._segments[index])
             for policy_id, raw in sorted(self.policies.items()):
-                compiled.add_policy(policy_id, raw)
-            self._compiled, self._shared = compiled, None
-        if not shared:
-            return self._compiled.clone()
-        if self._shared is None:
-            self._shared = self._compiled.clone()
-        return self._shared
+                engine.add_policy(policy_id, raw)
+            if self.bundles:
+                engine.add_data({"bundles": self.bundles}, "system")
+            self._engine = engine
+        return self._engine
 
-    def _data(self, path: str, body: bytes) -> Tuple[int, Any]:
+    def _replace_engine(self, engine: Any) -> None:
+        if self._engine is not None:
+            self._engine.close()
+        self._engine = engine
+
+    def _data(self, path: str, body: bytes, params: Dict[str, List[str]]) -> Tuple[int, Any]:
         if self.delay:
             time.sleep(self.delay)
         try:
             request = json.loads(body or b"{}")
         except ValueError as exc:
             return 400, {"code": "invalid_parameter", "message": "body contains malformed input document: %s" % exc}
-        query = "data"
-        for segment in [unquote(s) for s in path.split("/") if s]:
-            query += ("." + segment) if _IDENT.match(segment) else "[%s]" % json.dumps(segment)
+        self._segments = [unquote(s) for s in path.split("/") if s]
+        depth = range(len(self._segments))
+        query = "; ".join(["__s%d := %s(%d)" % (i, _SEGMENT, i) for i in depth]
+                          + ["__sahab_result := data" + "".join("[__s%d]" % i for i in depth)])
         has_input = isinstance(request, dict) and "input" in request
-        engine = self._engine(shared=has_input)  # set_input_json replaces the previous input
         try:
-            if has_input:
-                engine.set_input_json(json.dumps(request["input"]))
-            rows = json.loads(engine.eval_query_as_json(query)).get("result") or []
-        except Exception as exc:  # noqa: BLE001 - OPA answers evaluation errors with 500
-            return 500, {"code": "internal_error", "message": _first_error(exc)}
-        if not rows:
-            return 200, {}
-        return 200, {"result": rows[0]["expressions"][0]["value"]}
+            rows = self._evaluator().eval_query(query, request["input"] if has_input else None)
+        except self._opa.OpaError as exc:
+            return 500, {"code": "internal_error", "message": EVALUATION, "errors": _errors(exc.message)}
+        answer: Dict[str, Any] = {"result": rows[0]["__sahab_result"]} if rows else {}
+        if params.get("provenance") == ["true"]:
+            answer["provenance"] = {"version": OPA_VERSION, "build_commit": "", "build_timestamp": "", "build_hostname": ""}
+            if self.bundles:
+                answer["provenance"]["bundles"] = {name: {"revision": entry["manifest"].get("revision", "")}
+                                                   for name, entry in self.bundles.items()}
+        return 200, answer
 
     def _query(self, body: bytes) -> Tuple[int, Any]:
         try:
@@ -189,24 +283,15 @@ class FakeOpa:
             query = request["query"]
         except (ValueError, KeyError, TypeError) as exc:
             return 400, {"code": "invalid_parameter", "message": "error(s) occurred while decoding request: %s" % exc}
-        engine = self._engine()
         try:
-            if "input" in request:
-                engine.set_input_json(json.dumps(request["input"]))
-            rows = json.loads(engine.eval_query_as_json(query)).get("result") or []
-        except Exception as exc:  # noqa: BLE001 - mapped to OPA's answers below
-            text = str(exc)
-            missing, arity = _MISSING.search(text), _ARITY.search(text)
-            if missing:
-                error = _ast_error("rego_type_error", "undefined function %s" % missing.group(1), text, "query")
-            elif arity:
-                error = _ast_error("rego_type_error", "%s: arity mismatch" % arity.group(1), text, "query")
-            else:
-                return 500, {"code": "internal_error", "message": _first_error(exc)}
-            return 400, {"code": "invalid_parameter", "message": COMPILE_QUERY, "errors": [error]}
-        if not rows:
-            return 200, {}
-        return 200, {"result": [row.get("bindings") or {} for row in rows]}
+            rows = self._evaluator().eval_query(query, request.get("input"))
+        except self._opa.OpaError as exc:
+            errors = _errors(exc.message)
+            if exc.code == "eval_error":
+                return 500, {"code": "internal_error", "message": EVALUATION, "errors": errors}
+            parse = errors and all(e["code"] == "rego_parse_error" for e in errors)
+            return 400, {"code": "invalid_parameter", "message": PARSE_QUERY if parse else COMPILE_QUERY, "errors": errors}
+        return (200, {"result": rows}) if rows else (200, {})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -214,7 +299,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         fake: FakeOpa = self.server.fake  # type: ignore[attr-defined]
-        status, payload = fake.handle(self.command, urlsplit(self.path).path, self.headers, body)
+        url = urlsplit(self.path)
+        status, payload = fake.handle(self.command, url.path, parse_qs(url.query), self.headers, body)
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -228,123 +314,100 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+# -- reading bundles, OPA's path rules, OPA's errors --------------------------------------------
+
+
+def read_bundle(archive: bytes) -> Tuple[Dict[str, Any], Dict[str, str]]:
+    """``(manifest, {path: module text})`` of a bundle tarball, paths as OPA normalises them."""
+    manifest: Dict[str, Any] = {}
+    modules: Dict[str, str] = {}
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(archive)), mode="r:") as tar:
+        for member in tar.getmembers():
+            if not member.isfile():
+                continue
+            path = "/" + posixpath.normpath(member.name).lstrip("/").removeprefix("./")
+            data = tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]
+            if path == "/.manifest":
+                manifest = json.loads(data)
+            elif path.endswith(".rego"):
+                modules[path] = data
+            elif posixpath.basename(path) in ("data.json", "data.yaml", "data.yml", "patch.json"):
+                raise BundleActivationError("the stand-in OPA loads policies only, not %s" % path)
+    return manifest, modules
+
+
+def _module_id(bundle: str, path: str) -> str:
+    """``modulePathWithPrefix``: the bundle name joined with the module's path."""
+    return posixpath.normpath(posixpath.join(bundle, path.lstrip("/")))
+
+
+def _package(text: str) -> Optional[str]:
+    match = _PACKAGE.search(text)
+    return match.group(1) if match else None
+
+
+def _owns(path: List[str], root: List[str]) -> bool:
+    """server.go isPathOwned: equal over the shorter of the two."""
+    return all(a == b for a, b in zip(path, root))
+
+
+def _contains(root: str, path: str) -> bool:
+    """bundle.RootPathsContain for one root: ``path`` lies at or under ``root``."""
+    root_parts = [p for p in root.split("/") if p]
+    path_parts = [p for p in path.split("/") if p]
+    return len(root_parts) <= len(path_parts) and path_parts[:len(root_parts)] == root_parts
+
+
+def _overlap(first: str, second: str) -> bool:
+    return _contains(first, second) or _contains(second, first)
+
+
+def _go_list(items: List[str]) -> str:
+    return "[%s]" % " ".join(items)
+
+
+def _compile_errors(opa: Any, modules: Dict[str, str], parse_only: bool = False) -> List[Dict[str, Any]]:
+    """OPA's errors for ``modules`` compiled together (or only parsed), as the REST API shows them."""
+    engine = opa.OpaEngine()
+    try:
+        for policy_id, raw in sorted(modules.items()):
+            engine.add_policy(policy_id, raw)
+        if not parse_only:
+            engine.eval_query("true")  # preparing a query compiles every module
+    except opa.OpaError as exc:
+        return _errors(exc.message)
+    finally:
+        engine.close()
+    return []
+
+
+def _errors(message: str) -> List[Dict[str, Any]]:
+    """OPA's ``Errors.Error()`` text back into its JSON form: ``[{"code", "message", "location"}]``.
+
+    The text carries file and row (or row and column for a query), not both columns: the
+    location has what the text has.
+    """
+    errors = []
+    for line in _PREAMBLE.sub("", message.strip()).split("\n"):
+        if not line.strip() or line.startswith("\t"):
+            continue  # blank, or the detail lines OPA indents under an error
+        query, located, bare = _QUERY_ERROR.match(line), _FILE_ERROR.match(line), _BARE_ERROR.match(line)
+        if bare:
+            errors.append({"code": bare["code"], "message": bare["message"]})
+        elif query:
+            location: Dict[str, Any] = {"row": int(query["row"]), "col": int(query["col"])}
+            errors.append({"code": query["code"], "message": query["message"], "location": location})
+        elif located:
+            location = {"file": located["file"], "row": int(located["row"])}
+            errors.append({"code": located["code"], "message": located["message"], "location": location})
+        else:
+            errors.append({"code": "internal_error", "message": line.strip()})
+    return errors
+
+
 def _not_allowed() -> Tuple[int, Any]:
     return 405, {"code": "method_not_allowed", "message": "method not allowed"}
 
 
 def _not_found(policy_id: str) -> Tuple[int, Any]:
     return 404, {"code": "resource_not_found", "message": "storage_not_found_error: policy id %s" % json.dumps(policy_id)}
-
-
-def _first_error(exc: BaseException) -> str:
-    text = str(exc)
-    match = _ERROR.search(text)
-    location = _LOCATION.search(text)
-    message = match.group(1).strip() if match else (text.strip().splitlines() or [type(exc).__name__])[0]
-    return "%s:%s: %s" % (location.group(1), location.group(2), message) if location else message
-
-
-def _ast_error(code: str, message: str, text: str, file: str) -> Dict[str, Any]:
-    location = _LOCATION.search(text)
-    row, col = (int(location.group(2)), int(location.group(3))) if location else (1, 1)
-    return {"code": code, "message": message, "location": {"file": file, "row": row, "col": col}}
-
-
-# -- "compiling": parse with regorus, then OPA's undefined-function check ----------------------
-
-
-_MODULE_INFO: Dict[Tuple[str, str], Any] = {}  # (id, text) -> module info, or a parse error
-
-
-def _compile(modules: Dict[str, str]) -> List[Dict[str, Any]]:
-    """OPA's checks on a set of modules: each parses, and every function called is defined.
-
-    Evaluation engines are built lazily from the stored modules (FakeOpa._engine), so
-    uploading n modules costs n parses, not n squared.
-    """
-    infos = []
-    for policy_id, raw in sorted(modules.items()):
-        info = _parse(policy_id, raw)
-        if "error" in info:
-            return [info["error"]]
-        infos.append(info)
-    defined = {"%s.%s" % (info["package"], name) for info in infos for name in info["functions"]}
-    errors = []
-    for info in infos:
-        for name, line, col in info["calls"]:
-            resolved = _resolve(name, info, defined)
-            ok = _builtin_present(name) if resolved is None else resolved in defined
-            if not ok:
-                shown = name if resolved is None else "data." + resolved
-                errors.append({"code": "rego_type_error", "message": "undefined function %s" % shown,
-                               "location": {"file": info["file"], "row": line, "col": col}})
-    return errors
-
-
-def _parse(policy_id: str, raw: str) -> Dict[str, Any]:
-    key = (policy_id, raw)
-    if key not in _MODULE_INFO:
-        import regorus
-
-        engine = regorus.Engine()
-        try:
-            engine.add_policy(policy_id, raw)
-            _MODULE_INFO[key] = _module_info(json.loads(engine.get_ast_as_json())[0])
-        except Exception as exc:  # noqa: BLE001 - a parse error, reported like OPA's
-            match = _ERROR.search(str(exc))
-            message = match.group(1).strip() if match else str(exc)
-            _MODULE_INFO[key] = {"error": _ast_error("rego_parse_error", message, str(exc), policy_id)}
-    return _MODULE_INFO[key]
-
-
-def _resolve(name: str, info: Dict[str, Any], defined: Any) -> Optional[str]:
-    """The package-qualified function a call refers to, or None for a builtin."""
-    head, _, rest = name.partition(".")
-    if not rest:
-        local = "%s.%s" % (info["package"], name)
-        return local if local in defined else None
-    if head == "data":
-        return rest
-    if head in info["imports"]:
-        return "%s.%s" % (info["imports"][head], rest)
-    return None
-
-
-_builtin_present = regorus_has_builtin
-
-
-def _module_info(item: Dict[str, Any]) -> Dict[str, Any]:
-    source = item["source"]
-    contents, tree = source["contents"], item["ast"]
-    imports: Dict[str, str] = {}
-    for imp in tree.get("imports") or []:
-        target = _ref_name(imp.get("refr"))
-        if not target.startswith("data."):
-            continue
-        alias_span = imp.get("as")
-        alias = contents[alias_span["start"]:alias_span["end"]] if isinstance(alias_span, dict) else target.split(".")[-1]
-        imports[alias] = target[len("data."):]
-    functions = set()
-    for rule in tree.get("rules") or []:
-        head = (rule.get("Spec") or {}).get("head") or {}
-        if "Func" in head:
-            functions.add(_ref_name(head["Func"].get("refr")))
-    calls = []
-    stack: List[Any] = [tree.get("rules") or []]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            call = node.get("Call")
-            if isinstance(call, dict):
-                name = _ref_name(call.get("fcn"))
-                span = call.get("span") or {}
-                if name:
-                    calls.append((name, span.get("line", 1), span.get("col", 1)))
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return {"file": source["file"], "package": _ref_name(tree["package"]["refr"]), "imports": imports,
-            "functions": functions, "calls": calls}
-
-
-_ref_name = function_name

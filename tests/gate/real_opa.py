@@ -16,7 +16,8 @@ from sahab.gate.engines.base import EngineError, PolicyEngine
 OPA_ENGINE_DIR = Path(__file__).resolve().parents[2] / ".tools" / "opa-engine"
 
 
-def _bindings() -> Any:
+def bindings() -> Any:
+    """The ``opa_bindings`` module of ``.tools/opa-engine`` (also used by the stand-in server)."""
     if not (OPA_ENGINE_DIR / "opa_bindings").is_dir():
         raise RuntimeError("the OPA evaluator is not installed in %s: run ./bootstrap" % OPA_ENGINE_DIR)
     if str(OPA_ENGINE_DIR) not in sys.path:
@@ -32,7 +33,7 @@ class RealOpaEngine(PolicyEngine):
     name = "opa-evaluator"
 
     def __init__(self) -> None:
-        self._opa = _bindings()
+        self._opa = bindings()
         self._engine = self._opa.OpaEngine()
 
     def load(self, modules: Dict[str, str]) -> None:

@@ -13,7 +13,7 @@ FORMATS = (
     re.compile(r"^UAE IA \(NESA\) T\d+\.\d+\.\d+: \S"),
     re.compile(r"^ISO/IEC 27001:2022 A\.\d+\.\d+: \S"),
 )
-BUILT_IN = " (and the built-in SAHAB-PLN-001, SAHAB-PLN-002)"
+BUILT_IN = " (and the built-in SAHAB-PLN-001, SAHAB-PLN-002, SAHAB-COV-001)"
 
 
 def _by_control() -> Dict[str, Set[str]]:

@@ -30,8 +30,14 @@ HEADER_TEMPLATE = """# METADATA
 
 
 
-def header(title: str, rule_id: str, enforcement: str = "mandatory") -> str:
-    return HEADER_TEMPLATE.replace("TITLE", title).replace("RULE_ID", rule_id).replace("ENFORCEMENT", enforcement)
+def header(title: str, rule_id: str, enforcement: str = "mandatory", deferred_on: str = "") -> str:
+    text = HEADER_TEMPLATE.replace("TITLE", title).replace("RULE_ID", rule_id).replace("ENFORCEMENT", enforcement)
+    return text + ("#   deferred_on: %s\n" % deferred_on if deferred_on else "")
+
+
+# The header of the open-port rule: it defers, so it says on what (custom.deferred_on).
+def open_port_header(rule_id: str = "SAHAB-NET-901") -> str:
+    return header("No open ports", rule_id, deferred_on="whether the port is open, when computed at deploy time")
 
 
 OPEN_PORT_BODY = """package sahab.rules.network.open_port
@@ -59,7 +65,7 @@ def _write_rule(root: Path, relative: str, text: str) -> None:
 @pytest.fixture
 def bundle(tmp_path: Path):
     _write_rule(tmp_path, "network/open_port.rego",
-                header("No open ports", "SAHAB-NET-901") + OPEN_PORT_BODY)
+                open_port_header() + OPEN_PORT_BODY)
     return load_bundle(tmp_path)
 
 
@@ -192,7 +198,7 @@ def test_expired_waiver_fails_the_gate(tmp_path: Path):
 
 @pytest.mark.parametrize("entry, message", [
     ("{rule: SAHAB-NET-901, urn: '*', reason: r, expires: 2027-01-01}", "waiver #1 lacks approver"),
-    ("{rule: NOPE, urn: '*', reason: r, approver: a, expires: 2027-01-01}", "names rule 'NOPE', which is not a sahab or checkov rule id"),
+    ("{rule: NOPE, urn: '*', reason: r, approver: a, expires: 2027-01-01}", "names rule 'NOPE', which is not a sahab, team or checkov rule id"),
     ("{rule: SAHAB-NET-901, urn: '*', reason: r, approver: a, expires: soon}", "has expires 'soon', which is not a date"),
     ("{rule: SAHAB-NET-901, urn: '*', reason: r, approver: a, expires: 2027-01-01, scope: all}", "has unknown field(s) scope"),
 ])

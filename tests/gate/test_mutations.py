@@ -272,6 +272,8 @@ MLFLOW = ("kubernetes:apps/v1:Deployment", "mlflow")
 ROLLOUT = ("kubernetes:argoproj.io/v1alpha1:Rollout", "fraud-scorer-rollout")
 MLFLOW_SERVICE = ("kubernetes:core/v1:Service", "mlflow")
 SERVING_NAMESPACE = ("kubernetes:core/v1:Namespace", "ml-prod-serving")
+STORAGE_CLASS = ("kubernetes:storage.k8s.io/v1:StorageClass", "ml-prod-volumes")
+FEATURE_CACHE = ("aws:elasticache/replicationGroup:ReplicationGroup", "ml-prod-features")
 FIRST_CONTAINER = ("spec", "template", "spec", "containers", "0")
 
 
@@ -315,6 +317,10 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         yield "lt#%d root volume without CMK" % i, "SAHAB-ENC-002", _drop(lt, i, ("blockDeviceMappings", "0", "ebs", "kmsKeyId"))
     for i in range(REFERENCE_COUNTS["aws:cloudwatch/logGroup:LogGroup"]):
         yield "log group#%d without CMK" % i, "SAHAB-ENC-005", _drop("aws:cloudwatch/logGroup:LogGroup", i, ("kmsKeyId",))
+    secret = "aws:secretsmanager/secret:Secret"
+    for i in range(3):  # the MLflow admin, Flask and serving secrets
+        yield "secret#%d without CMK" % i, "SAHAB-ENC-013", _drop(secret, i, ("kmsKeyId",))
+        yield "secret#%d AWS managed key" % i, "SAHAB-ENC-013", _set(secret, i, ("kmsKeyId",), "alias/aws/secretsmanager")
     for i in range(REFERENCE_COUNTS["aws:ecr/repository:Repository"]):
         yield "ecr#%d AES256" % i, "SAHAB-ENC-010", _set("aws:ecr/repository:Repository", i, ("encryptionConfigurations",), [{"encryptionType": "AES256"}])
     cluster = "aws:eks/cluster:Cluster"
@@ -325,6 +331,43 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "rds unencrypted", "SAHAB-ENC-004", _set(db, 0, ("storageEncrypted",), False)
     yield "rds without CMK", "SAHAB-ENC-004", _drop(db, 0, ("kmsKeyId",))
     yield "rds public", "SAHAB-NET-005", _set(db, 0, ("publiclyAccessible",), True)
+    # Openings a service makes by itself when a flag is left out (or set): the rule must see them.
+    node_group = "aws:eks/nodeGroup:NodeGroup"
+    for i in range(REFERENCE_COUNTS[node_group]):
+        yield "node group#%d SSH key without source groups" % i, "SAHAB-NET-001", _set(node_group, i, ("remoteAccess",), {"ec2SshKey": "ops"})
+    yield "redshift cluster publicly accessible", "SAHAB-NET-005", _add_resource("aws:redshift/cluster:Cluster", "features", {
+        "clusterIdentifier": "ml-prod-features", "nodeType": "ra3.xlplus", "publiclyAccessible": True, "encrypted": True})
+    yield "dms instance left to its public default", "SAHAB-NET-005", _add_resource(
+        "aws:dms/replicationInstance:ReplicationInstance", "migration", {"replicationInstanceId": "ml-prod-migration",
+                                                                       "replicationInstanceClass": "dms.t3.medium"})
+    yield "opensearch domain without vpc options", "SAHAB-NET-005", _add_resource("aws:opensearch/domain:Domain", "search", {
+        "domainName": "ml-prod-search", "engineVersion": "OpenSearch_2.13"})
+    yield "msk brokers with public access", "SAHAB-NET-005", _add_resource("aws:msk/cluster:Cluster", "events", {
+        "clusterName": "ml-prod-events", "kafkaVersion": "3.6.0", "numberOfBrokerNodes": 3,
+        "brokerNodeGroupInfo": {"instanceType": "kafka.m7g.large", "clientSubnets": ["subnet-1", "subnet-2", "subnet-3"],
+                                "connectivityInfo": {"publicAccess": {"type": "SERVICE_PROVIDED_EIPS"}}}})
+    yield "elasticache replication group in the default vpc", "SAHAB-NET-011", _add_resource(
+        "aws:elasticache/replicationGroup:ReplicationGroup", "features", {
+            "replicationGroupId": "ml-prod-features", "description": "feature cache", "nodeType": "cache.r7g.large",
+            "atRestEncryptionEnabled": True, "transitEncryptionEnabled": True})
+    # The feature store's online cache (OnlineStoreCache): encrypted at rest with its CMK and in transit.
+    yield "feature cache without its CMK", "SAHAB-ENC-014", _named(lambda t, i: _drop(t, i, ("kmsKeyId",)), FEATURE_CACHE)
+    yield "feature cache unencrypted at rest", "SAHAB-ENC-014", _named(
+        lambda t, i: _set(t, i, ("atRestEncryptionEnabled",), False), FEATURE_CACHE)
+    yield "feature cache without TLS", "SAHAB-ENC-014", _named(lambda t, i: _drop(t, i, ("transitEncryptionEnabled",)), FEATURE_CACHE)
+    yield "feature cache accepts plain text", "SAHAB-ENC-014", _named(
+        lambda t, i: _set(t, i, ("transitEncryptionMode",), "preferred"), FEATURE_CACHE)
+    yield "feature cache in the default vpc", "SAHAB-NET-011", _named(lambda t, i: _drop(t, i, ("subnetGroupName",)), FEATURE_CACHE)
+    yield "standalone cache cluster", "SAHAB-ENC-014", _add_resource("aws:elasticache/cluster:Cluster", "sessions", {
+        "clusterId": "ml-prod-sessions", "engine": "memcached", "nodeType": "cache.t4g.micro", "subnetGroupName": "ml-prod-cache"})
+    yield "serverless cache without subnets", "SAHAB-NET-011", _add_resource("aws:elasticache/serverlessCache:ServerlessCache", "sessions", {
+        "name": "ml-prod-sessions", "engine": "valkey"})
+    yield "sagemaker notebook left on the internet", "SAHAB-NET-009", _add_resource(
+        "aws:sagemaker/notebookInstance:NotebookInstance", "exploration", {
+            "name": "ml-prod-exploration", "instanceType": "ml.t3.medium", "roleArn": "arn:aws:iam::123456789012:role/notebook"})
+    yield "sagemaker domain on the public internet", "SAHAB-NET-009", _add_resource("aws:sagemaker/domain:Domain", "studio", {
+        "domainName": "ml-prod-studio", "authMode": "IAM", "vpcId": "vpc-1", "subnetIds": ["subnet-1"],
+        "appNetworkAccessType": "PublicInternetOnly", "defaultUserSettings": {"executionRole": "arn:aws:iam::123456789012:role/studio"}})
     yield "rds moved to eu-central-1", "SAHAB-RES-001", _move_region(db, 0, "eu-central-1")
     yield "iam access key", "SAHAB-IAM-001", _add_resource("aws:iam/accessKey:AccessKey", "ci-key", {"user": "ci"})
     yield "cloudfront distribution", "SAHAB-RES-005", _add_resource("aws:cloudfront/distribution:Distribution", "cdn", {"enabled": True})
@@ -333,6 +376,9 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         "securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0"})
     yield "instance with public IP and IMDSv1", "SAHAB-NET-003", _add_resource("aws:ec2/instance:Instance", "bastion", {
         "ami": "ami-1", "instanceType": "t3.micro", "associatePublicIpAddress": True,
+        "metadataOptions": {"httpTokens": "required"}, "rootBlockDevice": {"encrypted": True, "kmsKeyId": "arn:aws:kms:me-central-1:111122223333:key/k"}})
+    yield "instance left in the default subnet", "SAHAB-NET-003", _add_resource("aws:ec2/instance:Instance", "jumpbox", {
+        "ami": "ami-1", "instanceType": "t3.micro",
         "metadataOptions": {"httpTokens": "required"}, "rootBlockDevice": {"encrypted": True, "kmsKeyId": "arn:aws:kms:me-central-1:111122223333:key/k"}})
     for i in range(REFERENCE_COUNTS[BUCKET]):
         yield "bucket#%d policy without a TLS version floor" % i, "SAHAB-ENC-011", _known_bucket_policy(i, _without_statement("DenyTlsOlderThan12"))
@@ -393,8 +439,19 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         lambda t, i: _set(t, i, FIRST_CONTAINER + ("image",), "seldonio/mlserver:1.7.1-mlflow"), ROLLOUT)
     yield "mlflow exposed through a public load balancer", "SAHAB-NET-007", _named(
         lambda t, i: _set(t, i, ("spec", "type"), "LoadBalancer"), MLFLOW_SERVICE)
+    yield "mlflow published on node ports", "SAHAB-NET-010", _named(
+        lambda t, i: _set(t, i, ("spec", "type"), "NodePort"), MLFLOW_SERVICE)
     yield "serving namespace enforces baseline", "SAHAB-WKL-003", _named(
         lambda t, i: _set(t, i, ("metadata", "labels", "pod-security.kubernetes.io/enforce"), "baseline"), SERVING_NAMESPACE)
+    # The encrypted StorageClass the platform's volumes come from (EBS CSI, the volumes key).
+    yield "storage class volumes unencrypted", "SAHAB-ENC-015", _named(
+        lambda t, i: _set(t, i, ("parameters", "encrypted"), "false"), STORAGE_CLASS)
+    yield "storage class without its customer managed key", "SAHAB-ENC-015", _named(
+        lambda t, i: _drop(t, i, ("parameters", "kmsKeyId")), STORAGE_CLASS)
+    yield "storage class on the aws managed ebs key", "SAHAB-ENC-015", _named(
+        lambda t, i: _set(t, i, ("parameters", "kmsKeyId"), "alias/aws/ebs"), STORAGE_CLASS)
+    yield "storage class on a provisioner the rules cannot judge", "SAHAB-ENC-015", _named(
+        lambda t, i: _set(t, i, ("provisioner",), "kubernetes.io/azure-disk"), STORAGE_CLASS)
 
 
 MUTATIONS = list(mutations())

@@ -101,6 +101,12 @@ PUBLIC_INGRESS = {
 }
 
 
+def _ingress_of_class(class_name: str) -> Dict[str, Any]:
+    """PUBLIC_INGRESS without the AWS scheme annotation, served by an ingress class of another cloud."""
+    return dict(PUBLIC_INGRESS, metadata=dict(PUBLIC_INGRESS["metadata"], annotations={}),
+                spec=dict(PUBLIC_INGRESS["spec"], ingressClassName=class_name))
+
+
 def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     # SAHAB-ENC-008: TLS 1.2 or newer.
     yield "storage accepts TLS 1.0", "SAHAB-ENC-008", _set(ACCOUNT, 0, ("minimumTlsVersion",), "TLS1_0")
@@ -115,6 +121,9 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "web app without https only", "SAHAB-ENC-012", _azure("azure-native:web:WebApp", "scoring-api", {
         "name": "sahabdev-scoring-api", "publicNetworkAccess": "Disabled", "siteConfig": {"minTlsVersion": "1.2"}})
     yield "redis with its non-TLS port open", "SAHAB-ENC-012", _azure("azure-native:cache:Redis", "features", {
+        "name": "sahabdev-features", "sku": {"name": "Premium", "family": "P", "capacity": 1},
+        "enableNonSslPort": True, "minimumTlsVersion": "1.2", "publicNetworkAccess": "Disabled"})
+    yield "redis (3.x token) with its non-TLS port open", "SAHAB-ENC-012", _azure("azure-native:redis:Redis", "features", {
         "name": "sahabdev-features", "sku": {"name": "Premium", "family": "P", "capacity": 1},
         "enableNonSslPort": True, "minimumTlsVersion": "1.2", "publicNetworkAccess": "Disabled"})
     # SAHAB-ENC-009: deleted keys stay recoverable.
@@ -142,6 +151,30 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "storage public network access unset", "SAHAB-NET-005", _drop(ACCOUNT, 0, ("publicNetworkAccess",))
     yield "vault public network access enabled", "SAHAB-NET-005", _set(VAULT, 0, ("properties", "publicNetworkAccess"), "Enabled")
     yield "registry public network access enabled", "SAHAB-NET-005", _set(REGISTRY, 0, ("publicNetworkAccess",), "Enabled")
+    # ... and the services that are public unless told otherwise (publicNetworkAccess left out).
+    yield "sql server left public", "SAHAB-NET-005", _azure("azure-native:sql:Server", "features-sql", {
+        "serverName": "sahabdev-features-sql", "minimalTlsVersion": "1.2"})
+    yield "redis (v3 module) left public", "SAHAB-NET-005", _azure("azure-native:redis:Redis", "features-cache", {
+        "name": "sahabdev-features-cache", "sku": {"name": "Premium", "family": "P", "capacity": 1}, "minimumTlsVersion": "1.2"})
+    yield "service bus namespace left public", "SAHAB-NET-005", _azure("azure-native:servicebus:Namespace", "events-sb", {
+        "namespaceName": "sahabdev-events", "sku": {"name": "Premium"}})
+    yield "event hubs namespace open to the perimeter", "SAHAB-NET-005", _azure("azure-native:eventhub:Namespace", "events-eh", {
+        "namespaceName": "sahabdev-telemetry", "sku": {"name": "Standard"}, "publicNetworkAccess": "SecuredByPerimeter"})
+    yield "machine learning workspace public", "SAHAB-NET-005", _azure("azure-native:machinelearningservices:Workspace", "ml", {
+        "workspaceName": "sahabdev-ml", "publicNetworkAccess": "Enabled"})
+    yield "function app left public", "SAHAB-NET-005", _azure("azure-native:web:WebApp", "scoring-fn", {
+        "name": "sahabdev-scoring-fn", "kind": "functionapp,linux", "httpsOnly": True, "siteConfig": {"minTlsVersion": "1.2"}})
+    yield "postgres flexible server without a delegated subnet", "SAHAB-NET-005", _azure("azure-native:dbforpostgresql:Server", "features-pg", {
+        "serverName": "sahabdev-features-pg", "version": "16", "storage": {"storageSizeGB": 128}})
+    yield "mysql flexible server public", "SAHAB-NET-005", _azure("azure-native:dbformysql:Server", "features-mysql", {
+        "serverName": "sahabdev-features-mysql", "version": "8.0.21", "network": {"publicNetworkAccess": "Enabled"}})
+    # SAHAB-NET-001: database firewall rules from anywhere.
+    yield "sql firewall rule for the whole internet", "SAHAB-NET-001", _add_resource("azure-native:sql:FirewallRule", "anywhere", {
+        "serverName": "sahabdev-features-sql", "resourceGroupName": "sahabdev-serving",
+        "startIpAddress": "0.0.0.0", "endIpAddress": "255.255.255.255"}, provider_type=AZURE)
+    yield "postgres firewall rule for every Azure service", "SAHAB-NET-001", _add_resource("azure-native:dbforpostgresql:FirewallRule", "azure", {
+        "serverName": "sahabdev-features-pg", "resourceGroupName": "sahabdev-serving",
+        "startIpAddress": "0.0.0.0", "endIpAddress": "0.0.0.0"}, provider_type=AZURE)
     # SAHAB-NET-007: load balancers are internal.
     yield "load balancer without the internal annotation", "SAHAB-NET-007", _set(SERVICE, LOAD_BALANCER, ("metadata", "annotations"), {})
     yield "load balancer annotated internal false", "SAHAB-NET-007", _set(
@@ -151,6 +184,13 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "cluster IP service turned into a load balancer", "SAHAB-NET-007", _set(SERVICE, CLUSTER_IP, ("spec", "type"), "LoadBalancer")
     yield "internet-facing ingress", "SAHAB-NET-007", _add_resource(
         "kubernetes:networking.k8s.io/v1:Ingress", "model-server", PUBLIC_INGRESS, provider_type=KUBERNETES)
+    yield "application gateway ingress without a private IP", "SAHAB-NET-007", _add_resource(
+        "kubernetes:networking.k8s.io/v1:Ingress", "model-server-appgw", _ingress_of_class("azure-application-gateway"), provider_type=KUBERNETES)
+    yield "gce ingress", "SAHAB-NET-007", _add_resource(
+        "kubernetes:networking.k8s.io/v1:Ingress", "model-server-gce", _ingress_of_class("gce"), provider_type=KUBERNETES)
+    # SAHAB-NET-010: no node ports.
+    yield "cluster IP service published on node ports", "SAHAB-NET-010", _set(SERVICE, CLUSTER_IP, ("spec", "type"), "NodePort")
+    yield "load balancer service turned into node ports", "SAHAB-NET-010", _set(SERVICE, LOAD_BALANCER, ("spec", "type"), "NodePort")
     # SAHAB-NET-008: namespaces deny by default.
     yield "namespace without its default-deny policy", "SAHAB-NET-008", _naming(_remove(POLICY, DEFAULT_DENY), NAMESPACE, 0)
     yield "default-deny ingress only", "SAHAB-NET-008", _naming(_set(POLICY, DEFAULT_DENY, ("spec", "policyTypes"), ["Ingress"]), NAMESPACE, 0)
@@ -184,6 +224,17 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "privilege escalation allowed", "SAHAB-WKL-002", _set(DEPLOYMENT, 0, CONTAINER + ("securityContext", "allowPrivilegeEscalation"), True)
     yield "privilege escalation left to the default", "SAHAB-WKL-002", _drop(DEPLOYMENT, 0, CONTAINER + ("securityContext", "allowPrivilegeEscalation"))
     yield "container without a security context", "SAHAB-WKL-002", _drop(DEPLOYMENT, 0, CONTAINER + ("securityContext",))
+    # SAHAB-WKL-005: no root containers.
+    yield "container runs as uid 0", "SAHAB-WKL-005", _set(DEPLOYMENT, 0, CONTAINER + ("securityContext", "runAsUser"), 0)
+    yield "pod without its non-root security context", "SAHAB-WKL-005", _drop(DEPLOYMENT, 0, POD + ("securityContext",))
+    yield "container opts out of the pod's runAsNonRoot", "SAHAB-WKL-005", _both(
+        _drop(DEPLOYMENT, 0, POD + ("securityContext", "runAsUser")),
+        _set(DEPLOYMENT, 0, CONTAINER + ("securityContext", "runAsNonRoot"), False))
+    # SAHAB-WKL-006: secrets as files, not environment variables.
+    yield "secret key passed as an env var", "SAHAB-WKL-006", _set(DEPLOYMENT, 0, CONTAINER + ("env",), [
+        {"name": "MLFLOW_TRACKING_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "mlflow-auth", "key": "password"}}}])
+    yield "secret loaded with envFrom", "SAHAB-WKL-006", _set(DEPLOYMENT, 0, CONTAINER + ("envFrom",), [{"secretRef": {"name": "model-credentials"}}])
+    yield "pulumi secret in an env value", "SAHAB-WKL-006", _set(DEPLOYMENT, 0, CONTAINER + ("env",), [{"name": "API_TOKEN", "value": {"$secret": True}}])
     # SAHAB-WKL-003: namespaces enforce Pod Security restricted; SAHAB-WKL-004 reports declared exceptions.
     yield "namespace enforces baseline", "SAHAB-WKL-003", _set(NAMESPACE, 0, PSA_ENFORCE, "baseline")
     yield "namespace without Pod Security labels", "SAHAB-WKL-003", _drop(NAMESPACE, 0, ("metadata", "labels"))
@@ -198,7 +249,7 @@ MUTATIONS = list(mutations())
 def test_every_rule_has_at_least_two_mutations():
     meant = [rule_id for _, rule_id, _ in MUTATIONS]
     for rule_id in ("SAHAB-ENC-008", "SAHAB-ENC-009", "SAHAB-ENC-010", "SAHAB-ENC-012", "SAHAB-IAM-002", "SAHAB-NET-005", "SAHAB-NET-007",
-                    "SAHAB-NET-008", "SAHAB-RES-001", "SAHAB-RES-006", "SAHAB-WKL-001", "SAHAB-WKL-002", "SAHAB-WKL-003"):
+                    "SAHAB-NET-008", "SAHAB-NET-010", "SAHAB-RES-001", "SAHAB-RES-006", "SAHAB-WKL-001", "SAHAB-WKL-002", "SAHAB-WKL-003", "SAHAB-WKL-005", "SAHAB-WKL-006"):
         assert meant.count(rule_id) >= 2, rule_id
     assert len({label for label, _, _ in MUTATIONS}) == len(MUTATIONS)
 

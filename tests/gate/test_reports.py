@@ -18,7 +18,7 @@ from sahab.gate.run import gate_plan
 from sahab.reports import gate_formats
 from sahab.reports.evidence import evidence, render_evidence_markdown
 
-from test_gate_core import OPEN_PORT_BODY, _plan, header
+from test_gate_core import OPEN_PORT_BODY, _plan, header, open_port_header
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -47,7 +47,7 @@ def sarif_schema_errors(document: Any) -> List[str]:
 def result(tmp_path_factory):
     root = tmp_path_factory.mktemp("policies")
     (root / "network").mkdir()
-    (root / "network" / "open_port.rego").write_text(header("No open ports", "SAHAB-NET-901") + OPEN_PORT_BODY)
+    (root / "network" / "open_port.rego").write_text(open_port_header() + OPEN_PORT_BODY)
     (root / "network" / "quiet.rego").write_text(
         header("Quiet rule", "SAHAB-NET-902", "advisory")
         + "package sahab.rules.network.quiet\n\nimport rego.v1\n\ndeny contains {\"urn\": r.urn, \"message\": \"loud\"} if {\n"
@@ -62,8 +62,10 @@ def result(tmp_path_factory):
 def test_json_report_lists_every_finding_and_the_verdict(result):
     document = json.loads(gate_formats.render(result[0], "json"))
     assert document["schemaVersion"] == "sahab.dev/findings/v1"
-    assert document["summary"] == {"resources": 4, "rules": 4, "engines": ["regorus"], "blocking": 1, "violation": 2,
-                                   "deferred": 1, "unchecked": 0, "waived": 1, "verdict": "fail"}
+    assert document["summary"] == {"resources": 4, "rules": 5, "engines": ["regorus"], "blocking": 1, "violation": 2,
+                                   "deferred": 1, "unchecked": 0, "waived": 1, "baselined": 0, "verdict": "fail",
+                                   "deferred_mandatory": 1, "deferred_mandatory_rules": ["SAHAB-NET-901"],
+                                   "soft_fail": False, "severity_threshold": None, "skipped_rules": [], "baseline_fixed": []}
     assert {(f["rule_id"], f["status"], f["urn"].split("::")[-1]) for f in document["findings"]} == {
         ("SAHAB-NET-901", "violation", "a"), ("SAHAB-NET-901", "deferred", "b"),
         ("SAHAB-NET-901", "waived", "w"), ("SAHAB-NET-902", "violation", "l")}
@@ -145,12 +147,16 @@ def test_sarif_schema_check_rejects_a_broken_log(result):
 def test_junit_fails_only_the_blocking_rule(result):
     root = ET.fromstring(gate_formats.render(result[0], "junit"))
     suite = root.find("testsuite")
-    assert (suite.get("tests"), suite.get("failures")) == ("4", "1")
+    assert (suite.get("tests"), suite.get("failures")) == ("5", "1")
     cases = {case.get("name"): case for case in suite.findall("testcase")}
-    assert set(cases) == {"SAHAB-NET-901 No open ports", "SAHAB-NET-902 Quiet rule", "SAHAB-PLN-001", "SAHAB-PLN-002"}
+    assert set(cases) == {"SAHAB-NET-901 No open ports", "SAHAB-NET-902 Quiet rule", "SAHAB-PLN-001", "SAHAB-PLN-002",
+                          "SAHAB-COV-001"}
     failure = cases["SAHAB-NET-901 No open ports"].find("failure")
     assert failure.get("message") == "1 blocking finding(s)"
-    assert failure.text == "urn:pulumi:dev::p::x:y:Z::a: open"
+    # a plan without source locations: the finding points at the stack's config file (no line)
+    assert failure.text == "Pulumi.dev.yaml: urn:pulumi:dev::p::x:y:Z::a: open"
+    assert (cases["SAHAB-NET-901 No open ports"].get("file"), cases["SAHAB-NET-901 No open ports"].get("line")) == (
+        "Pulumi.dev.yaml", None)
     assert cases["SAHAB-NET-902 Quiet rule"].find("failure") is None
     assert "[violation/advisory]" in cases["SAHAB-NET-902 Quiet rule"].find("system-out").text
 
@@ -161,9 +167,9 @@ def test_markdown_comment_leads_with_the_verdict_and_blocking_findings(result):
     assert lines[0] == "### sahab gate: `p` / `dev`"
     assert lines[2] == "**FAIL**: 1 mandatory finding(s) block the deploy"
     blocking = text.split("#### Blocking")[1].split("<details>")[0]
-    assert "| SAHAB-NET-901 | violation | high | `urn:pulumi:dev::p::x:y:Z::a` | open |" in blocking
+    assert "| SAHAB-NET-901 | violation | high | `urn:pulumi:dev::p::x:y:Z::a` | `Pulumi.dev.yaml` | open |" in blocking
     assert "- **SAHAB-NET-901**: Fix it." in blocking
-    assert "<summary>3 other finding(s): advisory, deferred, waived</summary>" in text
+    assert "<summary>3 other finding(s): advisory, deferred, waived, baselined</summary>" in text
 
 
 def test_console_text_for_out_files(result):

@@ -158,7 +158,7 @@ def _child(release: Dict[str, Any], obj: RenderedObject, namespace: str, chart: 
                                 "template": obj.template}
     if obj.hook:
         rendered["hook"] = obj.hook
-    return {
+    child: Dict[str, Any] = {
         "urn": _child_urn(release["urn"], type_token, resource_name),
         "type": type_token,
         "name": resource_name,
@@ -177,6 +177,9 @@ def _child(release: Dict[str, Any], obj: RenderedObject, namespace: str, chart: 
         "options": {},
         "rendered": rendered,
     }
+    if release.get("source"):  # the program line of the release made the object
+        child["source"] = dict(release["source"])
+    return child
 
 
 def _inside(path: str, secrets: List[str]) -> bool:

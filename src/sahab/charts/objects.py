@@ -36,11 +36,13 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _KubernetesLoader(_Base):  # type: ignore[misc, valid-type]
-    """Safe YAML without the timestamp type: Kubernetes keeps ``2026-01-01`` a string."""
+    """Safe YAML without YAML 1.1's timestamp and value types: Kubernetes keeps ``2026-01-01``
+    and ``=`` (an enum value in the Prometheus Operator's CRDs) strings."""
 
 
+_STRING_TAGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
 _KubernetesLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in _STRING_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 

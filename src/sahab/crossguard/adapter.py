@@ -35,8 +35,7 @@ from pulumi_policy import proxy as _proxy
 from pulumi_policy import secret as _secret
 from pulumi_policy.deserialize import serialize_properties
 
-from .. import __version__
-from ..planner.document import SCHEMA_VERSION, effective_region
+from ..planner.document import effective_region, plan_document, stack_and_project
 from ..planner.harness.wire import UNKNOWN_SENTINEL, Redactor
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -58,18 +57,9 @@ def adapt_stack(resources: Sequence[Any]) -> Dict[str, Any]:
     """
     adapted = adapt_resources(resources)
     stack_urn = _stack_urn(resources)
-    stack, project = _stack_and_project(stack_urn or (adapted[0]["urn"] if adapted else ""))
-    return {
-        "schemaVersion": SCHEMA_VERSION,
-        "generator": {"name": "sahab", "version": __version__},
-        "project": project,
-        "stack": stack,
-        "stackUrn": stack_urn,
-        "config": {},
-        "resources": adapted,
-        "outputs": {},
-        "diagnostics": [],
-    }
+    stack, project = stack_and_project(stack_urn or (adapted[0]["urn"] if adapted else "")) or ("unknown", "unknown")
+    return plan_document(project=project, stack=stack, stack_urn=stack_urn, config={}, resources=adapted, outputs={},
+                         diagnostics=[])
 
 
 def adapt_resources(resources: Sequence[Any]) -> List[Dict[str, Any]]:
@@ -288,10 +278,3 @@ def _stack_urn(resources: Sequence[Any]) -> Optional[str]:
         if parent and _urn_type(parent) == STACK_TYPE:
             return parent
     return None
-
-
-def _stack_and_project(urn: str) -> Tuple[str, str]:
-    """``urn:pulumi:<stack>::<project>::…``"""
-    head = urn[len("urn:pulumi:"):] if urn.startswith("urn:pulumi:") else urn
-    parts = head.split("::")
-    return (parts[0] or "unknown", parts[1] if len(parts) > 1 and parts[1] else "unknown")

@@ -3,7 +3,8 @@
 Every policy shares one :class:`StackEvaluator`: the first policy to run on a stack adapts the
 resources (:func:`sahab.crossguard.adapter.adapt_stack`) and evaluates *all* rules once on the
 embedded regorus engine (:func:`sahab.gate.evaluate.evaluate_rules`, the code ``sahab gate``
-runs); the others find the result cached under the stack's content digest
+runs), and the coverage check (:func:`sahab.gate.coverage.coverage_findings`, SAHAB-COV-001, a
+policy of its own); the others find the result cached under the stack's content digest
 (:func:`sahab.crossguard.adapter.stack_fingerprint`: the SDK hands each policy new objects, so
 neither ``id(args)`` nor the URNs alone would identify the stack). Each policy
 then reports its own rule's findings. See docs/crossguard.md for the decisions (names, deferred
@@ -23,6 +24,7 @@ from pulumi_policy import (EnforcementLevel, PolicyComplianceFramework, PolicyCo
                            StackValidationArgs, StackValidationPolicy)
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
+from ..gate.coverage import coverage_findings, coverage_rule
 from ..gate.evaluate import check_builtins, evaluate_rules
 from ..gate.findings import Finding
 from ..gate.rules import PolicyBundle, Rule, load_bundle
@@ -53,7 +55,8 @@ class StackEvaluator:
         with self._lock:
             if key != self._key:
                 document = adapt_stack(resources)
-                self._findings = evaluate_rules(document, self.bundle, self._loaded_engine(), loaded=True)
+                self._findings = evaluate_rules(document, self.bundle, self._loaded_engine(), loaded=True) \
+                    + coverage_findings(document, self.bundle)
                 self._key = key
                 self.evaluations += 1
             return list(self._findings)
@@ -82,7 +85,7 @@ def build_policies(bundle: Optional[PolicyBundle] = None, *, dry_run: Optional[b
     """
     bundle = bundle or load_bundle()
     evaluator = StackEvaluator(bundle)
-    return [_policy(rule, evaluator, dry_run) for rule in bundle.rules]
+    return [_policy(rule, evaluator, dry_run) for rule in bundle.rules + (coverage_rule(bundle),)]
 
 
 def build_policy_pack() -> None:
@@ -101,7 +104,7 @@ def _policy(rule: Rule, evaluator: StackEvaluator, dry_run: Optional[bool]) -> S
         strict = bool((args.get_config() or {}).get(FAIL_ON_DEFERRED, False))
         waiting: List[Finding] = []
         for finding in mine:
-            if finding.status == "violation":
+            if finding.status in ("violation", "unchecked"):  # unchecked: SAHAB-COV-001
                 report_violation(finding.message, finding.urn)
             elif finding.status == "deferred":
                 if preview and not strict:

@@ -6,9 +6,16 @@ gate:
   opa: {url: "http://127.0.0.1:8181", token_env: OPA_TOKEN, timeout: 10}
   enforcement: {SAHAB-NET-007: advisory}   # per-rule override of the METADATA default
   checkov: {enabled: true, mandatory: [CKV_K8S_16]}   # mandatory replaces the curated default list
+                              # checks_dirs: [checkov-checks]: a team's own checkov checks
+  policies: [policies]        # a team's own Rego rule folders, beside sahab's (relative to this file)
   waivers: waivers.yaml       # relative to the project folder
   fail_on_deferred: false
   reviewed_charts: [...]      # Helm charts reviewed instead of rendered (sahab.charts.review)
+  rules: [SAHAB-*]            # evaluate only these ids/globs (default: all); sahab.gate.selection
+  skip_rules: [CKV_K8S_43]    # never evaluate these ids/globs (also `enforcement: {ID: disabled}`)
+  severity_threshold: high    # only findings of this severity or above block
+  soft_fail: false            # report blocking findings but exit 0
+  baseline: baseline.json     # findings recorded here do not block (sahab.gate.baseline)
 charts:
   cache: charts-cache         # the chart cache folder, relative to this file (docs/charts.md)
 ```
@@ -23,10 +30,11 @@ import yaml
 
 from ..charts.review import ChartReview, parse_reviews
 from ..errors import ConfigError
-from .findings import ENFORCEMENTS
+from .findings import DISABLED, ENFORCEMENTS, SEVERITIES
 
 CONFIG_FILE = "sahab.yaml"
-_KEYS = {"engine", "opa", "enforcement", "checkov", "waivers", "fail_on_deferred", "reviewed_charts"}
+_KEYS = {"engine", "opa", "enforcement", "checkov", "waivers", "fail_on_deferred", "reviewed_charts",
+         "rules", "skip_rules", "severity_threshold", "soft_fail", "baseline", "policies"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,18 @@ class GateConfig:
     fail_on_deferred: bool = False
     reviewed_charts: Tuple[ChartReview, ...] = ()
     chart_cache: Optional[Path] = None
+    rules: Tuple[str, ...] = ()
+    skip_rules: Tuple[str, ...] = ()
+    severity_threshold: Optional[str] = None
+    soft_fail: bool = False
+    baseline: Optional[Path] = None
+    policy_dirs: Tuple[Path, ...] = ()           # a team's own Rego rule folders (sahab.gate.rules)
+    checkov_checks_dirs: Tuple[Path, ...] = ()   # a team's own checkov checks (--external-checks-dir)
+
+    @property
+    def disabled_rules(self) -> Tuple[str, ...]:
+        """Rule ids whose enforcement is ``disabled``: left out like ``skip_rules``."""
+        return tuple(sorted(rule for rule, level in self.enforcement.items() if level == DISABLED))
 
     def with_overrides(self, **changes: Any) -> "GateConfig":
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
@@ -63,8 +83,9 @@ def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConf
     if unknown:
         raise ConfigError("%s: unknown gate setting(s) %s" % (candidate, ", ".join(unknown)), "allowed: " + ", ".join(sorted(_KEYS)))
     enforcement = section.get("enforcement") or {}
-    if not isinstance(enforcement, dict) or any(v not in ENFORCEMENTS for v in enforcement.values()):
-        raise ConfigError("%s: gate.enforcement maps rule ids to advisory|mandatory" % candidate, "e.g. {SAHAB-NET-007: advisory}")
+    if not isinstance(enforcement, dict) or any(v not in ENFORCEMENTS + (DISABLED,) for v in enforcement.values()):
+        raise ConfigError("%s: gate.enforcement maps rule ids to advisory|mandatory|disabled" % candidate,
+                          "e.g. {SAHAB-NET-007: advisory}")
     checkov = section.get("checkov") or {}
     if not isinstance(checkov, dict):
         raise ConfigError("%s: gate.checkov must be a mapping" % candidate, "e.g. {enabled: true}")
@@ -82,4 +103,48 @@ def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConf
         fail_on_deferred=bool(section.get("fail_on_deferred", False)),
         reviewed_charts=parse_reviews(section.get("reviewed_charts"), candidate),
         chart_cache=(candidate.parent / charts["cache"]) if charts.get("cache") else None,
+        rules=_patterns(section, "rules", candidate),
+        skip_rules=_patterns(section, "skip_rules", candidate),
+        severity_threshold=_threshold(section.get("severity_threshold"), candidate),
+        soft_fail=_flag(section, "soft_fail", candidate),
+        baseline=_relative_file(section, "baseline", candidate),
+        policy_dirs=_folders(section.get("policies"), "gate.policies", candidate),
+        checkov_checks_dirs=_folders(checkov.get("checks_dirs"), "gate.checkov.checks_dirs", candidate),
     )
+
+
+def _folders(value: Any, key: str, candidate: Path) -> Tuple[Path, ...]:
+    """A list of folders, relative to the configuration file."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError("%s: %s must be a list of folders" % (candidate, key), "e.g. %s: [policies]" % key.rsplit(".", 1)[-1])
+    return tuple(candidate.parent / item for item in value)
+
+
+def _patterns(section: Dict[str, Any], key: str, candidate: Path) -> Tuple[str, ...]:
+    value = section.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError("%s: gate.%s must be a list of rule ids or globs" % (candidate, key), "e.g. [SAHAB-NET-*, CKV_K8S_16]")
+    return tuple(value)
+
+
+def _threshold(value: Any, candidate: Path) -> Optional[str]:
+    if value is not None and value not in SEVERITIES:
+        raise ConfigError("%s: gate.severity_threshold %r is not one of %s" % (candidate, value, "|".join(SEVERITIES)),
+                          "e.g. severity_threshold: high")
+    return value
+
+
+def _flag(section: Dict[str, Any], key: str, candidate: Path) -> bool:
+    value = section.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError("%s: gate.%s must be true or false, not %r" % (candidate, key, value), "e.g. %s: true" % key)
+    return value
+
+
+def _relative_file(section: Dict[str, Any], key: str, candidate: Path) -> Optional[Path]:
+    value = section.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError("%s: gate.%s must be a file path" % (candidate, key), "e.g. %s: baseline.json" % key)
+    return candidate.parent / value if value else None

@@ -33,13 +33,19 @@ def evaluate_rules(plan: Mapping[str, Any], bundle: PolicyBundle, engine: Policy
     if not loaded:
         check_builtins(bundle, engine)
         engine.load(bundle.without_tests())
-    answer = engine.query(RULES_PREFIX.rstrip("."), plan)
-    if not isinstance(answer, dict):
-        raise EngineError("the %s engine returned no rule results" % engine.name, "check that the policies loaded")
+    # One query per rules root: sahab's `sahab.rules` (always asked, so an empty answer fails
+    # closed) and each team's `<team>.rules`.
+    answers: Dict[str, Dict[str, Any]] = {}
+    for root in sorted({RULES_PREFIX[:-1]} | {rule.rules_root for rule in bundle.rules}):
+        answer = engine.query(root, plan)
+        if not isinstance(answer, dict):
+            raise EngineError("the %s engine returned no rule results for %s" % (engine.name, root),
+                              "check that the policies loaded")
+        answers[root] = answer
     overrides = dict(enforcement or {})
     findings: List[Finding] = []
     for rule in bundle.rules:
-        node = _package_result(answer, rule)
+        node = _package_result(answers[rule.rules_root], rule)
         level = overrides.get(rule.rule_id, rule.enforcement)
         for key, status in RESULT_SETS:
             for item in node.get(key) or []:
@@ -49,7 +55,7 @@ def evaluate_rules(plan: Mapping[str, Any], bundle: PolicyBundle, engine: Policy
 
 def _package_result(answer: Dict[str, Any], rule: Rule) -> Dict[str, Any]:
     node: Any = answer
-    for part in rule.package[len(RULES_PREFIX):].split("."):
+    for part in rule.package[len(rule.rules_root) + 1:].split("."):
         node = node.get(part) if isinstance(node, dict) else None
     if not isinstance(node, dict) or "deny" not in node:
         raise EngineError(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from .engines.base import EngineError, PolicyEngine
-from .rules import PolicyBundle
+from .rules import TEAM_MODULES, PolicyBundle
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$", re.M)
 _TEST_RULE = re.compile(r"^(test_\w+)\b", re.M)
@@ -25,12 +25,16 @@ class PolicyTestResult:
         return "PASS" if self.passed else ("ERROR" if self.error else "FAIL")
 
 
-def run_policy_tests(bundle: PolicyBundle, engine: PolicyEngine) -> List[PolicyTestResult]:
-    """Load every module (rules, libraries and tests) and evaluate each test rule."""
+def run_policy_tests(bundle: PolicyBundle, engine: PolicyEngine, *, teams_only: bool = False) -> List[PolicyTestResult]:
+    """Load every module (rules, libraries and tests) and evaluate each test rule.
+
+    ``teams_only``: run only the tests of the bundle's team folders; sahab's modules are still
+    loaded, so a team's rules and tests can use sahab's libraries.
+    """
     engine.load(bundle.modules)
     results: List[PolicyTestResult] = []
     for path, text in sorted(bundle.modules.items()):
-        if not path.endswith("_test.rego"):
+        if not path.endswith("_test.rego") or (teams_only and not path.startswith(TEAM_MODULES)):
             continue
         package_match = _PACKAGE.search(text)
         if package_match is None:

@@ -2,24 +2,33 @@
 
 One rule per file, Regal/trivy-checks style: a ``# METADATA`` YAML comment block before the
 ``package`` line with ``title``, ``description`` and ``custom`` (``id``, ``severity``,
-``enforcement``, ``remediation``, ``controls``). regorus parses METADATA but cannot query it at
-run time, so sahab reads it here; a missing or malformed header is an error, never a default.
+``enforcement``, ``remediation``, ``controls``, and ``deferred_on`` for a rule that can report
+``deferred``). regorus parses METADATA but cannot query it at run time, so sahab reads it here; a
+missing or malformed header is an error, never a default.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import yaml
 
 from ..errors import ConfigError
+from .catalogue import CATALOGUE_FILE, EMPTY, Catalogue, load_catalogue, type_tokens
 from .findings import ENFORCEMENTS, SEVERITIES
 
 POLICIES_ROOT = Path(__file__).resolve().parents[3] / "policies"
 _PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$", re.M)
 _RULE_ID = re.compile(r"^SAHAB-[A-Z]+-\d{3}$")
+# A team's rule package: `<team>.rules.<concern>.<rule>`; its ids are `<TEAM>-<CONCERN>-<NNN>`.
+_TEAM_RULE_PACKAGE = re.compile(r"^([a-z][a-z0-9_]*)\.rules\.\w[\w.]*$")
+# Any rule id a finding, a waiver or an override may name: sahab's or a team's.
+RULE_ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*-[A-Z0-9]+-\d{3}$")
+TEAM_MODULES = "teams/"  # bundle keys of a team's modules: teams/<folder name>/<path in it>
+# A rule that can report `deferred` (policies/README.md): a `deferred contains ...` head.
+_DEFERRED_HEAD = re.compile(r"^deferred\s+contains\b", re.M)
 RULES_PREFIX = "sahab.rules."
 
 
@@ -37,6 +46,17 @@ class Rule:
     remediation: str
     controls: Tuple[str, ...]
     concern: str
+    # The deploy-time value(s) the rule waits for when it reports `deferred` (custom.deferred_on);
+    # None for a rule that never defers. Shown by `sahab policy list` and in the reports.
+    deferred_on: Optional[str] = None
+    # The package the engine is asked for (`sahab.rules`, or a team's `acme.rules`) and the
+    # module's key in PolicyBundle.modules.
+    rules_root: str = RULES_PREFIX[:-1]
+    module: str = ""
+    # The type tokens the rule understands for its concern (custom.covers) and the catalogue's
+    # named type sets it understands as a whole (custom.covers_sets); see sahab.gate.coverage.
+    covers: Tuple[str, ...] = ()
+    covers_sets: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,11 @@ class PolicyBundle:
     root: Path
     modules: Dict[str, str]  # relative path -> source
     rules: Tuple[Rule, ...]
+    catalogue: Catalogue = EMPTY  # root/coverage.yaml: the classes of resource types
+
+    def covered_types(self, rule: Rule) -> FrozenSet[str]:
+        """Every type token ``rule`` understands: its covers and the members of its covers_sets."""
+        return frozenset(rule.covers).union(*(self.catalogue.sets[name] for name in rule.covers_sets))
 
     def rule_by_package(self) -> Dict[str, Rule]:
         return {rule.package: rule for rule in self.rules}
@@ -64,44 +89,94 @@ def default_policies_root() -> Path:
         return POLICIES_ROOT
 
 
-def load_bundle(root: Optional[Path] = None) -> PolicyBundle:
+def load_bundle(root: Optional[Path] = None, team_dirs: Sequence[Path] = ()) -> PolicyBundle:
+    """sahab's rules (``root``, default its own ``policies/``) and the rules of ``team_dirs``.
+
+    A team folder holds Rego modules under the team's own namespace: rules in packages
+    ``<team>.rules.<concern>.<rule>`` with ids ``<TEAM>-<CONCERN>-<NNN>`` and the same METADATA
+    header as sahab's, their ``_test.rego`` files, and any libraries; they may import sahab's
+    libraries (``data.sahab.lib.*``) but never declare a ``sahab.*`` package.
+    """
     root = (root or default_policies_root()).resolve()
     modules: Dict[str, str] = {}
     rules: List[Rule] = []
-    for path in sorted(root.rglob("*.rego")):
-        relative = path.relative_to(root).as_posix()
-        text = path.read_text(encoding="utf-8")
-        modules[relative] = text
-        if relative.endswith("_test.rego"):
+    for path, key, text in _modules_of(root, ""):
+        modules[key] = text
+        if key.endswith("_test.rego"):
             continue
-        package = _package_of(text, path)
+        package = package_of(text, path)
         if package.startswith(RULES_PREFIX):
-            rules.append(_rule(text, path, package))
+            rules.append(_rule(text, path, package, RULES_PREFIX[:-1], key))
+    labels: Dict[str, Path] = {}
+    for directory in team_dirs:
+        folder = _team_folder(directory)
+        if folder.name in labels:
+            raise ConfigError("two policy folders are named %s: %s and %s" % (folder.name, labels[folder.name], folder),
+                              "rename one; a team's modules are keyed by its folder name")
+        labels[folder.name] = folder
+        for path, key, text in _modules_of(folder, TEAM_MODULES + folder.name + "/"):
+            modules[key] = text
+            package = package_of(text, path)
+            if package == "sahab" or package.startswith("sahab."):
+                raise ConfigError("%s declares package %s: a team's modules may not add to sahab's packages" % (path, package),
+                                  "use your own namespace, e.g. `package acme.rules.<concern>.<rule>`")
+            team = _TEAM_RULE_PACKAGE.match(package)
+            if team is not None and not key.endswith("_test.rego"):
+                rules.append(_rule(text, path, package, team.group(1) + ".rules", key))
     seen: Dict[str, Path] = {}
     for rule in rules:
         if rule.rule_id in seen:
             raise ConfigError("rule id %s is used by both %s and %s" % (rule.rule_id, seen[rule.rule_id], rule.path),
                               "give every rule its own id")
         seen[rule.rule_id] = rule.path
-    return PolicyBundle(root=root, modules=modules, rules=tuple(sorted(rules, key=lambda r: r.rule_id)))
+    catalogue = load_catalogue(root)
+    for rule in rules:
+        unknown = [name for name in rule.covers_sets if name not in catalogue.sets]
+        if unknown:
+            raise ConfigError("%s: custom.covers_sets names %s, which %s does not define" % (
+                rule.path, unknown[0], catalogue.path or root / CATALOGUE_FILE), "name a set under `sets` in the catalogue")
+    return PolicyBundle(root=root, modules=modules, rules=tuple(sorted(rules, key=lambda r: r.rule_id)), catalogue=catalogue)
 
 
-def _package_of(text: str, path: Path) -> str:
+def _modules_of(folder: Path, key_prefix: str) -> List[Tuple[Path, str, str]]:
+    """Every ``.rego`` file under ``folder``: its path, its bundle key and its source."""
+    found = []
+    for path in sorted(folder.rglob("*.rego")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError("cannot read policy %s: %s" % (path, exc), "fix the file or its permissions") from None
+        found.append((path, key_prefix + path.relative_to(folder).as_posix(), text))
+    return found
+
+
+def _team_folder(directory: Path) -> Path:
+    folder = Path(directory).resolve()
+    if not folder.is_dir():
+        raise ConfigError("policy folder %s does not exist" % directory, "pass a folder of Rego modules (--policy-dir, gate.policies)")
+    if folder == default_policies_root().resolve():
+        raise ConfigError("%s is sahab's own policy folder, which is always loaded" % directory, "pass your team's folder")
+    if not any(folder.rglob("*.rego")):
+        raise ConfigError("policy folder %s has no .rego modules" % directory, "point at the folder that holds your rules")
+    return folder
+
+
+def package_of(text: str, path: Path) -> str:
+    """The package a module declares (``sahab.rules.residency.region_allowed``); no package is an error."""
     match = _PACKAGE.search(text)
     if match is None:
         raise ConfigError("%s has no package declaration" % path, "start the module with `package sahab.rules.<concern>.<rule>`")
     return match.group(1)
 
 
-def _rule(text: str, path: Path, package: str) -> Rule:
+def _rule(text: str, path: Path, package: str, rules_root: str, module: str) -> Rule:
     metadata = _metadata_block(text, path)
     custom = metadata.get("custom") or {}
     missing = [key for key in ("title", "description") if not metadata.get(key)]
     missing += ["custom." + key for key in ("id", "severity", "enforcement", "remediation", "controls") if not custom.get(key)]
     if missing:
         raise ConfigError("%s: METADATA lacks %s" % (path, ", ".join(missing)), "see policies/README.md for the header")
-    if not _RULE_ID.match(str(custom["id"])):
-        raise ConfigError("%s: rule id %r is not SAHAB-<CONCERN>-<NNN>" % (path, custom["id"]), "e.g. SAHAB-RES-001")
+    _check_rule_id(str(custom["id"]), rules_root, path)
     if custom["severity"] not in SEVERITIES:
         raise ConfigError("%s: severity %r is not one of %s" % (path, custom["severity"], ", ".join(SEVERITIES)), "fix the METADATA")
     if custom["enforcement"] not in ENFORCEMENTS:
@@ -109,6 +184,11 @@ def _rule(text: str, path: Path, package: str) -> Rule:
     controls = custom["controls"]
     if not isinstance(controls, list) or not all(isinstance(c, str) for c in controls):
         raise ConfigError("%s: custom.controls must be a list of strings" % path, "fix the METADATA")
+    deferred_on = _deferred_on(custom.get("deferred_on"), text, path)
+    covers = type_tokens(custom.get("covers", []), "%s: custom.covers" % path)
+    covers_sets = custom.get("covers_sets", [])
+    if not isinstance(covers_sets, list) or not all(isinstance(name, str) for name in covers_sets):
+        raise ConfigError("%s: custom.covers_sets must be a list of set names" % path, "name sets of policies/coverage.yaml")
     return Rule(
         rule_id=str(custom["id"]),
         package=package,
@@ -119,8 +199,45 @@ def _rule(text: str, path: Path, package: str) -> Rule:
         enforcement=custom["enforcement"],
         remediation=" ".join(str(custom["remediation"]).split()),
         controls=tuple(controls),
-        concern=package[len(RULES_PREFIX):].split(".")[0],
+        concern=package[len(rules_root) + 1:].split(".")[0],
+        deferred_on=deferred_on,
+        rules_root=rules_root,
+        module=module,
+        covers=covers,
+        covers_sets=tuple(covers_sets),
     )
+
+
+def _check_rule_id(rule_id: str, rules_root: str, path: Path) -> None:
+    """sahab's ids are SAHAB-<CONCERN>-<NNN>; a team's carry its namespace, so none can take another's."""
+    if rules_root == RULES_PREFIX[:-1]:
+        if not _RULE_ID.match(rule_id):
+            raise ConfigError("%s: rule id %r is not SAHAB-<CONCERN>-<NNN>" % (path, rule_id), "e.g. SAHAB-RES-001")
+        return
+    team = rules_root.split(".")[0].upper()
+    if not (RULE_ID_PATTERN.match(rule_id) and rule_id.startswith(team + "-")) or rule_id.startswith("SAHAB-"):
+        raise ConfigError("%s: rule id %r is not %s-<CONCERN>-<NNN> (package %s.*)" % (path, rule_id, team, rules_root),
+                          "e.g. %s-NET-001; SAHAB- ids belong to sahab's own rules" % team)
+
+
+def _deferred_on(value: object, text: str, path: Path) -> Optional[str]:
+    """``custom.deferred_on``: required exactly when the rule can report ``deferred``.
+
+    A deferred finding is a promise that the value is checked later (``--strict``, the CrossGuard
+    pack at ``pulumi up``); the sentence says which value, so a reader can tell what is pending.
+    """
+    defers = _DEFERRED_HEAD.search(text) is not None
+    if value is None:
+        if defers:
+            raise ConfigError("%s: the rule reports `deferred` but its METADATA lacks custom.deferred_on" % path,
+                              "add `deferred_on: <the deploy-time value(s) it waits for>` under custom")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("%s: custom.deferred_on must be a sentence naming the deploy-time value(s)" % path, "fix the METADATA")
+    if not defers:
+        raise ConfigError("%s: custom.deferred_on is set but the rule has no `deferred contains` rule" % path,
+                          "remove deferred_on, or report the unknown value as deferred")
+    return " ".join(value.split())
 
 
 def _metadata_block(text: str, path: Path) -> Dict[str, object]:

@@ -11,15 +11,23 @@ from ..charts.findings import RULE as HELM_RULE
 from ..charts.findings import helm_findings
 from ..charts.releases import is_helm
 from ..errors import UsageError
+from .baseline import apply_baseline, load_baseline
 from .config import GateConfig
+from .coverage import RULE_ID as COVERAGE_RULE
+from .coverage import coverage_findings
 from .engines import create_engine
 from .evaluate import evaluate_rules
 from .findings import Finding, GateResult
+from .locations import locate
 from .rules import PolicyBundle, load_bundle
+from .selection import rule_selection, select_bundle
 from .waivers import apply_waivers, load_waivers
 
 OPAQUE_RULE = "SAHAB-PLN-001"
 OPAQUE_TITLE = "Every resource is visible to the gate"
+# What the gate could not see, or no rule understands: never left out by a rule selection
+# (sahab.gate.selection).
+VISIBILITY_RULES = (OPAQUE_RULE, HELM_RULE, COVERAGE_RULE)
 
 
 def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
@@ -69,41 +77,69 @@ def check_plan_shape(plan: Mapping[str, Any]) -> None:
 
 def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optional[Path] = None,
               bundle: Optional[PolicyBundle] = None, today: Optional[datetime.date] = None,
-              checkov: Optional[Callable[..., "Future[List[Finding]]"]] = None) -> GateResult:
+              checkov: Optional[Callable[..., "Future[List[Finding]]"]] = None,
+              scan_without_project: bool = False) -> GateResult:
     """Evaluate a plan document with every configured engine and return the merged result.
 
     ``checkov`` starts the checkov scan and returns its future findings (default
     :func:`sahab.gate.checkov.start_checkov`; ``sahab gate`` binds it to a driver started before
-    planning).
+    planning). checkov runs when ``project_dir`` is given (it also scans the project's CI files
+    and Dockerfiles) or ``scan_without_project`` (the plan's Kubernetes manifests only: a saved
+    plan or a preview gated without its project).
     """
     check_plan_shape(plan)
-    bundle = bundle or load_bundle()
+    bundle = bundle or load_bundle(team_dirs=config.policy_dirs)
+    project, stack = str(plan.get("project", "")), str(plan.get("stack", ""))
+    selection = rule_selection(config.rules, config.skip_rules, config.disabled_rules,
+                               known=[rule.rule_id for rule in bundle.rules] + list(VISIBILITY_RULES),
+                               always_on=VISIBILITY_RULES)
+    # Coverage is the whole rule set's (a rule left out by a selection is named as skipped, and
+    # still understands its types); the same function as in the CrossGuard pack.
+    uncovered = coverage_findings(plan, bundle)
+    bundle, skipped = select_bundle(bundle, selection)
     waivers = load_waivers(config.waivers, today) if config.waivers else []
-    engine = create_engine(config.engine, config.opa)
-    scanning = config.checkov_enabled and project_dir is not None
+    baseline = load_baseline(config.baseline, project, stack) if config.baseline else None
+    engine = create_engine(config.engine, config.opa) if bundle.rules else None
+    scanning = config.checkov_enabled and (project_dir is not None or scan_without_project)
     # checkov works in its own processes: it scans while the Rego rules are evaluated.
-    checkov_findings = (checkov or _default_checkov())(dict(plan), project_dir, mandatory=config.checkov_mandatory) \
+    checkov_findings = (checkov or _default_checkov())(dict(plan), project_dir, mandatory=config.checkov_mandatory,
+                                                       extra_checks_dirs=config.checkov_checks_dirs) \
         if scanning else None
-    try:
-        findings = evaluate_rules(plan, bundle, engine, config.enforcement)
-    finally:
-        engine.close()
+    findings: List[Finding] = []
+    engines: List[str] = []
+    if engine is not None:  # no Rego rule selected: nothing to ask an engine
+        try:
+            findings = evaluate_rules(plan, bundle, engine, config.enforcement)
+        finally:
+            engine.close()
+        engines.append(engine.name)
+    findings += uncovered
     findings += opaque_findings(plan)
     findings += helm_findings(plan, config.reviewed_charts, today)
-    engines = [engine.name]
     if checkov_findings is not None:
-        findings += checkov_findings.result()
+        # checkov runs its whole catalogue (its cache stays shared); a check left out is dropped
+        # here, before anything is decided, and named as skipped.
+        scanned = checkov_findings.result()
+        findings += [f for f in scanned if selection.selects(f.rule_id)]
+        skipped += sorted({f.rule_id for f in scanned if not selection.selects(f.rule_id)})
         engines.append("checkov")
     findings = [_with_enforcement(f, config.enforcement) for f in findings]
-    findings = apply_waivers(findings, waivers)
+    findings = apply_waivers(locate(findings, plan), waivers)
+    fixed: List[Dict[str, str]] = []
+    if baseline is not None:  # after the waivers: a waiver wins for what it covers
+        findings, fixed = apply_baseline(findings, baseline, selection.selects)
     return GateResult(
-        project=str(plan.get("project", "")),
-        stack=str(plan.get("stack", "")),
+        project=project,
+        stack=stack,
         findings=findings,
-        rules_evaluated=[rule.rule_id for rule in bundle.rules] + [OPAQUE_RULE, HELM_RULE],
+        rules_evaluated=[rule.rule_id for rule in bundle.rules] + list(VISIBILITY_RULES),
         engines=engines,
         resources=len(plan.get("resources", [])),
         fail_on_deferred=config.fail_on_deferred,
+        rules_skipped=sorted(skipped),
+        severity_threshold=config.severity_threshold,
+        soft_fail=config.soft_fail,
+        baseline_fixed=fixed,
     )
 
 

@@ -18,8 +18,9 @@ import yaml
 from ..config_dates import config_date
 from ..errors import ConfigError
 from .findings import Finding
+from .rules import RULE_ID_PATTERN
 
-_RULE_ID = re.compile(r"^(SAHAB-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+)$")
+_CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9_]+$")
 REQUIRED = ("rule", "urn", "reason", "approver", "expires")
 
 
@@ -63,8 +64,9 @@ def _waiver(entry: Any, number: int, path: Path, today: datetime.date) -> Waiver
     if missing:
         raise ConfigError("%s lacks %s" % (where, ", ".join(missing)), "each waiver has rule, urn, reason, approver, expires")
     rule = str(entry["rule"])
-    if not _RULE_ID.match(rule):
-        raise ConfigError("%s names rule %r, which is not a sahab or checkov rule id" % (where, rule), "e.g. SAHAB-NET-001 or CKV_K8S_16")
+    if not (RULE_ID_PATTERN.match(rule) or _CHECKOV_ID.match(rule)):
+        raise ConfigError("%s names rule %r, which is not a sahab, team or checkov rule id" % (where, rule),
+                          "e.g. SAHAB-NET-001, ACME-NET-001 or CKV_K8S_16")
     expires = config_date(entry, "expires", where)
     if expires < today:
         raise ConfigError("%s for %s expired on %s" % (where, rule, expires.isoformat()), "renew it after review, or remove it and fix the finding")

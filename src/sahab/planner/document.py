@@ -16,6 +16,7 @@ from ..charts.cache import cache_dir
 from ..charts.expand import expand_helm
 from .harness.wire import SECRET_MARKER_KEY, UNKNOWN_MARKER_KEY, secret_marker
 from .project import PulumiProject
+from .sources import relative_posix, source_root
 
 SCHEMA_VERSION = "sahab.dev/plan/v1"
 UNKNOWN_REGION = "unknown"
@@ -41,17 +42,37 @@ def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cac
                 "message": "multi-language component %s registers its children in another process; "
                 "they are not visible to the planner and are not checked" % resource["type"],
             })
-    return {
+    return plan_document(project=project.name, stack=project.stack, stack_urn=capture.get("stackUrn"),
+                         config=_config(project), resources=resources, outputs=capture.get("outputs") or {},
+                         diagnostics=diagnostics, project_dir=relative_posix(project.root, source_root(project.root)))
+
+
+def plan_document(*, project: str, stack: str, stack_urn: Optional[str], config: Dict[str, Any],
+                  resources: List[Dict[str, Any]], outputs: Dict[str, Any], diagnostics: List[Dict[str, Any]],
+                  project_dir: Optional[str] = None) -> Dict[str, Any]:
+    """The document's envelope, the one shape every producer (planner, preview import, CrossGuard) writes."""
+    document = {
         "schemaVersion": SCHEMA_VERSION,
         "generator": {"name": "sahab", "version": __version__},
-        "project": project.name,
-        "stack": project.stack,
-        "stackUrn": capture.get("stackUrn"),
-        "config": _config(project),
+        "project": project,
+        "stack": stack,
+        "stackUrn": stack_urn,
+        "config": config,
         "resources": resources,
-        "outputs": capture.get("outputs") or {},
+        "outputs": outputs,
         "diagnostics": sorted(diagnostics, key=lambda d: (d.get("urn", ""), d["severity"], d["message"])),
     }
+    if project_dir is not None:
+        document["projectDir"] = project_dir
+    return document
+
+
+def stack_and_project(urn: str) -> Optional[Tuple[str, str]]:
+    """``urn:pulumi:<stack>::<project>::<type>::<name>`` -> (stack, project); None if not a URN."""
+    parts = urn.split("::")
+    if not urn.startswith("urn:pulumi:") or len(parts) < 4 or not parts[0][len("urn:pulumi:"):] or not parts[1]:
+        return None
+    return parts[0][len("urn:pulumi:"):], parts[1]
 
 
 def plan_resources(records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -76,8 +97,8 @@ def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict
     providers = [by_urn.get(provider_urn)] if provider_urn else [
         by_urn.get(provider_urn_of(ref)) for ref in sorted(record.get("providers", {}).values())
     ]
-    region, source = effective_region(record, [p for p in providers if p is not None])
-    return {
+    region, region_source = effective_region(record, [p for p in providers if p is not None])
+    resource = {
         "urn": record["urn"],
         "type": record["type"],
         "name": record["name"],
@@ -87,7 +108,7 @@ def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict
         "parent": record.get("parent"),
         "provider": provider_urn,
         "region": region,
-        "regionSource": source,
+        "regionSource": region_source,
         "inputs": record["inputs"],
         "unknowns": sorted(record.get("unknowns", [])),
         "secrets": sorted(record.get("secrets", [])),
@@ -95,6 +116,9 @@ def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict
         "propertyDependencies": record.get("propertyDependencies", {}),
         "options": record.get("options", {}),
     }
+    if record.get("source"):
+        resource["source"] = record["source"]
+    return resource
 
 
 def provider_urn_of(reference: Optional[str]) -> Optional[str]:

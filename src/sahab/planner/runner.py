@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Optional
 
 from ..errors import PlannerError, ProgramError, UsageError
 from .project import PulumiProject
+from .sources import source_root
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 
@@ -65,6 +66,7 @@ def run_harness(
             "program": str(project.program),
             "cwd": str(project.program_dir),
             "projectRoot": str(project.root),
+            "sourceRoot": str(source_root(project.root)),
             "config": project.config,
             "secretKeys": list(project.secret_keys),
             "stackReferences": stack_references,

@@ -21,6 +21,8 @@ def evidence(result: GateResult, rules: Sequence[Rule]) -> Dict[str, Any]:
         findings = by_rule.get(rule.rule_id, [])
         statuses = sorted({f.status for f in findings})
         outcome = "fail" if any(result.is_blocking(f) for f in findings) else ("pass" if not findings else "pass-with-findings")
+        if rule.rule_id in result.rules_skipped:  # left out by a selection: no evidence either way
+            outcome = "skipped"
         entry = {
             "rule": rule.rule_id, "title": rule.title, "enforcement": rule.enforcement, "result": outcome,
             "statuses": statuses,
@@ -33,7 +35,7 @@ def evidence(result: GateResult, rules: Sequence[Rule]) -> Dict[str, Any]:
         "schemaVersion": "sahab.dev/evidence/v1",
         "project": result.project,
         "stack": result.stack,
-        "verdict": "fail" if result.exit_code else "pass",
+        "verdict": "fail" if result.failed else "pass",
         "controls": [{"control": name, "rules": controls[name]} for name in sorted(controls)],
     }
 

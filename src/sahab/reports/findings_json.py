@@ -16,8 +16,16 @@ def summary(result: GateResult) -> Dict[str, Any]:
         "rules": len(result.rules_evaluated),
         "engines": list(result.engines),
         "blocking": len(result.blocking),
+        # Mandatory rules whose findings wait for deploy-time values (enforced by --strict or the pack).
+        "deferred_mandatory": len(result.deferred_mandatory_rules()),
+        "deferred_mandatory_rules": result.deferred_mandatory_rules(),
         **counts,
-        "verdict": "fail" if result.exit_code else "pass",
+        # The verdict is the findings'; with soft_fail a failing run still exits 0.
+        "verdict": "fail" if result.failed else "pass",
+        "soft_fail": result.soft_fail,
+        "severity_threshold": result.severity_threshold,
+        "skipped_rules": list(result.rules_skipped),
+        "baseline_fixed": [dict(entry) for entry in result.baseline_fixed],
     }
 
 

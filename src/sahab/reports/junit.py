@@ -1,7 +1,10 @@
 """JUnit XML for GitLab and Jenkins: one test case per rule, failing when it blocks the deploy.
 
-A rule with no findings is a passing case; blocking findings make it fail (one line each);
-advisory, deferred and waived findings keep it passing and are listed in ``system-out``.
+A rule with no findings is a passing case; blocking findings make it fail (one line each,
+starting with the finding's ``file:line``); advisory, deferred and waived findings keep it passing
+and are listed in ``system-out``. A failing case carries the ``file`` and ``line`` attributes
+(GitLab, Jenkins) of its first blocking finding. A rule a selection left out (``--skip-rule``,
+``disabled``) is a ``skipped`` case: not evaluated, so neither passed nor failed.
 """
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import Dict, List
 
 from ..gate.findings import Finding, GateResult
+from ..gate.locations import message_prefix
 
 
 def render_junit(result: GateResult) -> str:
@@ -20,20 +24,34 @@ def render_junit(result: GateResult) -> str:
     for rule_id in sorted(grouped):
         findings = grouped[rule_id]
         title = next((f.title for f in findings if f.title), "")
-        case = ET.SubElement(suite, "testcase", classname="sahab.%s" % rule_id.split("-")[1].lower() if rule_id.startswith("SAHAB-") else "checkov",
-                             name="%s %s" % (rule_id, title) if title else rule_id)
+        case = ET.SubElement(suite, "testcase", classname=_classname(rule_id), name="%s %s" % (rule_id, title) if title else rule_id)
         failing = [f for f in findings if result.is_blocking(f)]
         if failing:
             failures += 1
+            if failing[0].file:
+                case.set("file", failing[0].file)
+                if failing[0].line:
+                    case.set("line", str(failing[0].line))
             failure = ET.SubElement(case, "failure", message="%d blocking finding(s)" % len(failing), type="mandatory")
-            failure.text = "\n".join("%s: %s" % (f.urn, f.message) for f in failing)
+            failure.text = "\n".join(message_prefix(f) + "%s: %s" % (f.urn, f.message) for f in failing)
         others = [f for f in findings if not result.is_blocking(f)]
         if others:
-            ET.SubElement(case, "system-out").text = "\n".join("[%s/%s] %s: %s" % (f.status, f.enforcement, f.urn, f.message) for f in others)
-    suite.set("tests", str(len(grouped)))
+            ET.SubElement(case, "system-out").text = "\n".join(
+                "[%s/%s] " % (f.status, f.enforcement) + message_prefix(f) + "%s: %s" % (f.urn, f.message) for f in others)
+    skipped = [rule_id for rule_id in result.rules_skipped if rule_id not in grouped]
+    for rule_id in skipped:
+        case = ET.SubElement(suite, "testcase", classname=_classname(rule_id), name=rule_id)
+        ET.SubElement(case, "skipped", message="not evaluated: left out by --rule/--skip-rule or enforcement disabled")
+    tests = len(grouped) + len(skipped)
+    suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
-    root = ET.Element("testsuites", name="sahab", tests=str(len(grouped)), failures=str(failures))
+    suite.set("skipped", str(len(skipped)))
+    root = ET.Element("testsuites", name="sahab", tests=str(tests), failures=str(failures))
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _classname(rule_id: str) -> str:
+    return "sahab.%s" % rule_id.split("-")[1].lower() if rule_id.startswith("SAHAB-") else "checkov"

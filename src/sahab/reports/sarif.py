@@ -1,17 +1,24 @@
 """SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``).
 
-GitHub needs every result to carry a physical location, so a finding about a resource points at
-the stack's config file (``Pulumi.<stack>.yaml``, where the stack is defined) and names the URN
-as its logical location; checkov findings on pipeline files and Dockerfiles point at the file.
+GitHub needs every result to carry a physical location and annotates a pull request on it: a
+finding about a resource points at the program line that registered it (checkov findings on
+pipeline files and Dockerfiles at their file and line; without either, at the stack's
+``Pulumi.<stack>.yaml``, line 1) and names the URN as its logical location. The URI is relative
+to the repository root under ``uriBaseId`` ``%SRCROOT%``, as GitHub resolves it; no
+``originalUriBaseIds`` is written, since its absolute path would leak the machine's layout.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, Dict, List
+from urllib.parse import quote
 
 from .. import __version__
 from ..gate.findings import Finding, GateResult
+from ..gate.locations import stack_config_file
+from .annotations import describe, fingerprint
+
+SOURCE_ROOT = "%SRCROOT%"
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
@@ -53,18 +60,18 @@ def render_sarif(result: GateResult) -> str:
     rule_ids = list(rules)
     results: List[Dict[str, Any]] = []
     for finding in findings:
-        uri = finding.file or "Pulumi.%s.yaml" % result.stack
-        fingerprint = hashlib.sha256(("%s|%s|%s" % (finding.rule_id, finding.urn, finding.message)).encode()).hexdigest()
+        uri = quote(finding.file or stack_config_file(result.stack))
         entry: Dict[str, Any] = {
             "ruleId": finding.rule_id,
             "ruleIndex": rule_ids.index(finding.rule_id),
             "level": _level(finding, result),
-            "message": {"text": "[%s] %s (%s)" % (finding.status, finding.message, finding.urn)},
+            "message": {"text": describe(finding)},
             "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+                "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": SOURCE_ROOT},
+                                     "region": {"startLine": finding.line or 1}},
                 "logicalLocations": [{"fullyQualifiedName": finding.urn, "kind": "resource"}],
             }],
-            "partialFingerprints": {"sahabFinding/v1": fingerprint},
+            "partialFingerprints": {"sahabFinding/v1": fingerprint(finding)},
             "properties": {"status": finding.status, "enforcement": finding.enforcement, "engine": finding.engine},
         }
         if finding.status == "waived" and finding.waiver:
@@ -80,6 +87,9 @@ def render_sarif(result: GateResult) -> str:
                                 "informationUri": "https://github.com/sahab-dev/sahab", "rules": list(rules.values())}},
             "automationDetails": {"id": "sahab-gate/%s/%s" % (result.project, result.stack)},
             "results": results,
+            # What narrowed the run (docs/gate.md): rules not evaluated, the blocking threshold, soft-fail.
+            "properties": {"skippedRules": list(result.rules_skipped), "severityThreshold": result.severity_threshold or "low",
+                           "softFail": result.soft_fail},
         }],
     }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -113,7 +113,9 @@ def test_gpu_workloads_tolerate_the_taint_and_set_limits(scanned):
     _, _, findings = scanned
     failing = _by(findings, "CKV_SAHAB_1")
     assert set(failing) == {"gpu-no-toleration", "gpu-wrong-effect", "gpu-request-only"}
-    assert all(f.status == "violation" and f.enforcement == "mandatory" and f.severity == "medium" for f in failing.values())
+    # A convention of sahab's GPU pools: advisory by default, never blocking a third-party program.
+    assert all(f.status == "violation" and f.enforcement == "advisory" and f.severity == "medium" for f in failing.values())
+    assert all("nvidia.com/gpu:NoSchedule taint" in f.remediation for f in failing.values())
 
 
 def test_images_come_from_in_region_registries(scanned):

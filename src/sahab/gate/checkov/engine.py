@@ -9,7 +9,8 @@ and reports every failed check as a finding:
   check name and checkov's resource id, ``remediation`` checkov's guideline (else the curated
   text of ``mandatory.yaml``).
 - ``urn`` the plan resource for a manifest; ``file:<path>`` for a pipeline or Dockerfile (then
-  ``file`` is that path and ``resource_type`` the checkov framework).
+  ``file`` is that path, relative to the project folder, ``line`` the first line checkov reports,
+  and ``resource_type`` the checkov framework).
 - ``severity`` checkov's when it reports one, else the curated one for mandatory checks, else
   "medium".
 - ``enforcement`` "mandatory" for the checks in ``mandatory.yaml`` (or the ``mandatory``
@@ -30,6 +31,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 
+from ...errors import ConfigError
 from ..engines.base import EngineError
 from ..findings import Finding
 from .manifests import Inputs, Manifest, build_inputs
@@ -51,15 +53,23 @@ class CuratedCheck:
     check_id: str
     severity: Optional[str]
     remediation: str
+    mandatory: bool = True
+
+
+def load_curated(path: Path = MANDATORY_FILE) -> Dict[str, CuratedCheck]:
+    """The checks ``mandatory.yaml`` curates: its ``mandatory`` list and its ``advisory`` conventions."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    curated: Dict[str, CuratedCheck] = {}
+    for section, mandatory in (("mandatory", True), ("advisory", False)):
+        for entry in data.get(section) or []:
+            curated[str(entry["id"])] = CuratedCheck(str(entry["id"]), entry.get("severity"),
+                                                     " ".join(str(entry.get("remediation") or "").split()), mandatory)
+    return curated
 
 
 def load_mandatory(path: Path = MANDATORY_FILE) -> Dict[str, CuratedCheck]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    curated: Dict[str, CuratedCheck] = {}
-    for entry in data.get("mandatory") or []:
-        curated[str(entry["id"])] = CuratedCheck(str(entry["id"]), entry.get("severity"),
-                                                 " ".join(str(entry.get("remediation") or "").split()))
-    return curated
+    """The checks that block by default (a project's ``gate.checkov.mandatory`` replaces them)."""
+    return {check_id: check for check_id, check in load_curated(path).items() if check.mandatory}
 
 
 def default_checks_dir() -> Path:
@@ -72,13 +82,23 @@ def _has_graph_checks(checks_dir: Path) -> bool:
     return any(p.suffix in (".yaml", ".yml", ".json") for p in checks_dir.rglob("*") if p.is_file())
 
 
-def _stage_checks(checks_dir: Path, target: Path) -> Path:
+def _stage_checks(checks_dirs: Sequence[Path], target: Path) -> Path:
     """checkov loads external checks only from folders with an ``__init__.py``; policies/checkov
-    has none (it is not a sahab package), so the checks are copied into one that has."""
+    has none (it is not a sahab package), so the checks are copied into one that has: sahab's and
+    a team's own (``--checkov-checks-dir``) side by side, so every check runs in the same scans."""
     target.mkdir(parents=True)
-    for path in sorted(checks_dir.iterdir()):
-        if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json") and path.name != "__init__.py":
-            shutil.copyfile(path, target / path.name)
+    staged: Dict[str, Path] = {}
+    for checks_dir in checks_dirs:
+        if not checks_dir.is_dir():
+            raise ConfigError("checkov checks folder %s does not exist" % checks_dir,
+                              "pass a folder of checkov custom checks (--checkov-checks-dir, gate.checkov.checks_dirs)")
+        for path in sorted(checks_dir.iterdir()):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json") and path.name != "__init__.py":
+                if path.name in staged:
+                    raise ConfigError("checkov check files %s and %s have the same name" % (staged[path.name], path),
+                                      "rename one: checks from every folder are loaded from one place")
+                staged[path.name] = path
+                shutil.copyfile(path, target / path.name)
     (target / "__init__.py").write_text("", encoding="utf-8")
     return target
 
@@ -110,18 +130,19 @@ class ScanOutcome:
 def scan(inputs: Inputs, *, workers: int = 2, sharded: bool = True, shard_size: int = DEFAULT_TARGET,
          checks_dir: Optional[Path] = None, cache_dir: Optional[Path] = None, use_cache: bool = True,
          timeout: float = 900.0, mode: Optional[str] = None, scratch: Optional[Path] = None,
-         driver: Optional[PreforkDriver] = None) -> ScanOutcome:
+         driver: Optional[PreforkDriver] = None, extra_checks_dirs: Sequence[Path] = ()) -> ScanOutcome:
     """Scan ``inputs`` with checkov and map the results back; no Finding policy applied yet.
 
     ``sharded=False`` scans every manifest and project file in one checkov run over one folder
     (the reference the sharded scan must equal). ``driver``: a pre-forking driver started
     earlier (see :mod:`.background`), used instead of starting one; its owner closes it.
+    ``extra_checks_dirs``: a team's own checks, run beside sahab's and reported the same way.
     """
     checks_dir = Path(checks_dir) if checks_dir is not None else default_checks_dir()
     owned = scratch is None
     work = Path(tempfile.mkdtemp(prefix="sahab-checkov-")) if owned else Path(scratch)
     try:
-        staged = _stage_checks(checks_dir, work / "checks")
+        staged = _stage_checks([checks_dir, *map(Path, extra_checks_dirs)], work / "checks")
         env = {"SAHAB_ACR_UAE_REGISTRIES": ",".join(inputs.acr_registries)}
         runner = CheckovRunner(checks_dir=staged, workers=workers, cache_dir=cache_dir, use_cache=use_cache,
                                timeout=timeout, mode=mode, extra_env=env, driver=driver)
@@ -139,7 +160,7 @@ def scan(inputs: Inputs, *, workers: int = 2, sharded: bool = True, shard_size: 
                                 min_resources=len(inputs.manifests), strict_parsing=False))
                 homes.append(None)
         else:
-            if _has_graph_checks(checks_dir):
+            if _has_graph_checks(staged):
                 shards = single_shard(inputs.manifests)
             else:
                 shards = plan_shards(inputs.manifests, shard_size)
@@ -224,10 +245,18 @@ def _severity(raw: Dict[str, Any], curated: Optional[CuratedCheck]) -> str:
     return "medium"
 
 
+def _first_line(raw: Dict[str, Any]) -> Optional[int]:
+    """The first line checkov reports for a file check (``file_line_range``), if it gave one."""
+    lines = raw.get("file_line_range")
+    if isinstance(lines, list) and lines and isinstance(lines[0], int) and lines[0] > 0:
+        return lines[0]
+    return None
+
+
 def to_findings(outcome: ScanOutcome, inputs: Inputs, *, mandatory: Optional[Sequence[str]] = None,
                 advisory_only: bool = False) -> List[Finding]:
-    curated = load_mandatory()
-    blocking: Set[str] = set(curated) if mandatory is None else {str(m) for m in mandatory}
+    curated = load_curated()
+    blocking: Set[str] = {c for c, info in curated.items() if info.mandatory} if mandatory is None else {str(m) for m in mandatory}
 
     def enforcement(check_id: str) -> str:
         return "mandatory" if (check_id in blocking and not advisory_only) else "advisory"
@@ -244,10 +273,12 @@ def to_findings(outcome: ScanOutcome, inputs: Inputs, *, mandatory: Optional[Seq
             continue
         info = curated.get(check_id)
         remediation = str(raw.get("guideline") or (info.remediation if info else ""))
+        line: Optional[int] = None
         if record.manifest is not None:
             urn, rtype, file = record.manifest.urn, record.manifest.resource_type, None
         else:
             urn, rtype, file = "file:%s" % record.source, str(raw.get("check_type") or ""), record.source
+            line = _first_line(raw)
             staged = "/" + str(raw.get("file_path") or "").lstrip("/")
             if resource.startswith(staged):  # Dockerfile ids embed the scanned path
                 resource = record.source + resource[len(staged):]
@@ -264,7 +295,7 @@ def to_findings(outcome: ScanOutcome, inputs: Inputs, *, mandatory: Optional[Seq
         seen.add(key)
         findings.append(Finding(rule_id=check_id, engine=ENGINE, severity=_severity(raw, info),
                                 enforcement=enforcement(check_id), status=status, urn=urn, resource_type=rtype,
-                                message=message, title=name, remediation=remediation, file=file))
+                                message=message, title=name, remediation=remediation, file=file, line=line))
     for item in inputs.deferred:
         findings.append(Finding(
             rule_id="CKV_SAHAB_UNKNOWN", engine=ENGINE, severity="medium", enforcement=enforcement("CKV_SAHAB_UNKNOWN"),

@@ -289,7 +289,8 @@ class CheckovRunner:
 
     def _validate(self, job: Job, result: JobResult, stderr: str) -> None:
         if "Cannot load external check" in stderr:
-            raise EngineError("checkov could not load sahab's checks in %s" % self.checks_dir, details=_tail(stderr))
+            raise EngineError("checkov could not load the custom checks staged in %s" % self.checks_dir,
+                              "fix the check named in checkov's error (rerun with --debug)", details=_tail(stderr))
         if job.strict_parsing and result.parsing_errors:
             raise EngineError("checkov could not parse generated manifests: %s" % ", ".join(result.parsing_errors[:5]))
         if 0 <= result.resource_count < job.min_resources:

@@ -1,6 +1,11 @@
 """The OPA server engine: a running OPA, driven over its REST API with opa-python-client.
 
-- ``load``: one policy per module through the Policy API (``PUT /v1/policies/<prefix>/<path>``).
+Two modes (``opa.mode``). ``upload`` (default) puts sahab's modules into the server itself;
+``bundle`` never writes to the server: it queries an OPA that already holds the bundle
+``sahab policy bundle`` builds (``opa_bundle.py``), after checking that the bundle it reports is
+the one this sahab would build.
+
+- ``load`` (upload): one policy per module through the Policy API (``PUT /v1/policies/<prefix>/<path>``).
   OPA compiles every stored module on each upload, so a module that calls a function from one
   not uploaded yet is rejected with ``undefined function data.…``; such modules are retried
   after the others, and any other rejection stops the load at once. On failure the modules
@@ -8,9 +13,17 @@
   not part of this load (left by an earlier run or an earlier ``load``) is removed, and a policy
   under any other id that declares a ``sahab`` package stops the load: it would add rules to
   what sahab evaluates. Give each concurrent gate its own OPA: packages are global to a server.
+  A server whose bundles own a root that covers sahab's packages refuses those uploads
+  (``path … is owned by bundle …``), so that is checked first (``GET /v1/data/system/bundles``)
+  and reported with the fix: bundle mode.
+- ``load`` (bundle): reads the activated bundle's manifest from ``data.system.bundles[<name>]``
+  and requires its ``revision``, ``roots`` and ``metadata.sahab.modules_sha256`` to be those of
+  the bundle built from ``modules``; absent or different is an :class:`EngineError`.
 - ``query``: ``POST /v1/data/<path>?strict-builtin-errors=true`` with ``{"input": …}``: a
   builtin error fails the request (HTTP 500) instead of quietly making a rule undefined.
-  No ``result`` key means undefined (``None``).
+  No ``result`` key means undefined (``None``). In bundle mode it also asks for
+  ``provenance=true`` and requires the answer to name the expected revision of the bundle, so a
+  bundle replaced after ``load`` cannot answer unnoticed.
 - ``unsupported_builtins``: one ad-hoc query per name (``POST /v1/query`` with
   ``__sahab_probe := <name>(input.__sahab_probe)``). OPA type-checks the query before it runs
   it; a builtin it lacks (or that its capabilities exclude) is reported as
@@ -27,6 +40,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set
 from urllib.parse import quote, urlsplit
 
@@ -38,19 +52,25 @@ LOG = logging.getLogger("sahab.gate.opa")
 DEFAULT_URL = "http://127.0.0.1:8181"
 DEFAULT_PREFIX = "sahab"
 DEFAULT_TIMEOUT = 30.0
-OPTIONS = ("url", "token_env", "timeout", "policy_prefix", "ca_bundle")
+OPTIONS = ("url", "token_env", "timeout", "policy_prefix", "ca_bundle", "mode", "bundle", "revision")
+MODES = ("upload", "bundle")
+DEFAULT_BUNDLE = "sahab"
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.M)
+_IMPORT = re.compile(r"^import\s+data\.([\w.]+)", re.M)
 _BUILTIN_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 _SERVER_HINT = "start one (`opa run --server --addr 127.0.0.1:8181`), fix `opa.url`, or use the embedded engine"
+_OWNED = re.compile(r"is owned by bundle \"([^\"]*)\"|all paths owned by bundle \"([^\"]*)\"")
+_PUBLISH_HINT = "build it with `sahab policy bundle --out sahab.tar.gz` and load it into that OPA (docs/gate-engines.md)"
 
 
 class OpaServerEngine(PolicyEngine):
     name = "opa"
 
     def __init__(self, url: str = DEFAULT_URL, token: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
-                 policy_prefix: str = DEFAULT_PREFIX, ca_bundle: Optional[str] = None) -> None:
+                 policy_prefix: str = DEFAULT_PREFIX, ca_bundle: Optional[str] = None, mode: str = "upload",
+                 bundle: str = DEFAULT_BUNDLE, revision: Optional[str] = None) -> None:
         from opa_client import OpaClient
 
         parts = urlsplit(url)
@@ -67,7 +87,15 @@ class OpaServerEngine(PolicyEngine):
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise ConfigError("opa.url %r has an invalid port" % url, "e.g. http://127.0.0.1:8181") from None
+        if mode not in MODES:
+            raise ConfigError("opa.mode %r is not one of %s" % (mode, ", ".join(MODES)),
+                              "use `upload` (sahab uploads its modules) or `bundle` (OPA already holds sahab's bundle)")
+        if not bundle:
+            raise ConfigError("opa.bundle is empty", "name the bundle as OPA reports it under data.system.bundles")
         self.url = "%s://%s:%d" % (parts.scheme, parts.hostname, port)
+        self.mode = mode
+        self.bundle = bundle
+        self.revision = revision
         self.timeout = timeout
         self.prefix = prefix
         ssl: Any = False
@@ -78,6 +106,7 @@ class OpaServerEngine(PolicyEngine):
         self._uploaded: List[str] = []  # policy ids, in upload order
         self._probe_cache: Dict[str, bool] = {}
         self._closed = False
+        self._expected: Optional[Dict[str, Any]] = None  # bundle mode: the manifest load() verified
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> "OpaServerEngine":
@@ -98,9 +127,13 @@ class OpaServerEngine(PolicyEngine):
             raise ConfigError("opa.timeout %r is not a number of seconds" % options.get("timeout"), "e.g. timeout: 30") from None
         if timeout <= 0:
             raise ConfigError("opa.timeout must be positive", "e.g. timeout: 30")
+        revision = options.get("revision")
+        if revision is not None and (not isinstance(revision, str) or not revision.strip()):
+            raise ConfigError("opa.revision must be a non-empty string", "the revision given to `sahab policy bundle --revision`")
         return cls(url=str(options.get("url") or DEFAULT_URL), token=token, timeout=timeout,
                    policy_prefix=str(options.get("policy_prefix") or DEFAULT_PREFIX),
-                   ca_bundle=options.get("ca_bundle"))
+                   ca_bundle=options.get("ca_bundle"), mode=str(options.get("mode") or "upload"),
+                   bundle=str(options.get("bundle") or DEFAULT_BUNDLE), revision=revision)
 
     def policy_id(self, module_path: str) -> str:
         """``sahab/residency/region_allowed.rego`` for ``residency/region_allowed.rego``."""
@@ -110,9 +143,13 @@ class OpaServerEngine(PolicyEngine):
 
     def load(self, modules: Dict[str, str]) -> None:
         self._ensure_ready()
+        if self.mode == "bundle":
+            self._verify_bundle(modules)
+            return
+        self._refuse_bundle_owned(modules)
         wanted = {self.policy_id(path): path for path in modules}
         self._clear_stale(wanted)
-        pending = sorted(modules)
+        pending = _upload_order(modules)
         while pending:
             deferred: Dict[str, _Rejection] = {}
             for path in pending:
@@ -128,15 +165,20 @@ class OpaServerEngine(PolicyEngine):
                 path, rejection = sorted(deferred.items())[0]
                 self._rollback()
                 raise EngineError("OPA rejected %s: %s" % (path, rejection.summary()), "define the function, or fix the call")
-            pending = sorted(deferred)
+            pending = [path for path in pending if path in deferred]
 
     def query(self, path: str, input_document: Any) -> Any:
         import requests
 
+        if self.mode == "bundle" and self._expected is None:
+            raise EngineError("the OPA engine in bundle mode was queried before load()", "call load() first")
         self._ensure_ready()
         what = "evaluating data.%s" % path
+        params = {"strict-builtin-errors": "true"}
+        if self.mode == "bundle":
+            params["provenance"] = "true"
         try:
-            body = self._client.query_rule(input_document, path, query_params={"strict-builtin-errors": "true"})
+            body = self._client.query_rule(input_document, path, query_params=params)
         except requests.HTTPError as exc:
             raise EngineError("OPA failed while %s: %s" % (what, _http_error(exc.response)),
                               "fix the rule named in the message") from None
@@ -145,6 +187,8 @@ class OpaServerEngine(PolicyEngine):
         if not isinstance(body, dict):
             raise EngineError("OPA answered %s with %r, not a JSON object" % (what, type(body).__name__),
                               "check that %s is an OPA server" % self.url)
+        if self._expected is not None:
+            self._check_provenance(body, what, self._expected["revision"])
         return body.get("result")
 
     def unsupported_builtins(self, names: Iterable[str]) -> Set[str]:
@@ -201,6 +245,10 @@ class OpaServerEngine(PolicyEngine):
         try:
             self._client.update_policy_from_string(text, policy_id, rego_compat=False)
         except RegoParseError as exc:
+            owner = _OWNED.search(str(exc.message or ""))
+            if owner:  # the bundle check could not see it (e.g. data.system hidden by an authz policy)
+                self._rollback()
+                raise self._owned_error(owner.group(1) or owner.group(2) or "?", "refused %s: %s" % (path, exc.message))
             return _Rejection(exc.expression, exc.message, exc.errors)
         except TypeException:
             self._rollback()
@@ -234,6 +282,93 @@ class OpaServerEngine(PolicyEngine):
         except (requests.RequestException, ValueError) as exc:
             raise self._lost("probing builtin %s" % name, exc) from None
 
+    # -- bundles ---------------------------------------------------------------------------------
+
+    def _bundles(self) -> Dict[str, Any]:
+        """``data.system.bundles``: activated bundle name -> ``{"manifest": …, "etag": …}``.
+
+        Read whole (``GET /v1/data/system/bundles``) rather than by name: names may hold ``/``.
+        """
+        import requests
+        from opa_client.errors import PolicyNotFoundError
+
+        try:
+            body = self._client.get_data("system/bundles")
+        except PolicyNotFoundError as exc:
+            if exc.expression == "PolicyNotFoundError":  # 200 without `result`: no bundle activated
+                return {}
+            raise EngineError("OPA at %s refused to read data.system.bundles: %s: %s" % (self.url, exc.expression, exc.message),
+                              "let sahab read data.system.bundles (GET /v1/data/system/bundles)") from None
+        except (requests.RequestException, ValueError) as exc:
+            raise self._lost("reading data.system.bundles", exc) from None
+        bundles = body.get("result")
+        if not isinstance(bundles, dict):
+            raise EngineError("OPA at %s answered data.system.bundles with %r, not an object" % (self.url, type(bundles).__name__),
+                              "check that %s is an OPA server" % self.url)
+        return bundles
+
+    def _verify_bundle(self, modules: Mapping[str, str]) -> None:
+        """Bundle mode: the server's bundle must be the one built from ``modules``, or nothing runs."""
+        from ..opa_bundle import METADATA_KEY, bundle_manifest
+
+        expected = bundle_manifest(modules, self.revision)
+        bundles = self._bundles()
+        entry = bundles.get(self.bundle)
+        if entry is None:
+            held = ", ".join(repr(name) for name in sorted(bundles)) or "none"
+            raise EngineError("OPA at %s has no activated bundle named %r (bundles: %s)" % (self.url, self.bundle, held),
+                              "set opa.bundle to the name OPA reports, or " + _PUBLISH_HINT)
+        manifest = entry.get("manifest") if isinstance(entry, dict) else None
+        manifest = manifest if isinstance(manifest, dict) else {}
+        revision = manifest.get("revision")
+        if revision != expected["revision"]:
+            raise EngineError("OPA at %s serves bundle %r at revision %r, but this sahab's rules are revision %r"
+                              % (self.url, self.bundle, revision, expected["revision"]),
+                              "publish the bundle of these rules: " + _PUBLISH_HINT)
+        ours = (manifest.get("metadata") or {}).get(METADATA_KEY) if isinstance(manifest.get("metadata"), dict) else None
+        digest = ours.get("modules_sha256") if isinstance(ours, dict) else None
+        wanted = expected["metadata"][METADATA_KEY]["modules_sha256"]
+        if digest != wanted:
+            raise EngineError("OPA at %s serves bundle %r whose modules digest is %r, not %r (these rules)"
+                              % (self.url, self.bundle, digest, wanted), "publish the bundle of these rules: " + _PUBLISH_HINT)
+        roots = manifest.get("roots")
+        if not isinstance(roots, list) or sorted(roots) != expected["roots"]:
+            raise EngineError("OPA at %s serves bundle %r with roots %r, not %r"
+                              % (self.url, self.bundle, roots, expected["roots"]), "publish the bundle of these rules: " + _PUBLISH_HINT)
+        self._expected = expected
+
+    def _check_provenance(self, body: Mapping[str, Any], what: str, expected: str) -> None:
+        """The answer must come from the verified revision (``?provenance=true``)."""
+        provenance = body.get("provenance")
+        bundles = provenance.get("bundles") if isinstance(provenance, dict) else None
+        entry = bundles.get(self.bundle) if isinstance(bundles, dict) else None
+        revision = entry.get("revision") if isinstance(entry, dict) else None
+        if revision != expected:
+            found = "no revision of bundle %r" % self.bundle if revision is None else "revision %r" % revision
+            raise EngineError("OPA at %s answered %s from %s, not the verified revision %r" % (self.url, what, found, expected),
+                              "the bundle changed during the gate, or OPA did not report provenance; run the gate again")
+
+    def _refuse_bundle_owned(self, modules: Mapping[str, str]) -> None:
+        """Upload mode: name the bundle that owns sahab's packages instead of failing on the first PUT."""
+        from ..rules import package_of
+
+        packages = sorted({package_of(text, Path(path)) for path, text in modules.items()})
+        for name, entry in sorted(self._bundles().items()):
+            manifest = entry.get("manifest") if isinstance(entry, dict) else None
+            roots = manifest.get("roots") if isinstance(manifest, dict) else None
+            roots = roots if isinstance(roots, list) else [""]  # no roots: the bundle owns everything
+            for root in roots:
+                parts = [p for p in str(root).strip("/").split("/") if p]
+                owned = [package for package in packages if _owns(parts, package.split("."))]
+                if owned:
+                    raise self._owned_error(name, "root %r covers package %s" % (str(root), owned[0]))
+
+    def _owned_error(self, name: str, detail: str) -> EngineError:
+        return EngineError("OPA at %s takes sahab's packages from bundle %r (%s), so it refuses policy uploads"
+                           % (self.url, name, detail),
+                           "use bundle mode: `gate.opa.mode: bundle` and `bundle: %s` in sahab.yaml, or "
+                           "`--opa-mode bundle --opa-bundle %s`" % (name, name))
+
     def _clear_stale(self, wanted: Mapping[str, str]) -> None:
         """Remove our own leftovers; refuse foreign policies that add rules under ``sahab``."""
         import requests
@@ -257,7 +392,7 @@ class OpaServerEngine(PolicyEngine):
                 package = match.group(1) if match else ""
                 if package == "sahab" or package.startswith("sahab."):
                     raise EngineError("OPA at %s already holds policy %r in package %s, which would change sahab's results"
-                                      % (self.url, policy_id, package), "delete it, or give sahab its own OPA")
+                                      % (self.url, policy_id, package), "delete it, or give sahab its own OPA (if sahab's bundle put it there: --opa-mode bundle)")
         except requests.HTTPError as exc:
             raise EngineError("OPA failed to list its policies: %s" % _http_error(exc.response),
                               "check the OPA server's logs") from None
@@ -268,6 +403,9 @@ class OpaServerEngine(PolicyEngine):
             self._uploaded = [pid for pid in self._uploaded if pid not in stale or pid in failures]
             if failures:
                 policy_id, reason = sorted(failures.items())[0]
+                owner = _OWNED.search(reason)
+                if owner:  # "stale" because a bundle named like our prefix holds it
+                    raise self._owned_error(owner.group(1) or owner.group(2) or "?", "refused deleting %s: %s" % (policy_id, reason))
                 raise EngineError("could not remove stale policy %r from OPA at %s: %s" % (policy_id, self.url, reason),
                                   "delete it by hand (DELETE /v1/policies/<id>)")
 
@@ -323,10 +461,16 @@ class _Rejection:
         self.errors = [e for e in (errors or []) if isinstance(e, dict)]
 
     def missing_dependency(self) -> bool:
-        """Only calls to functions of other (not yet uploaded) modules are undefined."""
-        return bool(self.errors) and all(
+        """Only calls to functions of other (not yet uploaded) modules are undefined.
+
+        OPA stops at its error limit (``--max-errors``, 10 by default) and then adds
+        ``rego_compile_error: error limit reached``: that truncates the list, it is no other
+        fault. A truncated list can hide one; the retry after the dependencies are in shows it.
+        """
+        undefined = [e for e in self.errors if not _error_limit(e)]
+        return bool(undefined) and all(
             e.get("code") == "rego_type_error" and str(e.get("message", "")).startswith("undefined function data.")
-            for e in self.errors
+            for e in undefined
         )
 
     def summary(self) -> str:
@@ -339,6 +483,45 @@ class _Rejection:
         if len(self.errors) > 1:
             text += " (and %d more)" % (len(self.errors) - 1)
         return text
+
+
+def _upload_order(modules: Mapping[str, str]) -> List[str]:
+    """Paths with every module after the ones it imports, otherwise by path.
+
+    OPA compiles everything it holds on each upload and rejects a call into a module not uploaded
+    yet: uploading the imported modules first spares the server those rejected compiles. Calls
+    that no import reveals are still handled by the retry in ``load``.
+    """
+    by_package: Dict[str, List[str]] = {}
+    for path, text in modules.items():
+        match = _PACKAGE.search(text)
+        by_package.setdefault(match.group(1) if match else "", []).append(path)
+    order: List[str] = []
+    seen: Set[str] = set()
+
+    def visit(path: str) -> None:
+        if path in seen:
+            return
+        seen.add(path)
+        for target in _IMPORT.findall(modules[path]):
+            for package, paths in by_package.items():
+                if package and (target == package or target.startswith(package + ".")):
+                    for dependency in sorted(paths):
+                        visit(dependency)
+        order.append(path)
+
+    for path in sorted(modules):
+        visit(path)
+    return order
+
+
+def _error_limit(error: Mapping[str, Any]) -> bool:
+    return error.get("code") == "rego_compile_error" and error.get("message") == "error limit reached"
+
+
+def _owns(root: List[str], path: List[str]) -> bool:
+    """OPA's ``isPathOwned``: a root owns a path when one is a segment prefix of the other."""
+    return all(a == b for a, b in zip(root, path))
 
 
 def _json_or_none(response: Any) -> Any:

@@ -18,6 +18,7 @@ from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
 
 from . import invokes, shapes, transforms, wire
+from .sources import SourceLocator
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -94,9 +95,11 @@ class PlanMonitor(MockMonitor):
         config: Dict[str, str],
         stack_references: Dict[str, Dict[str, Any]],
         progress: Optional[Callable[[int], None]] = None,
+        sources: Optional[SourceLocator] = None,
     ) -> None:
         super().__init__(NoMocks())
         self.capture = capture
+        self.sources = sources
         self.config = config
         self.stack_references = stack_references
         self.progress = progress
@@ -187,6 +190,9 @@ class PlanMonitor(MockMonitor):
             "propertyDependencies": _property_dependencies(request),
             "options": _options(request),
         }
+        source = self.sources.locate(request) if self.sources is not None else None
+        if source is not None:
+            record["source"] = source
         if request.type.startswith(PROVIDER_PREFIX):
             self.provider_regions[urn] = invokes.region_of_provider_inputs(inputs)
         count = self.capture.add_resource(record)

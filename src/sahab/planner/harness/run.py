@@ -69,12 +69,14 @@ def _plan(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> Di
 
     from . import monitor as monitor_module
     from . import wire
+    from .sources import SourceLocator
 
     monitor_module.track_classes()
     config: Dict[str, str] = request["config"]
     plan_monitor = monitor_module.PlanMonitor(
         capture, config, request.get("stackReferences") or {},
         monitor_module.progress_writer(request.get("progressFd")),
+        SourceLocator(request.get("sourceRoot") or request["projectRoot"], excluded=[HARNESS_DIR]),
     )
     logger = logging.getLogger("sahab.harness.program")
     logger.propagate = False
