@@ -27,6 +27,8 @@ from sahab.components.aws import (
     InferencePoolArgs,
     Network,
     NetworkArgs,
+    OnlineStoreCache,
+    OnlineStoreCacheArgs,
     RegistryDatabase,
     RegistryDatabaseArgs,
     UaeProvider,
@@ -94,6 +96,17 @@ def build_aws_platform(settings: PlatformSettings) -> AwsFoundation:
         multi_az=settings.production,
         provider=provider,
     ))
+    # The feature store's online store: reachable from the cluster only, like the registry database.
+    feature_cache = OnlineStoreCache("%s-features" % name, OnlineStoreCacheArgs(
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        kms_key_arn=keys.key_arn("caches"),
+        auth_token_kms_key_arn=keys.key_arn("secrets"),
+        allowed_security_group_ids=node_security_groups,
+        production=settings.production,
+        nodes=2 if settings.production else 1,
+        provider=provider,
+    ))
     ci = CiIdentity(name, CiIdentityArgs(
         github=[GithubBinding(repository=settings.github_repository, environment=settings.environment)],
         provider=provider,
@@ -105,4 +118,4 @@ def build_aws_platform(settings: PlatformSettings) -> AwsFoundation:
     pulumi.export("registryDatabaseEndpoint", database.endpoint)
     pulumi.export("ciRoleArns", ci.role_arns)
     return AwsFoundation(provider=provider, network=network, keys=keys, artifacts=artifacts, cluster=cluster,
-                         gpu_pool=gpu_pool, database=database)
+                         gpu_pool=gpu_pool, database=database, feature_cache=feature_cache)

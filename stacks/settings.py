@@ -6,7 +6,7 @@ every security setting is the components' default and is identical in dev, stagi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import pulumi
 
@@ -28,6 +28,10 @@ class PlatformSettings:
     mlflow_replicas: int
     serving_min_replicas: int
     served_models: Dict[str, str]
+    ci_runners: Dict[str, Any]
+    prometheus_storage_size: str
+    prometheus_retention: str
+    alert_receiver: Dict[str, Any]
 
     @classmethod
     def from_config(cls) -> "PlatformSettings":
@@ -48,4 +52,8 @@ class PlatformSettings:
             mlflow_replicas=config.require_int("mlflowReplicas"),
             serving_min_replicas=config.require_int("servingMinReplicas"),
             served_models=dict(config.get_object("servedModels") or {}),
+            ci_runners=dict(config.require_object("ciRunners")),
+            prometheus_storage_size=config.require("prometheusStorageSize"),
+            prometheus_retention=config.require("prometheusRetention"),
+            alert_receiver=dict(config.require_object("alertReceiver")),
         )

@@ -14,6 +14,7 @@ from .image_registry import ImageRegistry, ImageRegistryArgs
 from .inference_pool import InferencePool, InferencePoolArgs
 from .network import Network, NetworkArgs
 from .node_pool import NodeTaint
+from .online_store_cache import OnlineStoreCache, OnlineStoreCacheArgs
 from .platform_secrets import GeneratedSecret, PlatformSecrets, PlatformSecretsArgs
 from .provider import UaeProvider
 from .registry_database import RegistryDatabase, RegistryDatabaseArgs
@@ -24,7 +25,7 @@ __all__ = [
     "ArtifactStore", "ArtifactStoreArgs", "AwsComponent", "BucketPrefixAccess", "CiIdentity", "CiIdentityArgs",
     "Cluster", "ClusterArgs", "EncryptionKeys", "EncryptionKeysArgs", "GeneratedSecret", "GithubBinding",
     "GitlabBinding", "GpuTrainingPool", "GpuTrainingPoolArgs", "ImageRegistry", "ImageRegistryArgs", "InferencePool",
-    "InferencePoolArgs", "Network", "NetworkArgs", "NodeTaint", "PlatformSecrets", "PlatformSecretsArgs",
+    "InferencePoolArgs", "Network", "NetworkArgs", "NodeTaint", "OnlineStoreCache", "OnlineStoreCacheArgs", "PlatformSecrets", "PlatformSecretsArgs",
     "RegionCatalogue", "RegistryDatabase", "RegistryDatabaseArgs", "SecretsManagerStore", "SecretsManagerStoreArgs",
     "SecretsRead", "UAE_AWS_REGION", "UAE_AWS_REGIONS", "UaeProvider", "WorkloadRole", "WorkloadRoleArgs",
     "load_catalogue",

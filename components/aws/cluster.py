@@ -16,6 +16,9 @@ Why each default:
 * Workload identity both ways: an IAM OIDC provider for IRSA and the EKS Pod Identity agent.
   The VPC CNI and EBS CSI add-ons get their AWS permissions through Pod Identity, so the node
   role stays minimal (see :mod:`.node_pool`).
+* Encrypted volumes: the EBS CSI driver may use exactly ``ebs_csi_kms_key_arns``, and
+  :meth:`Cluster.encrypted_volumes` hands a StorageClass (``EncryptedStorageClass``) only one of
+  those keys, so a class never names a key its driver cannot use.
 
 Add-ons are created with the cluster and node groups are created from its ``cluster_name``
 output, so Pulumi builds them in parallel; coredns and the EBS CSI controller become healthy once
@@ -31,7 +34,8 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 import pulumi
 import pulumi_aws as aws
 
-from ..validation import ComponentInputError, input_list, known_length, require_cidrs, require_name
+from ..kubernetes.storage import EBS_CSI_PROVISIONER, EncryptedVolumes
+from ..validation import ComponentInputError, input_list, known_length, require_choice, require_cidrs, require_name
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION
 from .arguments import require_kms_key_arn
@@ -62,6 +66,9 @@ ADDON_POD_IDENTITIES: Mapping[str, Tuple[str, str]] = {
     "aws-ebs-csi-driver": ("ebs-csi-controller-sa", "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
 }
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# The EBS CSI driver's volume types and file systems (aws-ebs-csi-driver v1.45.0 docs/parameters.md).
+EBS_VOLUME_TYPES: Tuple[str, ...] = ("gp3", "gp2", "io1", "io2", "st1", "sc1", "standard")
+EBS_FILE_SYSTEMS: Tuple[str, ...] = ("ext4", "xfs", "ext3")
 LOG_RETENTION_DAYS: Tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )
@@ -275,6 +282,7 @@ class Cluster(AwsComponent):
             if addon not in self.addons:
                 self.addons[addon] = self._addon(name, addon, args, tags)
 
+        self._ebs_csi_kms_key_arns = list(args.ebs_csi_kms_key_arns)
         self.cluster_name = self.cluster.name
         self.cluster_arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
@@ -296,6 +304,27 @@ class Cluster(AwsComponent):
             "node_security_group_id": self.node_security_group_id,
             "kubeconfig": self.kubeconfig,
         })
+
+    def encrypted_volumes(self, kms_key_arn: pulumi.Input[str], volume_type: str = "gp3",
+                          file_system: str = "ext4") -> EncryptedVolumes:
+        """Volumes the EBS CSI driver creates encrypted with ``kms_key_arn``, for an
+        :class:`~sahab.components.kubernetes.storage.EncryptedStorageClass`. The key must be one
+        of ``ebs_csi_kms_key_arns`` (the same value, e.g. ``EncryptionKeys.key_arn("volumes")``):
+        the driver's role may use exactly those, so a class naming another key would only fail
+        when its first volume is created."""
+        if not any(kms_key_arn is key or (isinstance(key, str) and kms_key_arn == key) for key in self._ebs_csi_kms_key_arns):
+            shown = repr(kms_key_arn) if isinstance(kms_key_arn, str) else "(a key made in this program)"
+            raise ComponentInputError(
+                "%s: the EBS CSI driver may not use KMS key %s; pass the same key in ClusterArgs.ebs_csi_kms_key_arns "
+                "so its role is granted it" % (COMPONENT, shown))
+        require_choice(COMPONENT, "volume_type", volume_type, EBS_VOLUME_TYPES)
+        require_choice(COMPONENT, "file_system", file_system, EBS_FILE_SYSTEMS)
+        return EncryptedVolumes(
+            provisioner=EBS_CSI_PROVISIONER,
+            parameters={"type": volume_type, "encrypted": "true", "kmsKeyId": kms_key_arn,
+                        "csi.storage.k8s.io/fstype": file_system},
+            key="kmsKeyId",
+            description="EBS %s volumes encrypted with a customer managed KMS key" % volume_type)
 
     def _addon(self, name: str, addon: str, args: ClusterArgs, tags: Mapping[str, str]) -> aws.eks.Addon:
         associations = None
@@ -354,20 +383,28 @@ def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, *, 
     }, sort_keys=True)
 
 
+EBS_KMS_GRANT_ACTIONS: Tuple[str, ...] = ("kms:CreateGrant",)
+EBS_KMS_USE_ACTIONS: Tuple[str, ...] = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
+
+
 def _ebs_kms_policy(key_arns: Sequence[str]) -> str:
-    """What the EBS CSI driver needs to create and attach volumes encrypted with customer keys."""
+    """What the EBS CSI driver needs to create and attach volumes encrypted with these keys, and
+    nothing else: EC2 creates the volume's grant on the driver's behalf (CreateVolume and
+    AttachVolume need ``kms:CreateGrant``, only for AWS resources), and uses the key. The driver
+    never lists or revokes grants (aws-ebs-csi-driver v1.45.0 docs/install.md, "Encrypted EBS
+    Volumes via KMS": Decrypt, GenerateDataKeyWithoutPlaintext, CreateGrant)."""
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
-                "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                "Action": list(EBS_KMS_GRANT_ACTIONS),
                 "Resource": list(key_arns),
                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
             {
                 "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Action": list(EBS_KMS_USE_ACTIONS),
                 "Resource": list(key_arns),
             },
         ],

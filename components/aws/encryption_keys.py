@@ -39,9 +39,12 @@ DATA_CLASSES: Dict[str, Dict[str, str]] = {
     # Platform credentials (PlatformSecrets, and the RDS-managed master password: RDS stores it
     # through Secrets Manager, so the rds-only database key cannot encrypt it).
     "secrets": {"service": "secretsmanager", "description": "platform credentials (Secrets Manager)"},
+    # The feature store's online cache (OnlineStoreCache): ElastiCache encrypts its disks, swap
+    # and backups with this key at rest.
+    "caches": {"service": "elasticache", "description": "feature store online cache (ElastiCache)"},
 }
-# Services that create grants for the AWS resources they manage (EBS attachments, RDS, EKS).
-_GRANTING_SERVICES = {"ec2", "rds", "eks", "ecr"}
+# Services that create grants for the AWS resources they manage (EBS attachments, RDS, EKS, ElastiCache).
+_GRANTING_SERVICES = {"ec2", "rds", "eks", "ecr", "elasticache"}
 
 KEY_ADMIN_ACTIONS = [
     "kms:CancelKeyDeletion",

@@ -88,9 +88,16 @@ def _validate(name: str, args: PlatformSecretsArgs) -> None:
 
 
 class PlatformSecrets(AwsComponent):
-    """Generated secrets in Secrets Manager, CMK-encrypted; their ARNs by name."""
+    """Generated secrets in Secrets Manager, CMK-encrypted; their ARNs by name.
+
+    ``secret_values`` holds the generated values (Pulumi secrets: ``{"$secret": true}`` in the
+    plan, encrypted in the state) for the one kind of consumer that must be given the value
+    itself rather than read it from the store: a managed service's own password setting, such
+    as an ElastiCache AUTH token (:class:`.OnlineStoreCache`).
+    """
 
     secret_arns: Dict[str, pulumi.Output[str]]
+    secret_values: Dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: PlatformSecretsArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         _validate(name, args)
@@ -99,7 +106,7 @@ class PlatformSecrets(AwsComponent):
         # The generator gets an explicit provider too: nothing in the plan runs on a default provider.
         generator = random.Provider("%s-random" % name, opts=pulumi.ResourceOptions(parent=self))
 
-        self.secret_arns = {}
+        self.secret_arns, self.secret_values = {}, {}
         for secret in args.secrets:
             value = random.RandomPassword(
                 "%s-%s" % (name, secret.name),
@@ -126,6 +133,7 @@ class PlatformSecrets(AwsComponent):
                 opts=self.child_opts(),
             )
             self.secret_arns[secret.name] = stored.arn
+            self.secret_values[secret.name] = pulumi.Output.secret(value.result)
 
         self.register_outputs({"secret_arns": dict(self.secret_arns)})
 

@@ -27,10 +27,11 @@ from typing import List, Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ..validation import ComponentInputError, input_list, known_length, require_cidrs, require_name
+from ..validation import ComponentInputError, input_list, known_length, require_name
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION
 from .arguments import require_kms_key_arn
+from .private_ingress import private_ingress, require_sources
 from .provider import UaeProvider, resolve_provider
 
 COMPONENT = "RegistryDatabase"
@@ -95,11 +96,7 @@ def _validate(name: str, args: RegistryDatabaseArgs) -> str:
                 "%s: a production database keeps multi_az=True; pass production=False for a single-AZ database"
                 % COMPONENT
             )
-    if not args.allowed_security_group_ids and not args.allowed_cidr_blocks:
-        raise ComponentInputError(
-            "%s: give allowed_security_group_ids or allowed_cidr_blocks: nothing could connect otherwise" % COMPONENT
-        )
-    require_cidrs(COMPONENT, "allowed_cidr_blocks", list(args.allowed_cidr_blocks), private_only=True)
+    require_sources(COMPONENT, args.allowed_security_group_ids, args.allowed_cidr_blocks)
     match = _ENGINE_VERSION.match(args.engine_version or "")
     if match is None or int(match.group("major")) < 13:
         raise ComponentInputError(
@@ -163,29 +160,11 @@ class RegistryDatabase(AwsComponent):
             tags=tags,
             opts=self.child_opts(),
         )
-        security_group = aws.ec2.SecurityGroup(
-            "%s-db" % name,
+        security_group = private_ingress(
+            self, "%s-db" % name, service="PostgreSQL",
             description="sahab RegistryDatabase %s: PostgreSQL from allowed sources only" % name,
-            vpc_id=args.vpc_id,
-            tags=tags,
-            opts=self.child_opts(),
-        )
-        sources = [("sg-%d" % i, "PostgreSQL from an allowed security group", {"referenced_security_group_id": source})
-                   for i, source in enumerate(args.allowed_security_group_ids)]
-        sources += [("cidr-%d" % i, "PostgreSQL from a private VPC range",
-                     {"cidr_ipv6": cidr} if ":" in cidr else {"cidr_ipv4": cidr})
-                    for i, cidr in enumerate(args.allowed_cidr_blocks)]
-        for suffix, description, source in sources:
-            aws.vpc.SecurityGroupIngressRule(
-                "%s-db-from-%s" % (name, suffix),
-                security_group_id=security_group.id,
-                description=description,
-                ip_protocol="tcp",
-                from_port=POSTGRES_PORT,
-                to_port=POSTGRES_PORT,
-                opts=self.child_opts(),
-                **source,
-            )
+            vpc_id=args.vpc_id, port=POSTGRES_PORT, security_group_ids=args.allowed_security_group_ids,
+            cidr_blocks=args.allowed_cidr_blocks, tags=tags)
 
         exceptions: List[str] = []
         if not args.deletion_protection:

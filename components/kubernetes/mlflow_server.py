@@ -221,6 +221,14 @@ def server_env_template() -> str:
     return "MLFLOW_FLASK_SERVER_SECRET_KEY=%s\n" % _placeholder(FLASK_SECRET_KEY, "quote")
 
 
+def credentials_template(username: str, password_key: str = "password") -> str:
+    """A client's ``~/.mlflow/credentials`` file (what model servers and the drift job mount) as an
+    ESO template over the fetched ``password_key``; MLflow reads it with ``configparser``
+    (``mlflow/utils/credentials.py``), so ``%`` is doubled."""
+    return "[mlflow]\nmlflow_tracking_username = %s\nmlflow_tracking_password = %s\n" % (
+        username, _placeholder(password_key, 'replace "%" "%%"'))
+
+
 def secret_templates(server: MlflowServer) -> Dict[str, str]:
     """The mounted Secret's files as ESO (engine v2) templates over the fetched values."""
     return {

@@ -32,6 +32,9 @@ ARGO_ROLLOUTS_CHART = ChartRef("https://argoproj.github.io/argo-helm", "argo-rol
 ARGO_ROLLOUTS_VERSION = "v1.9.0"
 CONTROLLER_REPOSITORY = "argoproj/argo-rollouts"
 DASHBOARD_REPOSITORY = "argoproj/kubectl-argo-rollouts"
+# The controller pods' name label (the chart's selectorLabels: the chart's name), for the
+# Prometheus side of the analysis queries' allow.
+CONTROLLER_POD_LABELS = {"app.kubernetes.io/name": "argo-rollouts"}
 
 
 @dataclass(kw_only=True)

@@ -67,11 +67,16 @@ class Resources:
         return self
 
     def args(self) -> k8s.core.v1.ResourceRequirementsArgs:
+        values = self.values()
+        return k8s.core.v1.ResourceRequirementsArgs(requests=values["requests"], limits=values["limits"])
+
+    def values(self) -> Dict[str, Dict[str, str]]:
+        """The same requests and limits as plain values, for a chart or a pod template sahab renders."""
         requests: Dict[str, str] = {"cpu": self.cpu_request, "memory": self.memory_request}
         limits: Dict[str, str] = {"cpu": self.cpu_limit, "memory": self.memory_limit}
         if self.gpus:
             requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = str(self.gpus)
-        return k8s.core.v1.ResourceRequirementsArgs(requests=requests, limits=limits)
+        return {"requests": requests, "limits": limits}
 
 
 def container_security_context(run_as_user: int = DEFAULT_RUN_AS_USER) -> k8s.core.v1.SecurityContextArgs:

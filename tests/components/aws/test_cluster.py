@@ -127,6 +127,41 @@ def test_ebs_csi_may_use_the_listed_volume_keys_only(planned):
     assert {tuple(s["Resource"]) for s in policy["Statement"]} == {(EBS_KEY,)}
 
 
+def test_ebs_csi_kms_permissions_are_exactly_what_encrypted_volumes_need(planned):
+    """Grants only for AWS resources (EC2 attaching the volume), and using the key: no ListGrants,
+    RevokeGrant or key administration, on the listed key only, on the driver's own role."""
+    role_policy = one_of_type(planned, "aws:iam/rolePolicy:RolePolicy")
+    assert role_policy["propertyDependencies"]["role"] == [_named(planned, ROLE, "ml-aws-ebs-csi-driver")["urn"]]
+    assert json.loads(role_policy["inputs"]["policy"])["Statement"] == [
+        {"Effect": "Allow", "Action": ["kms:CreateGrant"], "Resource": [EBS_KEY],
+         "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+         "Resource": [EBS_KEY]},
+    ]
+
+
+def test_encrypted_volumes_name_a_key_the_ebs_csi_driver_was_granted():
+    captured = []
+    plan_resources(lambda: captured.append(Cluster("ml", _args(ebs_csi_kms_key_arns=[EBS_KEY])).encrypted_volumes(EBS_KEY)))
+    volumes = captured[0]
+    assert (volumes.provisioner, volumes.key) == ("ebs.csi.aws.com", "kmsKeyId")
+    assert volumes.parameters == {"type": "gp3", "encrypted": "true", "kmsKeyId": EBS_KEY, "csi.storage.k8s.io/fstype": "ext4"}
+
+
+@pytest.mark.parametrize("granted, call, message", [
+    ([], lambda c: c.encrypted_volumes(EBS_KEY),
+     "Cluster: the EBS CSI driver may not use KMS key %r; pass the same key in ClusterArgs.ebs_csi_kms_key_arns "
+     "so its role is granted it" % EBS_KEY),
+    ([EBS_KEY], lambda c: c.encrypted_volumes(EBS_KEY, volume_type="gp4"),
+     "Cluster: volume_type 'gp4' is not allowed; choose one of: gp2, gp3, io1, io2, sc1, st1, standard"),
+    ([EBS_KEY], lambda c: c.encrypted_volumes(EBS_KEY, file_system="btrfs"),
+     "Cluster: file_system 'btrfs' is not allowed; choose one of: ext3, ext4, xfs"),
+])
+def test_encrypted_volumes_refuse_bad_input(granted, call, message):
+    _, error = attempt_plan(lambda: call(Cluster("ml", _args(ebs_csi_kms_key_arns=granted))))
+    assert isinstance(error, ComponentInputError) and str(error) == message
+
+
 def test_admins_are_explicit_access_entries(planned):
     entry = one_of_type(planned, "aws:eks/accessEntry:AccessEntry")
     assert entry["inputs"]["principalArn"] == ADMIN

@@ -16,10 +16,10 @@ ACCOUNT = "123456789012"  # the planner's answer to get_caller_identity
 ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
 COMPONENT = "sahab:aws:EncryptionKeys"
 KEY = "aws:kms/key:Key"
-CLASSES = ["artifacts", "cluster-secrets", "volumes", "database", "logs", "images", "secrets"]
+CLASSES = ["artifacts", "cluster-secrets", "volumes", "database", "logs", "images", "secrets", "caches"]
 USAGE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
 VIA = {"artifacts": "s3", "cluster-secrets": "eks", "volumes": "ec2", "database": "rds", "images": "ecr",
-       "secrets": "secretsmanager"}
+       "secrets": "secretsmanager", "caches": "elasticache"}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_usage_only_through_the_data_class_service(plan, data_class):
 
 
 def test_grants_only_for_aws_resources(plan):
-    for data_class in ("volumes", "database", "cluster-secrets", "images"):
+    for data_class in ("volumes", "database", "cluster-secrets", "images", "caches"):
         grants = [s for s in _policy(plan, data_class)["Statement"] if "kms:CreateGrant" in _actions(s)]
         assert grants
         assert all(g["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"} for g in grants)
@@ -156,7 +156,7 @@ def test_outputs_by_data_class(planned):
     with pytest.raises(ComponentInputError) as raised:
         keys.key_arn("backups")
     assert str(raised.value) == ("EncryptionKeys: no key for data class 'backups'; this component has: "
-                                 "artifacts, cluster-secrets, volumes, database, logs, images, secrets")
+                                 "artifacts, cluster-secrets, volumes, database, logs, images, secrets, caches")
 
 
 def test_subset_of_data_classes():
@@ -171,7 +171,7 @@ def test_subset_of_data_classes():
     ({"data_classes": []}, "EncryptionKeys: data_classes must not be empty"),
     ({"data_classes": ["logs", "backups"]},
      "EncryptionKeys: data class(es) 'backups' are not known; choose from artifacts, cluster-secrets, volumes, database, "
-     "logs, images, secrets"),
+     "logs, images, secrets, caches"),
     ({"data_classes": ["logs", "logs"]}, "EncryptionKeys: data_classes must not repeat: logs, logs"),
     ({"deletion_window_in_days": 3}, "EncryptionKeys: deletion_window_in_days must be between 7 and 30, got 3"),
     ({"admin_role_arn": ""}, "EncryptionKeys: admin_role_arn is required (the IAM role that administers the keys)"),
