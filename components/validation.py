@@ -56,8 +56,19 @@ def require_choice(component: str, argument: str, value: str, choices: Iterable[
     return value
 
 
+def is_whole(value: object) -> bool:
+    """An int that is not a bool (``True`` is an int to Python, never a count to a user)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def require_whole(component: str, argument: str, value: object, minimum: int) -> int:
+    if not is_whole(value) or value < minimum:  # type: ignore[operator]
+        raise ComponentInputError("%s: %s must be a whole number >= %d, got %r" % (component, argument, minimum, value))
+    return value  # type: ignore[return-value]
+
+
 def require_port(component: str, argument: str, port: object) -> int:
-    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+    if not is_whole(port) or not 1 <= port <= 65535:  # type: ignore[operator]
         raise ComponentInputError("%s: %s must be a port number (1-65535), got %r" % (component, argument, port))
     return port
 

@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, DNS_LABEL, require_cidrs, require_choice, require_non_empty
+from ..validation import ComponentInputError, DNS_LABEL, require_cidrs, require_choice, require_non_empty, require_whole
 from .base import KubernetesComponent, require_provider
 from .charts import ChartRef, helm_release
 from .ci_forges import DockerInDocker, Forge, GithubRunners, GitlabRunners, RbacRule, credential_kind, validate_forge
@@ -107,12 +107,6 @@ class CiRunnersArgs:
     scale_set_chart: ChartRef = ARC_SCALE_SET_CHART
     gitlab_chart: ChartRef = GITLAB_RUNNER_CHART
     pod_security_version: str = DEFAULT_PSA_VERSION
-
-
-def _whole(argument: str, value: object, minimum: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ComponentInputError("%s: %s must be a whole number >= %d, got %r" % (COMPONENT, argument, minimum, value))
-    return value
 
 
 def _https(name: str, cidrs: Sequence[str], pods: Optional[Dict[str, str]] = None) -> List[Allow]:
@@ -209,8 +203,8 @@ def validate(args: CiRunnersArgs) -> List[ZeroTrustNamespaceArgs]:
     _validate_store(args)
     _validate_network(args)
     _validate_mode(args)
-    _whole("min_runners", args.min_runners, 0)
-    _whole("max_runners", args.max_runners, 1)
+    require_whole(COMPONENT, "min_runners", args.min_runners, 0)
+    require_whole(COMPONENT, "max_runners", args.max_runners, 1)
     if args.min_runners > args.max_runners:
         raise ComponentInputError(
             "%s: min_runners (%d) must not exceed max_runners (%d)" % (COMPONENT, args.min_runners, args.max_runners))

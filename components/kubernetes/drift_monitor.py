@@ -39,7 +39,7 @@ import pulumi_kubernetes as k8s
 
 from sahab.drift import metrics as drift_metrics
 
-from ..validation import ComponentInputError, DNS_LABEL, require_cidrs, require_labels, require_name, require_non_empty, require_port
+from ..validation import ComponentInputError, DNS_LABEL, is_whole, require_cidrs, require_labels, require_name, require_non_empty, require_port
 from .base import KubernetesComponent, require_provider
 from .identity import WorkloadIdentityBinding, require_binding
 from .images import Image, require_image
@@ -132,10 +132,6 @@ def interval_seconds(interval: str) -> int:
     return int(match.group(1)) * _SECONDS[match.group(2)]
 
 
-def _whole(value: object, floor: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= floor
-
-
 def validate(name: str, args: DriftMonitorArgs) -> str:
     """Every check, before anything registers; returns the model's name."""
     require_provider(COMPONENT, args.provider)
@@ -171,14 +167,14 @@ def validate(name: str, args: DriftMonitorArgs) -> str:
     if not isinstance(args.interval, str) or not _DURATION.match(args.interval) \
             or not 1800 <= interval_seconds(args.interval) <= 7 * 86400:
         raise ComponentInputError("%s: interval %r must be a duration from 30m to 7d, such as '6h' or '1d'" % (COMPONENT, args.interval))
-    if not _whole(args.window_days, 1) or args.window_days > 90:
+    if not is_whole(args.window_days) or not 1 <= args.window_days <= 90:
         raise ComponentInputError("%s: window_days must be a whole number of days from 1 to 90, got %r" % (COMPONENT, args.window_days))
     share = args.drift_share
     if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share <= 1:
         raise ComponentInputError(
             "%s: drift_share is the share of drifted columns that counts as drift, above 0 and at most 1 (0.5 = half); got %r"
             % (COMPONENT, share))
-    if not _whole(args.min_rows, 30):
+    if not is_whole(args.min_rows) or args.min_rows < 30:
         raise ComponentInputError(
             "%s: min_rows must be a whole number >= 30 (fewer rows give the statistical tests no power), got %r" % (COMPONENT, args.min_rows))
     if not isinstance(args.resources, Resources):

@@ -47,7 +47,10 @@ from .identity import WorkloadIdentityBinding, require_binding
 from .images import Image, require_image
 from .namespace import NAMESPACE_NAME_LABEL, ZeroTrustNamespace
 from .secrets import RemoteRef, external_secret
-from .workload import Resources, autoscale_and_protect, http_probe, scratch_volume, secret_volume, secure_container, secure_pod_spec
+from .workload import (
+    Resources, autoscale_and_protect, http_probe, require_server_scale, scratch_volume, secret_volume, secure_container,
+    secure_pod_spec,
+)
 
 COMPONENT = "FeatureStore"
 TYPE_TOKEN = "sahab:kubernetes:FeatureStore"
@@ -108,25 +111,9 @@ class FeatureStoreArgs:
     materialize_resources: Resources = field(default_factory=lambda: Resources("500m", "1Gi", "2", "4Gi"))
 
 
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _validate_scale(args: FeatureStoreArgs) -> None:
-    if not _whole(args.replicas) or args.replicas < 1:
-        raise ComponentInputError("%s: replicas must be a whole number >= 1, got %r" % (COMPONENT, args.replicas))
-    if args.production and args.replicas < 2:
-        raise ComponentInputError(
-            "%s: replicas must be >= 2 in production (one pod is a single point of failure at every deploy and "
-            "node drain), got %d; pass production=False for a single replica" % (COMPONENT, args.replicas))
-    if not _whole(args.max_replicas) or args.max_replicas < args.replicas:
-        raise ComponentInputError(
-            "%s: max_replicas (%r) must be a whole number >= replicas (%d)" % (COMPONENT, args.max_replicas, args.replicas))
-    if not _whole(args.workers) or not 1 <= args.workers <= 16:
-        raise ComponentInputError("%s: workers must be between 1 and 16, got %r" % (COMPONENT, args.workers))
-    if not _whole(args.port) or not 1024 <= args.port <= 65535:
-        raise ComponentInputError(
-            "%s: port must be between 1024 and 65535 (the server runs without privileges), got %r" % (COMPONENT, args.port))
+    require_server_scale(COMPONENT, replicas=args.replicas, max_replicas=args.max_replicas, production=args.production,
+                         workers=args.workers, port=args.port)
     args.resources.validate(COMPONENT, "resources")
     args.materialize_resources.validate(COMPONENT, "materialize_resources")
     schedule = args.materialize_schedule

@@ -36,7 +36,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, DNS_LABEL, require_labels, require_non_empty
+from ..validation import ComponentInputError, DNS_LABEL, require_labels, require_non_empty, require_whole
 from .base import KubernetesComponent, require_provider
 from .charts import ChartRef, helm_release
 from .identity import WorkloadIdentityBinding, require_binding
@@ -263,12 +263,6 @@ class TrainingJobArgs:
     run_as_user: int = RAY_UID
 
 
-def _whole(component: str, argument: str, value: object, minimum: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ComponentInputError("%s: %s must be a whole number >= %d, got %r" % (component, argument, minimum, value))
-    return value
-
-
 def require_checkpoint_uri(component: str, argument: str, uri: object) -> str:
     """A prefix in the artifact store, in a form Ray's storage layer (pyarrow) opens."""
     if isinstance(uri, str) and uri.startswith("wasbs://"):
@@ -316,8 +310,8 @@ def _validate_job(name: str, args: TrainingJobArgs) -> TrainingQueue:
     if account is not None and not (isinstance(account, str) and DNS_LABEL.match(account)):
         raise ComponentInputError("%s: service_account %r must be a DNS label" % (component, account))
     require_binding(component, "identity", args.identity, args.queue, account or name)
-    workers = _whole(component, "workers", args.workers, 1)
-    gpus = _whole(component, "gpus_per_worker", args.gpus_per_worker, 0)
+    workers = require_whole(component, "workers", args.workers, 1)
+    gpus = require_whole(component, "gpus_per_worker", args.gpus_per_worker, 0)
     pool = args.gpu_pool
     if gpus and pool is None:
         raise ComponentInputError(
@@ -333,7 +327,7 @@ def _validate_job(name: str, args: TrainingJobArgs) -> TrainingQueue:
             raise ComponentInputError("%s: gpu_pool.node_selector must name the pool's node labels" % component)
         require_labels(component, pool.node_selector)
         require_taint_key(component, "gpu_pool.taint_key", pool.taint_key)
-        _whole(component, "gpu_pool.gpus_per_node", pool.gpus_per_node, 1)
+        require_whole(component, "gpu_pool.gpus_per_node", pool.gpus_per_node, 1)
         if gpus > pool.gpus_per_node:
             raise ComponentInputError(
                 "%s: gpus_per_worker %d exceeds the %d GPU(s) a node of the pool has; a worker pod runs on one node"
@@ -368,14 +362,14 @@ def _validate_job(name: str, args: TrainingJobArgs) -> TrainingQueue:
         if not isinstance(value, str):
             raise ComponentInputError(
                 "%s: env %s must be a plain string (secrets are mounted as files)" % (component, key))
-    _whole(component, "ttl_seconds_after_finished", args.ttl_seconds_after_finished, 0)
+    require_whole(component, "ttl_seconds_after_finished", args.ttl_seconds_after_finished, 0)
     if args.ttl_seconds_after_finished and not args.shutdown_after_job_finishes:
         raise ComponentInputError(
             "%s: ttl_seconds_after_finished applies only with shutdown_after_job_finishes "
             "(KubeRay refuses it otherwise)" % component)
-    _whole(component, "active_deadline_seconds", args.active_deadline_seconds, 1)
-    _whole(component, "backoff_limit", args.backoff_limit, 0)
-    _whole(component, "run_as_user", args.run_as_user, 1)
+    require_whole(component, "active_deadline_seconds", args.active_deadline_seconds, 1)
+    require_whole(component, "backoff_limit", args.backoff_limit, 0)
+    require_whole(component, "run_as_user", args.run_as_user, 1)
     return queue
 
 

@@ -15,7 +15,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..validation import ComponentInputError, require_labels
+from ..validation import ComponentInputError, is_whole, require_labels
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TAINT_KEY = "nvidia.com/gpu"
@@ -143,6 +143,26 @@ def secret_volume(name: str, secret_name: pulumi.Input[str]) -> k8s.core.v1.Volu
     """A Secret mounted as read-only files (mode 0400), never as environment variables."""
     return k8s.core.v1.VolumeArgs(
         name=name, secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret_name, default_mode=0o400))
+
+
+def require_server_scale(component: str, *, replicas: object, max_replicas: object, production: bool,
+                         workers: object, port: object) -> None:
+    """An internal HTTP server's size: >= 2 replicas in production, an autoscaler ceiling above
+    them, a sane worker count, and an unprivileged port."""
+    if not is_whole(replicas) or replicas < 1:  # type: ignore[operator]
+        raise ComponentInputError("%s: replicas must be a whole number >= 1, got %r" % (component, replicas))
+    if production and replicas < 2:  # type: ignore[operator]
+        raise ComponentInputError(
+            "%s: replicas must be >= 2 in production (one pod is a single point of failure at every "
+            "deploy and node drain), got %d; pass production=False for a single replica" % (component, replicas))
+    if not is_whole(max_replicas) or max_replicas < replicas:  # type: ignore[operator]
+        raise ComponentInputError(
+            "%s: max_replicas (%r) must be a whole number >= replicas (%d)" % (component, max_replicas, replicas))
+    if not is_whole(workers) or not 1 <= workers <= 16:  # type: ignore[operator]
+        raise ComponentInputError("%s: workers must be between 1 and 16, got %r" % (component, workers))
+    if not is_whole(port) or not 1024 <= port <= 65535:  # type: ignore[operator]
+        raise ComponentInputError(
+            "%s: port must be between 1024 and 65535 (the server runs without privileges), got %r" % (component, port))
 
 
 def require_taint_key(component: str, argument: str, key: str) -> str:

@@ -20,7 +20,6 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE
 
 from sahab import __version__
 from sahab.crossguard import adapt_stack, secrets_kept
-from sahab.planner import plan_project
 from sahab.planner.harness.wire import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 
 STACK = "urn:pulumi:dev::demo::pulumi:pulumi:Stack::demo-dev"
@@ -55,11 +54,6 @@ def provider(name: str, props: Dict[str, Any]) -> analyzer_pb2.AnalyzerProviderR
     properties.update(props)
     return analyzer_pb2.AnalyzerProviderResource(type="pulumi:providers:aws", name=name,
                                                  urn="urn:pulumi:dev::demo::pulumi:providers:aws::" + name, properties=properties)
-
-
-@pytest.fixture(scope="module")
-def prod_plan(repo_root):
-    return plan_project(repo_root, "prod")
 
 
 def test_adapted_prod_stack_is_the_plan(prod_plan, repo_root):

@@ -16,22 +16,10 @@ from crossguard_helpers import analyze, clone, find, plan_to_request, set_input,
 from sahab.crossguard.pack import build_policies
 from sahab.gate.engines import create_engine
 from sahab.gate.evaluate import evaluate_rules
-from sahab.gate.rules import load_bundle
-from sahab.planner import plan_project
 
 UNKNOWN = {"$unknown": True}
 BUCKET = "aws:s3/bucket:Bucket"
 MLFLOW = ("kubernetes:apps/v1:Deployment", "mlflow")
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return load_bundle()
-
-
-@pytest.fixture(scope="module")
-def prod_plan(repo_root):
-    return plan_project(repo_root, "prod")
 
 
 def _bucket_region(plan: Dict[str, Any], value: Any) -> str:

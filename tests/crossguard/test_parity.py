@@ -18,20 +18,8 @@ from sahab.crossguard.pack import DEFERRED_AFTER_DEPLOY, build_policies, control
 from sahab.gate.coverage import coverage_rule
 from sahab.gate.engines import create_engine
 from sahab.gate.evaluate import evaluate_rules
-from sahab.gate.rules import load_bundle
-from sahab.planner import plan_project
 
 BUCKET = "aws:s3/bucket:Bucket"
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return load_bundle()
-
-
-@pytest.fixture(scope="module")
-def prod_plan(repo_root):
-    return plan_project(repo_root, "prod")
 
 
 @pytest.fixture(scope="module")
