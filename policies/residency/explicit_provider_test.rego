@@ -35,6 +35,31 @@ test_default_provider_is_denied if {
 	contains(f.message, "default aws provider")
 }
 
+_default := "urn:pulumi:dev::p::pulumi:providers:aws::default_6_50_0"
+
+test_engine_default_provider_is_denied_with_where_it_lands if {
+	bucket := object.union(_bucket(_default), {"region": "eu-west-1"})
+	findings := explicit_provider.deny with input as {"resources": [bucket]}
+	count(findings) == 1
+	some f in findings
+	f.message == "b (aws:s3/bucket:Bucket) uses the default aws provider (eu-west-1, outside the UAE): the stack configuration and the environment of the deploy, not the program, decide its region and credentials"
+}
+
+test_unversioned_default_provider_without_region_is_denied if {
+	bucket := object.union(_bucket("urn:pulumi:dev::p::pulumi:providers:aws::default"), {"region": "unknown", "regionSource": "none"})
+	some f in explicit_provider.deny with input as {"resources": [bucket]}
+	contains(f.message, "(region unknown, taken from the deploy environment)")
+}
+
+test_default_provider_in_the_uae_is_still_denied if {
+	some f in explicit_provider.deny with input as {"resources": [_bucket(_default)]}
+	contains(f.message, "(me-central-1, in the UAE)")
+}
+
+test_provider_named_like_default_but_not_engine_made_passes if {
+	count(explicit_provider.deny) == 0 with input as {"resources": [_bucket("urn:pulumi:dev::p::pulumi:providers:aws::defaults-uae")]}
+}
+
 test_missing_provider_field_is_denied if {
 	count(explicit_provider.deny) == 1 with input as {"resources": [object.remove(_bucket(null), {"provider"})]}
 }

@@ -69,6 +69,20 @@ def default_provider(plan: Mapping[str, Any], package: str) -> Dict[str, Any]:
     }
 
 
+def use_default_provider(plan: Dict[str, Any], resource: Dict[str, Any]) -> None:
+    """Move a resource onto Pulumi's default provider as ``sahab plan`` records it: the provider
+    resource in the plan (once), the resource pointing at it; then :func:`refresh_regions`."""
+    default = default_provider(plan, resource["type"].split(":")[0])
+    if default["urn"] not in {r["urn"] for r in plan["resources"]}:
+        plan["resources"].append({
+            "urn": default["urn"], "type": default["type"], "name": default["name"], "mode": "create", "custom": True,
+            "opaque": False, "parent": plan.get("stackUrn"), "provider": None, "region": "unknown", "regionSource": "none",
+            "inputs": default["inputs"], "unknowns": [], "secrets": [], "dependencies": [], "propertyDependencies": {},
+            "options": {}})
+        plan["resources"].sort(key=lambda r: r["urn"])
+    resource["provider"] = default["urn"]
+
+
 def plan_to_request(plan: Mapping[str, Any], *, include_stack: bool = True) -> analyzer_pb2.AnalyzeStackRequest:
     """A custom resource whose plan ``provider`` is null (Pulumi's default provider) gets the
     default provider the engine would attach (see :func:`default_provider`)."""

@@ -137,7 +137,7 @@ def test_regions_follow_the_planner():
                        "eu": ("eu-west-1", "resource")}
 
 
-def test_providers_become_resources_and_default_providers_read_as_null():
+def test_providers_become_resources_and_default_providers_are_kept():
     plan = {"project": "demo", "stack": "dev", "config": {"aws:region": "eu-west-1"}}
     default = default_provider(plan, "aws")
     uae = provider("uae", {"region": "me-central-1"})
@@ -153,7 +153,9 @@ def test_providers_become_resources_and_default_providers_read_as_null():
     assert sorted(by_name) == ["ambient", "default_7_0_0", "pinned", "store", "uae"]
     assert document["stackUrn"] == STACK
     assert by_name["pinned"]["provider"] == AWS
-    assert (by_name["ambient"]["provider"], by_name["ambient"]["region"], by_name["ambient"]["custom"]) == (None, "unknown", True)
+    # as in a plan from `sahab plan`: the resource points at the engine's default provider and lands where it does
+    assert (by_name["ambient"]["provider"], by_name["ambient"]["region"], by_name["ambient"]["custom"]) == (
+        default["urn"], "eu-west-1", True)
     assert by_name["default_7_0_0"] == {
         "urn": default["urn"], "type": "pulumi:providers:aws", "name": "default_7_0_0", "mode": "create", "custom": True,
         "opaque": False, "parent": STACK, "provider": None, "region": "eu-west-1", "regionSource": "resource",

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Set, Tuple
 
 import pytest
 from crossguard_helpers import (analyze, clone, find, plan_to_request, refresh_regions, remove, servicer,
-                                set_input, violations)
+                                set_input, use_default_provider, violations)
 from pulumi.runtime.proto import analyzer_pb2
 
 from sahab.crossguard.pack import DEFERRED_AFTER_DEPLOY, build_policies, control_parts, control_tag
@@ -29,7 +29,7 @@ def mutated_plan(prod_plan) -> Dict[str, Any]:
     set_input(plan, find(plan, BUCKET, "ml-prod-artifacts"), "region", "eu-west-1")
     remove(plan, find(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "ml-prod-artifacts-logs"))
     find(plan, "aws:ec2/securityGroup:SecurityGroup", "ml-prod-endpoints")["inputs"]["ingress"][0]["cidrBlocks"] = ["0.0.0.0/0"]
-    find(plan, "aws:s3/bucketVersioning:BucketVersioning", "ml-prod-artifacts-logs")["provider"] = None
+    use_default_provider(plan, find(plan, "aws:s3/bucketVersioning:BucketVersioning", "ml-prod-artifacts-logs"))
     set_input(plan, find(plan, BUCKET, "ml-prod-artifacts-logs"), "region", {"$unknown": True})
     set_input(plan, find(plan, "aws:rds/instance:Instance"), "password", {"$secret": True})
     refresh_regions(plan)
@@ -76,8 +76,8 @@ def test_mutated_plan_parity(mutated_plan, bundle):
     policies = build_policies(bundle, dry_run=True)
     response = analyze(policies, plan_to_request(mutated_plan))
     expected = gate_set(gate_findings(mutated_plan, bundle), "violation")
-    # The request also carries the default aws provider the engine would attach to the resource
-    # moved off its explicit provider; it is not in the plan, so parity is over the plan's URNs.
+    # The resource moved off its explicit provider is on the default aws provider, which is a
+    # resource of the plan and of the request alike.
     assert violations(response, policies, plan_urns(mutated_plan)) == expected
     bucket = find(mutated_plan, BUCKET, "ml-prod-artifacts")["urn"]
     assert any(rule == "SAHAB-RES-001" and urn == bucket for rule, urn, _ in expected)

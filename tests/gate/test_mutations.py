@@ -16,6 +16,7 @@ import pytest
 from sahab.components.aws.artifact_store import bucket_policy
 from sahab.gate.evaluate import evaluate_rules
 from sahab.planner import plan_project
+from sahab.planner.document import effective_region
 
 Plan = Dict[str, Any]
 Mutate = Callable[[Plan], str]  # mutates the plan in place, returns the URN the rule must name
@@ -95,10 +96,22 @@ def _move_region(type_token: str, index: int, region: str, key: str = "region") 
 
 
 def _default_provider(type_token: str, index: int) -> Mutate:
+    """Drop the explicit provider, as `sahab plan` then records it: the engine's `default_<version>`
+    provider, configured from the stack's `<package>:*` config (the UAE here: refused all the same)."""
     def mutate(plan: Plan) -> str:
         resource = _nth(plan, type_token, index)
-        resource["provider"] = None
-        resource["region"], resource["regionSource"] = "unknown", "none"
+        package = type_token.split(":")[0]
+        urn = "urn:pulumi:%s::%s::pulumi:providers:%s::default_7_51_1" % (plan["stack"], plan["project"], package)
+        if not any(r["urn"] == urn for r in plan["resources"]):
+            inputs = {k[len(package) + 1:]: v for k, v in plan["config"].items() if k.startswith(package + ":")}
+            region, source = effective_region({"inputs": inputs}, [])
+            plan["resources"].append({
+                "urn": urn, "type": "pulumi:providers:" + package, "name": "default_7_51_1", "mode": "create",
+                "custom": True, "opaque": False, "parent": plan["stackUrn"], "provider": None, "region": region,
+                "regionSource": source, "inputs": dict(inputs, version="7.51.1"), "unknowns": [], "secrets": [],
+                "dependencies": [], "propertyDependencies": {}, "options": {}})
+        resource["provider"] = urn
+        resource["region"], resource["regionSource"] = effective_region(resource, [r for r in plan["resources"] if r["urn"] == urn])
         return resource["urn"]
     return mutate
 

@@ -45,13 +45,16 @@ def test_preview_maps_to_the_plan_document_with_real_regions_and_providers(mappe
     resources = _by_name(mapped)
     assert (mapped["project"], mapped["stack"]) == ("team-rules-example", "dev")
     assert mapped["stackUrn"] == P + "pulumi:pulumi:Stack::team-rules-example-dev"
-    # delete and delete-replaced leave nothing; the default provider is not a program resource;
-    # `same` resources exist and are planned; the replaced key is planned once.
-    assert sorted(resources) == ["ambient", "data", "db-password", "later", "offshore", "rotated", "scratch", "uae"]
+    # delete and delete-replaced leave nothing; the default provider is kept, as `sahab plan` records
+    # it; `same` resources exist and are planned; the replaced key is planned once.
+    assert sorted(resources) == ["ambient", "data", "db-password", "default_7_3_0", "later", "offshore", "rotated",
+                                 "scratch", "uae"]
     assert resources["data"]["region"] == "me-central-1" and resources["data"]["regionSource"] == "provider"
     assert resources["data"]["provider"] == UAE
     assert (resources["offshore"]["region"], resources["offshore"]["regionSource"]) == ("eu-west-1", "resource")
-    assert resources["ambient"]["provider"] is None and resources["ambient"]["region"] == "unknown"
+    # on the default provider: the region the engine created it with, not the stack's config of today
+    assert resources["ambient"]["provider"] == P + "pulumi:providers:aws::default_7_3_0"
+    assert (resources["ambient"]["region"], resources["ambient"]["regionSource"]) == ("eu-west-1", "provider")
     assert resources["rotated"]["inputs"]["multiRegion"] is False  # the newState, not the old one
     assert resources["scratch"]["inputs"]["tags"] == {"purpose": "scratch"}
 
@@ -78,7 +81,12 @@ def test_preview_gate_reports_the_real_engines_values(preview, tmp_path):
     run = sahab.gate_pulumi_preview(path, config)
     found = {(f.rule_id, f.status, f.urn.rsplit("::", 1)[-1]) for f in run.result.findings}
     assert {("SAHAB-RES-001", "violation", "offshore"), ("SAHAB-RES-001", "deferred", "later"),
-            ("SAHAB-RES-002", "violation", "ambient"), ("ACME-TAG-001", "violation", "scratch")} <= found
+            ("SAHAB-RES-002", "violation", "ambient"), ("ACME-TAG-001", "violation", "scratch"),
+            ("SAHAB-RES-001", "violation", "ambient"), ("SAHAB-RES-001", "violation", "default_7_3_0")} <= found
+    ambient = next(f for f in run.result.findings if f.rule_id == "SAHAB-RES-002")
+    assert ambient.message == ("ambient (aws:kms/key:Key) uses the default aws provider (eu-west-1, outside the UAE): the "
+                               "stack configuration and the environment of the deploy, not the program, decide its "
+                               "region and credentials")
     # The deleted key (rotation off, us-east-1) and the replaced key's old multi-Region state are gone.
     assert not [f for f in run.result.findings if f.urn.endswith(("::legacy", "::rotated"))]
     assert run.result.exit_code == 1

@@ -57,6 +57,14 @@ def urn(document: Dict[str, Any], qualified_type: str, name: str) -> str:
     return "urn:pulumi:%s::%s::%s::%s" % (document["stack"], document["project"], qualified_type, name)
 
 
+def default_provider_urn(document: Dict[str, Any], package: str) -> str:
+    """The URN the engine gives the package's default provider: ``default_<installed SDK version>``."""
+    from importlib.metadata import version
+
+    name = "default_" + version("pulumi-" + package).replace(".", "_").replace("-", "_")
+    return urn(document, "pulumi:providers:" + package, name)
+
+
 def warnings(document: Dict[str, Any]) -> List[str]:
     return [d["message"] for d in document["diagnostics"] if d["severity"] == "warning"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner_helpers import SECRET, UNKNOWN, assert_valid, plan, resource, warnings
+from planner_helpers import SECRET, UNKNOWN, assert_valid, default_provider_urn, plan, resource, warnings
 
 TENANT = "00000000-0000-0000-0000-00000000a001"
 
@@ -15,7 +15,7 @@ def doc():
 
 def test_document_is_valid(doc):
     assert_valid(doc)
-    assert len(doc["resources"]) == 7
+    assert len(doc["resources"]) == 8  # 6 of the program, its provider and the default provider
 
 
 @pytest.mark.parametrize("type_, name, region, source", [
@@ -26,7 +26,8 @@ def test_document_is_valid(doc):
     ("azure-native:resources:ResourceGroup", "backup-rg", "uaecentral", "provider"),
     ("azure-native:storage:StorageAccount", "backupsa", "uaecentral", "provider"),
     ("pulumi:providers:azure-native", "uae-central", "uaecentral", "resource"),
-    ("azure-native:storage:BlobContainer", "raw", "unknown", "none"),
+    # on the default provider, created from the stack's azure-native:location
+    ("azure-native:storage:BlobContainer", "raw", "uaenorth", "provider"),
 ])
 def test_locations(doc, type_, name, region, source):
     found = resource(doc, type_, name)
@@ -65,7 +66,7 @@ def test_explicit_provider(doc):
     provider = resource(doc, "pulumi:providers:azure-native", "uae-central")
     assert provider["inputs"]["location"] == "uaecentral"
     assert resource(doc, "azure-native:storage:StorageAccount", "backupsa")["provider"] == provider["urn"]
-    assert resource(doc, "azure-native:storage:StorageAccount", "datasa")["provider"] is None
+    assert resource(doc, "azure-native:storage:StorageAccount", "datasa")["provider"] == default_provider_urn(doc, "azure-native")
 
 
 def test_outputs(doc):

@@ -49,10 +49,22 @@ def test_error_in_the_planners_engine_code_is_a_planner_error(tmp_path):
     assert (error["kind"], error["file"], error["line"]) == ("planner", harness_file, 2)
 
 
-def test_error_without_program_frames_has_no_location(tmp_path):
+def test_error_without_program_frames_is_not_the_programs(tmp_path):
+    """No frame in the project or the harness: `unplaced` (exit 3), located at the innermost real frame."""
     error = run.classify_error(_caught(_raiser("/elsewhere/sdk.py", RuntimeError("boom"))), str(tmp_path))
-    assert error["kind"] == "program" and "file" not in error
+    assert (error["kind"], error["file"], error["line"]) == ("unplaced", "/elsewhere/sdk.py", 2)
     assert error["message"] == "RuntimeError: boom"
+
+
+def test_pseudo_file_frames_are_no_ones(tmp_path, monkeypatch):
+    """`<string>` (an eval inside typing) resolves under the working directory, inside the project:
+    it must not be blamed; the program line that called it is."""
+    monkeypatch.chdir(tmp_path)
+    program_file = str(tmp_path / "__main__.py")
+    namespace = {"evaluate": _raiser("<string>", NameError("name 'Enviroment' is not defined"))}
+    exec(compile("def annotate():\n    evaluate()\n", program_file, "exec"), namespace)
+    error = run.classify_error(_caught(namespace["annotate"]), str(tmp_path))
+    assert (error["kind"], error["file"], error["line"]) == ("program", program_file, 2)
 
 
 def test_syntax_error_message_is_not_repeated(tmp_path):

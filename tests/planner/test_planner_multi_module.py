@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from planner_helpers import SECRET, UNKNOWN, assert_valid, plan, program, resource, urn, warnings
+from planner_helpers import SECRET, UNKNOWN, assert_valid, default_provider_urn, plan, program, resource, urn, warnings
 
 PROVIDER = "pulumi:providers:aws"
 STACK_URN = "urn:pulumi:dev::multi-module::pulumi:pulumi:Stack::multi-module-dev"
@@ -32,7 +32,8 @@ def test_urns_follow_the_engine_parent_chain(doc):
     assert resource(doc, PROVIDER, "uae")["urn"] == urn(doc, PROVIDER, "uae")
     assert resource(doc, "aws:iam/role:Role", "app-role")["urn"] == urn(doc, "aws:iam/role:Role", "app-role")
     assert not [r for r in doc["resources"] if "pulumi:pulumi:Stack$" in r["urn"]]
-    assert len({r["urn"] for r in doc["resources"]}) == len(doc["resources"]) == 27
+    # 27 of the program, plus the default providers of aws, random and tls
+    assert len({r["urn"] for r in doc["resources"]}) == len(doc["resources"]) == 30
 
 
 @pytest.mark.parametrize("type_, name, region, source", [
@@ -50,8 +51,9 @@ def test_urns_follow_the_engine_parent_chain(doc):
     ("aws:s3/bucket:Bucket", "dr-replica", "eu-west-1", "resource"),
     # the provider itself
     (PROVIDER, "uae", "me-central-1", "resource"),
-    # default provider: not an explicit fact of the plan
-    ("aws:cloudwatch/logGroup:LogGroup", "app-logs", "unknown", "none"),
+    # default provider: created by the engine from the stack's aws:region
+    ("aws:cloudwatch/logGroup:LogGroup", "app-logs", "me-central-1", "provider"),
+    # default providers of packages without a region
     ("random:index/randomPassword:RandomPassword", "db-master", "unknown", "none"),
     ("tls:index/privateKey:PrivateKey", "bastion", "unknown", "none"),
 ])
@@ -64,7 +66,7 @@ def test_explicit_provider_is_recorded(doc):
     provider_urn = urn(doc, PROVIDER, "uae")
     assert resource(doc, "aws:ec2/subnet:Subnet", "core-private-0")["provider"] == provider_urn
     assert resource(doc, "aws:ssm/parameter:Parameter", "api-token")["provider"] == provider_urn
-    assert resource(doc, "aws:s3/bucket:Bucket", "dr-replica")["provider"] is None
+    assert resource(doc, "aws:s3/bucket:Bucket", "dr-replica")["provider"] == default_provider_urn(doc, "aws")
     assert resource(doc, PROVIDER, "uae")["inputs"]["region"] == "me-central-1"
 
 

@@ -20,15 +20,14 @@ How the engine's request arrives (pulumi-policy 1.21.0, ``_PolicyAnalyzerService
   request; the parent URN is also in ``opts.parent``, which the adapter falls back to;
 - there is no ``custom`` flag: a resource with a provider is custom, one without is a component;
 - providers are attached to each resource; every distinct one becomes a ``pulumi:providers:…``
-  resource of its own (unless the request already lists it). Pulumi's *default* providers
-  (``default`` / ``default_<version>``) are listed too, but a resource that uses one gets
-  ``provider: null``, as in the plan ("null means Pulumi's default provider").
+  resource of its own (unless the request already lists it), Pulumi's *default* providers
+  (``default`` / ``default_<version>``) included, as in a plan from ``sahab plan``: a resource
+  on one points at it and takes its region from it.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from pulumi_policy import proxy as _proxy
@@ -40,8 +39,6 @@ from ..planner.harness.wire import UNKNOWN_SENTINEL, Redactor
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
-# Pulumi names a default provider "default", or "default_<version with . and - as _>".
-_DEFAULT_PROVIDER = re.compile(r"^default(_[0-9][0-9A-Za-z_]*)?$")
 # Every unknown sentinel the policy SDK knows (the engine sends the string one; the others are
 # accepted so that no unknown is ever read as a value).
 _UNKNOWN_SENTINELS = frozenset(
@@ -105,11 +102,6 @@ def stack_fingerprint(resources: Sequence[Any]) -> str:
             _options(opts),
         )).encode("utf-8"))
     return digest.hexdigest()
-
-
-def is_default_provider(provider: Any) -> bool:
-    """True for a provider Pulumi created itself (the plan's ``provider: null``)."""
-    return bool(_DEFAULT_PROVIDER.match(provider.name or "")) and str(provider.resource_type).startswith(PROVIDER_PREFIX)
 
 
 # -- secrets ------------------------------------------------------------------------------------
@@ -199,8 +191,7 @@ def _resource(r: Any, converted: Tuple[Dict[str, Any], List[str], List[str]],
     inputs, unknowns, secrets = converted
     provider = getattr(r, "provider", None)
     is_provider = r.resource_type.startswith(PROVIDER_PREFIX)
-    explicit = provider is not None and not is_default_provider(provider)
-    provider_urn = provider.urn if explicit else None
+    provider_urn = provider.urn if provider is not None else None
     region, source = effective_region({"inputs": inputs}, [providers[provider_urn]] if provider_urn in providers else [])
     return {
         "urn": r.urn,

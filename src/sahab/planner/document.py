@@ -129,7 +129,8 @@ def provider_urn_of(reference: Optional[str]) -> Optional[str]:
 
 
 def effective_region(record: Dict[str, Any], providers: List[Dict[str, Any]]) -> Tuple[str, str]:
-    """The resource's own region/location input, else its explicit provider's, else unknown.
+    """The resource's own region/location input, else its provider's (explicit, or the default
+    provider the engine builds from the stack's config), else unknown.
 
     A component has no provider of its own; when every provider it hands its children (the
     ``providers`` resource option) pins the same region, that region is the component's.

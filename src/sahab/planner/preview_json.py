@@ -18,8 +18,9 @@ docs/plan-format.md "From a real preview" cites them) is ``display.PreviewDigest
   know stops the mapping rather than being guessed;
 - unchanged resources are only listed with ``--show-sames``: a preview whose ``changeSummary``
   counts more ``same`` resources than it lists is refused, never gated as if they did not exist;
-- Pulumi's default providers (``pulumi:providers:<pkg>::default…``) are not resources of the
-  program: a resource using one has ``provider: null``, exactly as in a plan from ``sahab plan``.
+- Pulumi's default providers (``pulumi:providers:<pkg>::default…``) are kept, and a resource
+  using one points at it, exactly as in a plan from ``sahab plan``: its region is the one the
+  engine created that provider with (the stack's ``aws:region``, ``azure-native:location``).
 
 Regions are computed by the planner's own :func:`~.document.plan_resources`, from the provider
 resources' inputs in the preview; Helm releases are expanded from the chart cache as in a plan.
@@ -32,12 +33,11 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from ..charts.cache import cache_dir
 from ..charts.expand import expand_helm
 from ..errors import PlannerError, UsageError
-from .document import plan_document, plan_resources, provider_urn_of, stack_and_project
+from .document import plan_document, plan_resources, stack_and_project
 from .harness.wire import Redactor, secret_marker
 from .saved import read_json
 
 STACK_TYPE = "pulumi:pulumi:Stack"
-PROVIDER_PREFIX = "pulumi:providers:"
 SECRET_TEXT = "[secret]"  # what `pulumi preview --json` shows for a secret (display.MassageSecrets)
 # Ops after which the resource exists; their newState is what the program asks for.
 PLANNED_OPS = frozenset({"same", "create", "update", "replace", "create-replacement", "read", "read-replacement",
@@ -73,7 +73,7 @@ def plan_from_preview(document: Any, *, where: str = "the preview", chart_cache:
     stack_urn = next((urn for urn, state in states.items() if state["type"] == STACK_TYPE), None)
     stack, project = _stack_and_project(stack_urn or next(iter(states)), where)
     records = [_record(state, where) for urn, state in states.items()
-               if state["type"] != STACK_TYPE and not _is_default_provider(urn)]
+               if state["type"] != STACK_TYPE]
     resources, chart_notes = expand_helm(plan_resources(records), cache=cache_dir(chart_cache), program_dir=project_dir)
     outputs = _PreviewRedactor().convert(states[stack_urn].get("outputs") or {}) if stack_urn else {}
     diagnostics = [d for d in (_diagnostic(item) for item in document.get("diagnostics") or []) if d is not None]
@@ -122,12 +122,6 @@ def _stack_and_project(urn: str, where: str) -> Tuple[str, str]:
     return names
 
 
-def _is_default_provider(urn: str) -> bool:
-    """Pulumi's own test (sdk/go/common/providers.IsDefaultProvider): a provider named ``default…``."""
-    parts = urn.split("::", 3)
-    return len(parts) == 4 and parts[2].split("$")[-1].startswith(PROVIDER_PREFIX) and parts[3].startswith("default")
-
-
 def _record(state: Dict[str, Any], where: str) -> Dict[str, Any]:
     """A planner record (what the harness captures) for one resource state of the preview."""
     urn = state["urn"]
@@ -137,8 +131,6 @@ def _record(state: Dict[str, Any], where: str) -> Dict[str, Any]:
     redactor = _PreviewRedactor()
     converted = redactor.convert(inputs)
     provider = state.get("provider") or None  # `<urn>::<id>`, as the planner records it
-    if provider is not None and _is_default_provider(provider_urn_of(provider) or ""):
-        provider = None
     external = bool(state.get("external"))
     options: Dict[str, Any] = {}
     for field in ("protect", "retainOnDelete"):

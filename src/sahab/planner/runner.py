@@ -137,8 +137,11 @@ def _raise_for_error(capture: Dict[str, Any], project: PulumiProject, interprete
     kind = error.get("kind")
     if kind == "planner":
         raise PlannerError("planner limitation at " + message, "please report it with --debug output", details=details)
+    if kind == "unplaced":
+        raise PlannerError("the failure is in no file of the project or the planner (an installed library or the "
+                           "Pulumi SDK): " + message, "rerun with --debug to see the traceback", details=details)
     if kind == "environment":
-        raise UsageError(message, "install the program's requirements into %s" % interpreter)
+        raise UsageError(message, error.get("hint") or "install the program's requirements into %s" % interpreter)
     hint = "fix the program"
     if "ModuleNotFoundError" in message or "ImportError" in message:
         hint = "install the program's requirements into %s, or name its virtualenv in Pulumi.yaml" % interpreter

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from . import invokes, shapes, transforms, wire
+from . import invokes, providers, shapes, transforms, wire
 from .sources import SourceLocator
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
-PROVIDER_PREFIX = "pulumi:providers:"
+PROVIDER_PREFIX = providers.PROVIDER_PREFIX
+# Packages whose default provider places resources by a config key (the rest have no region).
+REGIONAL_PACKAGES = {"aws": "region", "azure-native": "location", "azure": "location", "gcp": "region"}
 
 
 class NoMocks(Mocks):
@@ -96,6 +98,7 @@ class PlanMonitor(MockMonitor):
         stack_references: Dict[str, Dict[str, Any]],
         progress: Optional[Callable[[int], None]] = None,
         sources: Optional[SourceLocator] = None,
+        secret_keys: Tuple[str, ...] = (),
     ) -> None:
         super().__init__(NoMocks())
         self.capture = capture
@@ -104,6 +107,9 @@ class PlanMonitor(MockMonitor):
         self.stack_references = stack_references
         self.progress = progress
         self.provider_regions: Dict[str, Optional[str]] = {}
+        self.secret_keys = frozenset(secret_keys)
+        self._default_providers: Dict[Tuple[str, str], str] = {}
+        self._default_lock = threading.Lock()
         self.transforms = transforms.Transforms(capture.note)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -181,7 +187,7 @@ class PlanMonitor(MockMonitor):
             "custom": bool(getattr(request, "custom", True)) if mode == "create" else True,
             "remote": bool(getattr(request, "remote", False)),
             "parent": request.parent or None,
-            "provider": request.provider or None,
+            "provider": request.provider or self._default_provider(request, mode) or None,
             "providers": dict(getattr(request, "providers", {}) or {}),
             "inputs": inputs,
             "unknowns": redactor.unknowns,
@@ -198,6 +204,50 @@ class PlanMonitor(MockMonitor):
         count = self.capture.add_resource(record)
         if self.progress is not None:
             self.progress(count)
+
+    def _default_provider(self, request: Any, mode: str) -> Optional[str]:
+        """The reference to the default provider the engine would give this resource, registered on first use.
+
+        Only custom resources get one (a component has no provider); ``pulumi:*`` types use the
+        engine's built-in provider; a package the stack lists in ``pulumi:disable-default-providers``
+        gets none (the plan shows ``provider: null``, which the gate refuses).
+        """
+        if mode == "create" and (not request.custom or request.remote):
+            return None
+        package = request.type.split(":", 1)[0]
+        if package == "pulumi" or providers.disabled(package, self.config):
+            return None
+        key = (package, getattr(request, "version", "") or "")
+        with self._default_lock:
+            reference = self._default_providers.get(key)
+            if reference is None:
+                reference = self._register_default_provider(*key)
+                self._default_providers[key] = reference
+        return reference
+
+    def _register_default_provider(self, package: str, version: str) -> str:
+        provider_type = providers.PROVIDER_PREFIX + package
+        urn = self.make_urn("", provider_type, providers.default_name(version))
+        raw = {key: ({wire.SIG_KEY: wire.SECRET_SIG, "value": value}
+                     if package + ":" + key in self.secret_keys else value)
+               for key, value in providers.package_config(package, self.config).items()}
+        if version:
+            raw["version"] = version
+        redactor = wire.Redactor()
+        inputs = redactor.convert(raw)
+        region = invokes.region_of_provider_inputs(inputs)
+        self.provider_regions[urn] = region
+        if region is None and package in REGIONAL_PACKAGES:
+            self.capture.note("warning", "the stack sets no %s:%s: resources on the default %s provider are placed "
+                              "in the region taken from the deploy environment, unknown to the plan"
+                              % (package, REGIONAL_PACKAGES[package], package), urn)
+        self.capture.add_resource({
+            "urn": urn, "type": provider_type, "name": urn.rsplit("::", 1)[-1], "mode": "create", "custom": True,
+            "remote": False, "parent": self.capture.stack_urn, "provider": None, "providers": {}, "inputs": inputs,
+            "unknowns": redactor.unknowns, "secrets": redactor.secrets, "dependencies": [],
+            "propertyDependencies": {}, "options": {},
+        })
+        return urn + "::" + wire.UNKNOWN_SENTINEL
 
     def _outputs(self, urn: str, type_: str, raw_inputs: Dict[str, Any], remote: bool) -> Dict[str, Any]:
         if type_ == STACK_REFERENCE_TYPE:

@@ -8,6 +8,7 @@ SDK's ``run_pulumi_func``, with the working directory set to the program's folde
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import inspect
 import json
@@ -45,6 +46,11 @@ def main(request_path: str) -> int:
         result["error"] = {"kind": "environment", "message": "the Pulumi SDK is not importable in %s: %s" % (sys.executable, exc)}
         _write(capture_path, result)
         return 0
+    refusal = unsupported_sdk(pulumi)
+    if refusal is not None:
+        result["error"] = refusal
+        _write(capture_path, result)
+        return 0
 
     from . import monitor as monitor_module
 
@@ -62,13 +68,62 @@ def main(request_path: str) -> int:
     return 0
 
 
+# The oldest SDK major version whose API the harness uses (``set_all_config`` with secret keys,
+# ``mocks.set_mocks`` with a monitor and logger, ``run_pulumi_func``).
+SUPPORTED_SDK_MAJOR = 3
+
+
+def unsupported_sdk(pulumi_module: Any) -> Optional[Dict[str, Any]]:
+    """The error to report when the program's Pulumi SDK is older than the harness's API, else None.
+
+    Checked before any SDK call, so a Pulumi 2 program is refused by name instead of crashing in
+    the harness on a changed signature. A version that cannot be read is let through: a failure
+    then lands in a harness frame and is reported as a planner limitation, never as a pass.
+    """
+    version = getattr(pulumi_module, "__version__", None)
+    if not isinstance(version, str):
+        try:
+            from importlib import metadata
+
+            version = metadata.version("pulumi")
+        except Exception:  # noqa: BLE001 - no readable version: see above
+            return None
+    major = version.split(".", 1)[0]
+    if not major.isdigit() or int(major) >= SUPPORTED_SDK_MAJOR:
+        return None
+    return {
+        "kind": "environment",
+        "message": "the program's Pulumi SDK is pulumi %s (in %s); the planner supports Pulumi %d and later"
+                   % (version, sys.executable, SUPPORTED_SDK_MAJOR),
+        "hint": "upgrade to pulumi>=%d in that environment, with the provider packages the program uses"
+                % SUPPORTED_SDK_MAJOR,
+    }
+
+
+# The harness functions on the path of every failure of the program (they run it): a frame in
+# one of them is never the cause. Any other frame of the harness is.
+_DRIVER_FUNCTIONS = ("main", "_plan")
+
+
 def _plan(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> Dict[str, Any]:
-    import pulumi
-    from pulumi.runtime import mocks, rpc, settings
+    """Run the program under the planning monitor (a driver: it calls nothing but the phases)."""
     from pulumi.runtime.stack import run_pulumi_func
 
+    loop = _configure(request, capture, collector)
+    program = request["program"]
+    loop.run_until_complete(run_pulumi_func(functools.partial(runpy.run_path, program, run_name="__main__")))
+    errors = [entry for entry in collector.entries if entry["severity"] == "error"]
+    if errors:
+        raise ProgramLoggedError(errors[0]["message"])
+    return _exported(loop)
+
+
+def _configure(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> asyncio.AbstractEventLoop:
+    """Set up the SDK's runtime, the monitor, the working directory and ``sys.path``."""
+    import pulumi
+    from pulumi.runtime import mocks
+
     from . import monitor as monitor_module
-    from . import wire
     from .sources import SourceLocator
 
     monitor_module.track_classes()
@@ -77,6 +132,7 @@ def _plan(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> Di
         capture, config, request.get("stackReferences") or {},
         monitor_module.progress_writer(request.get("progressFd")),
         SourceLocator(request.get("sourceRoot") or request["projectRoot"], excluded=[HARNESS_DIR]),
+        tuple(request.get("secretKeys") or ()),
     )
     logger = logging.getLogger("sahab.harness.program")
     logger.propagate = False
@@ -106,10 +162,14 @@ def _plan(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> Di
     # runner.py): it never collects.
     gc.freeze()
     gc.disable()
-    loop.run_until_complete(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
-    errors = [entry for entry in collector.entries if entry["severity"] == "error"]
-    if errors:
-        raise ProgramLoggedError(errors[0]["message"])
+    return loop
+
+
+def _exported(loop: asyncio.AbstractEventLoop) -> Dict[str, Any]:
+    """The stack's outputs, serialized the way the engine would store them (secrets redacted)."""
+    from pulumi.runtime import rpc, settings
+
+    from . import wire
 
     root = settings.get_root_resource()
     exported = getattr(root, "outputs", None) or {}
@@ -131,23 +191,25 @@ def classify_error(exc: BaseException, project_root: str) -> Dict[str, Any]:
     The SDK re-raises what fails inside an RPC wrapped in its own errors ("While processing
     resource ...", sometimes chained to itself), so the whole chain is searched, the original
     cause first, for the innermost frame that is the program's (or the planner's own engine
-    code); the message is that exception's.
+    code); the message is that exception's. Pseudo-files (``<string>`` of an ``eval``) are no
+    one's file. When no frame is either, the failure is reported as ``unplaced`` with the
+    original cause's message and its innermost real frame (an installed library, the SDK).
     """
-    message = _one_line(exc)
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if isinstance(exc, ProgramLoggedError):
         return {"kind": "program", "message": str(exc), "traceback": details}
     if isinstance(exc, SystemExit):
         return {"kind": "program", "message": "the program called sys.exit(%s)" % (exc.code,), "traceback": details}
     program_root = os.path.realpath(project_root)
-    for link in _causes_innermost_first(exc):
-        if isinstance(link, SyntaxError) and link.filename:
+    chain = _causes_innermost_first(exc)
+    for link in chain:
+        if isinstance(link, SyntaxError) and link.filename and not _is_pseudo_file(link.filename):
             return {"kind": "program", "message": _one_line(link), "file": link.filename, "line": link.lineno,
                     "traceback": details}
-        for frame in reversed(traceback.extract_tb(link.__traceback__)):
+        for frame in _real_frames_innermost_first(link):
             path = os.path.realpath(frame.filename)
             if path.startswith(HARNESS_DIR + os.sep):
-                if path == os.path.realpath(__file__):
+                if path == os.path.realpath(__file__) and frame.name in _DRIVER_FUNCTIONS:
                     continue  # the driver that runs the program: on every traceback, never the cause
                 kind = "planner"
             elif _is_program_file(path, program_root):
@@ -156,7 +218,22 @@ def classify_error(exc: BaseException, project_root: str) -> Dict[str, Any]:
                 continue
             return {"kind": kind, "message": _one_line(link), "file": frame.filename, "line": frame.lineno,
                     "traceback": details}
-    return {"kind": "program", "message": message, "traceback": details}
+    cause = chain[0]
+    unplaced: Dict[str, Any] = {"kind": "unplaced", "message": _one_line(cause), "traceback": details}
+    for frame in _real_frames_innermost_first(cause):
+        unplaced.update(file=frame.filename, line=frame.lineno)
+        break
+    return unplaced
+
+
+def _is_pseudo_file(filename: str) -> bool:
+    """``<string>``, ``<frozen importlib._bootstrap>``: code with no file of its own."""
+    return filename.startswith("<") and filename.endswith(">")
+
+
+def _real_frames_innermost_first(exc: BaseException) -> List[traceback.FrameSummary]:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return [frame for frame in reversed(frames) if not _is_pseudo_file(frame.filename)]
 
 
 def _one_line(exc: BaseException) -> str:
