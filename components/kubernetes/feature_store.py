@@ -48,16 +48,14 @@ from .images import Image, require_image
 from .namespace import NAMESPACE_NAME_LABEL, ZeroTrustNamespace
 from .secrets import RemoteRef, external_secret
 from .workload import (
-    Resources, autoscale_and_protect, http_probe, require_server_scale, scratch_volume, secret_volume, secure_container,
+    SERVER_PORT_NAME, Resources, http_probe, internal_server, require_server_scale, scratch_volume, secret_volume, secure_container,
     secure_pod_spec,
 )
 
 COMPONENT = "FeatureStore"
 TYPE_TOKEN = "sahab:kubernetes:FeatureStore"
-PORT_NAME = "http"
 HTTPS_PORT = 443
 SCRATCH_SIZE = "2Gi"
-CPU_TARGET_UTILIZATION = 70
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 CLUSTER_DOMAIN = "cluster.local"
@@ -235,29 +233,11 @@ class FeatureStore(KubernetesComponent):
         volumes = [secret_volume("config", secret_name), scratch_volume("scratch", SCRATCH_SIZE)]
         depends_on = in_namespace + [account, credentials]
 
-        deployment = k8s.apps.v1.Deployment(
-            name,
-            metadata=metadata(name),
-            spec=k8s.apps.v1.DeploymentSpecArgs(
-                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=server_pods),
-                strategy=k8s.apps.v1.DeploymentStrategyArgs(
-                    type="RollingUpdate",
-                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
-                template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels={**labels, **binding.pod_labels}),
-                    spec=self._server_pod(args, config, environment, mounts, volumes, server_pods))),
-            opts=self.child_opts(depends_on=depends_on))
-        k8s.core.v1.Service(
-            name,
-            metadata=metadata(name),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP", selector=server_pods,
-                ports=[k8s.core.v1.ServicePortArgs(name=PORT_NAME, port=args.port, target_port=PORT_NAME, protocol="TCP")]),
-            opts=self.child_opts(depends_on=in_namespace))
-        autoscale_and_protect(
-            name, metadata(name), target_api_version="apps/v1", target_kind="Deployment", target_name=name,
-            selector=server_pods, min_replicas=args.replicas, max_replicas=args.max_replicas,
-            cpu_utilization=CPU_TARGET_UTILIZATION, opts=self.child_opts(depends_on=[deployment]))
+        deployment = internal_server(
+            name, metadata(name), selector=server_pods, pod_labels={**labels, **binding.pod_labels},
+            pod_spec=self._server_pod(args, config, environment, mounts, volumes, server_pods), port=args.port,
+            min_replicas=args.replicas, max_replicas=args.max_replicas, child_opts=self.child_opts,
+            depends_on=depends_on, service_depends_on=in_namespace)
         if args.materialize_schedule is not None:
             self._materialize(name, args, config, environment, mounts, volumes, pods, labels, metadata,
                               depends_on + [deployment])
@@ -274,10 +254,10 @@ class FeatureStore(KubernetesComponent):
                     selector: Dict[str, str]) -> k8s.core.v1.PodSpecArgs:
         server = secure_container(
             "feature-server", args.image.reference, args.resources,
-            command=feast_config.serve_command(config), env=environment, ports={PORT_NAME: args.port},
+            command=feast_config.serve_command(config), env=environment, ports={SERVER_PORT_NAME: args.port},
             volume_mounts=mounts,
-            liveness=http_probe(feast_config.HEALTH_PATH, PORT_NAME, initial_delay=30, period=20),
-            readiness=http_probe(feast_config.HEALTH_PATH, PORT_NAME, initial_delay=5, period=10))
+            liveness=http_probe(feast_config.HEALTH_PATH, SERVER_PORT_NAME, initial_delay=30, period=20),
+            readiness=http_probe(feast_config.HEALTH_PATH, SERVER_PORT_NAME, initial_delay=5, period=10))
         database = secure_container(
             "registry-database", args.image.reference, INIT_RESOURCES,
             command=feast_config.ensure_database_command(config), env=environment, volume_mounts=mounts)

@@ -47,13 +47,12 @@ from .mlflow_server import MlflowServer, PgpassEntry, UserGrant
 from .namespace import NAMESPACE_NAME_LABEL, ZeroTrustNamespace
 from .secrets import RemoteRef, external_secret
 from .workload import (
-    Resources, autoscale_and_protect, http_probe, require_server_scale, scratch_volume, secret_volume, secure_container,
+    SERVER_PORT_NAME, Resources, http_probe, internal_server, require_server_scale, scratch_volume, secret_volume, secure_container,
     secure_pod_spec,
 )
 
 COMPONENT = "ModelRegistry"
 TYPE_TOKEN = "sahab:kubernetes:ModelRegistry"
-PORT_NAME = "http"
 DATABASE_CA_DIR = "/etc/mlflow/database-ca"
 DATABASE_CA_FILE = "ca.pem"
 # libpq (16+) verifies against the image's trust store: an image built from images/mlflow/ trusts
@@ -61,7 +60,6 @@ DATABASE_CA_FILE = "ca.pem"
 SYSTEM_TRUST_STORE = "system"
 HTTPS_PORT = 443
 SCRATCH_SIZE = "8Gi"
-CPU_TARGET_UTILIZATION = 70
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 CLUSTER_DOMAIN = "cluster.local"  # EKS and AKS alike
@@ -324,31 +322,11 @@ class ModelRegistry(KubernetesComponent):
             ca_name, metadata=metadata(ca_name), data={DATABASE_CA_FILE: args.database_ca_bundle},
             opts=self.child_opts(depends_on=in_namespace))] if args.database_ca_bundle is not None else []
 
-        deployment = k8s.apps.v1.Deployment(
-            name,
-            metadata=metadata(name),
-            spec=k8s.apps.v1.DeploymentSpecArgs(
-                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                strategy=k8s.apps.v1.DeploymentStrategyArgs(
-                    type="RollingUpdate",
-                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
-                template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels={**labels, **binding.pod_labels}),
-                    spec=self._pod_spec(args, server, selector, secret_name, ca_name)),
-            ),
-            opts=self.child_opts(depends_on=in_namespace + [account, credentials] + database_ca))
-
-        k8s.core.v1.Service(
-            name,
-            metadata=metadata(name),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP", selector=selector,
-                ports=[k8s.core.v1.ServicePortArgs(name=PORT_NAME, port=args.port, target_port=PORT_NAME, protocol="TCP")]),
-            opts=self.child_opts(depends_on=in_namespace))
-        autoscale_and_protect(
-            name, metadata(name), target_api_version="apps/v1", target_kind="Deployment", target_name=name,
-            selector=selector, min_replicas=args.replicas, max_replicas=args.max_replicas,
-            cpu_utilization=CPU_TARGET_UTILIZATION, opts=self.child_opts(depends_on=[deployment]))
+        deployment = internal_server(
+            name, metadata(name), selector=selector, pod_labels={**labels, **binding.pod_labels},
+            pod_spec=self._pod_spec(args, server, selector, secret_name, ca_name), port=args.port,
+            min_replicas=args.replicas, max_replicas=args.max_replicas, child_opts=self.child_opts,
+            depends_on=in_namespace + [account, credentials] + database_ca, service_depends_on=in_namespace)
         self._network_policies(name, namespace, args, selector, metadata, in_namespace)
         if args.users:
             self._users_job(name, namespace, args, server, selector, labels, metadata, in_namespace + [deployment])
@@ -420,15 +398,15 @@ class ModelRegistry(KubernetesComponent):
             command=mlflow_server.command(server),
             args=mlflow_server.args(server),
             env=environment,
-            ports={PORT_NAME: args.port},
+            ports={SERVER_PORT_NAME: args.port},
             volume_mounts=[
                 k8s.core.v1.VolumeMountArgs(name="credentials", mount_path=server.secrets_dir, read_only=True),
                 *([k8s.core.v1.VolumeMountArgs(name="database-ca", mount_path=DATABASE_CA_DIR, read_only=True)] if args.database_ca_bundle is not None else []),
                 k8s.core.v1.VolumeMountArgs(name="run", mount_path=server.run_dir),
                 k8s.core.v1.VolumeMountArgs(name="scratch", mount_path=server.scratch_dir),
             ],
-            liveness=http_probe(mlflow_server.HEALTH_PATH, PORT_NAME, initial_delay=60, period=20),
-            readiness=http_probe(mlflow_server.HEALTH_PATH, PORT_NAME, initial_delay=5, period=10),
+            liveness=http_probe(mlflow_server.HEALTH_PATH, SERVER_PORT_NAME, initial_delay=60, period=20),
+            readiness=http_probe(mlflow_server.HEALTH_PATH, SERVER_PORT_NAME, initial_delay=5, period=10),
         )
         spec = secure_pod_spec(
             [container],

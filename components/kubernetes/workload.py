@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -19,6 +19,10 @@ from ..validation import ComponentInputError, is_whole, require_labels
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TAINT_KEY = "nvidia.com/gpu"
+# Internal servers scale out above this average CPU use of their requests.
+SERVER_CPU_TARGET_UTILIZATION = 70
+# The named container port an internal server listens on (Service target, probes).
+SERVER_PORT_NAME = "http"
 # A UID/GID outside the range images usually create users in, so it never maps to a host user.
 DEFAULT_RUN_AS_USER = 10001
 
@@ -208,6 +212,38 @@ def secure_pod_spec(containers: Sequence[k8s.core.v1.ContainerArgs], *, service_
         node_selector=dict(node_selector) if node_selector else None,
         restart_policy=restart_policy,
     )
+
+
+def internal_server(resource_name: str, metadata: k8s.meta.v1.ObjectMetaArgs, *, selector: Mapping[str, str],
+                    pod_labels: Mapping[str, str], pod_spec: k8s.core.v1.PodSpecArgs, port: int, min_replicas: int,
+                    max_replicas: int, child_opts: Callable[..., pulumi.ResourceOptions],
+                    depends_on: Sequence[pulumi.Resource], service_depends_on: Sequence[pulumi.Resource]
+                    ) -> k8s.apps.v1.Deployment:
+    """An HTTP server sahab writes itself: a Deployment that rolls without losing capacity, an
+    internal ClusterIP Service on its ``http`` port, and the autoscaler and disruption budget."""
+    deployment = k8s.apps.v1.Deployment(
+        resource_name,
+        metadata=metadata,
+        spec=k8s.apps.v1.DeploymentSpecArgs(
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(selector)),
+            strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                type="RollingUpdate",
+                rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels=dict(pod_labels)), spec=pod_spec)),
+        opts=child_opts(depends_on=list(depends_on)))
+    k8s.core.v1.Service(
+        resource_name,
+        metadata=metadata,
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP", selector=dict(selector),
+            ports=[k8s.core.v1.ServicePortArgs(name=SERVER_PORT_NAME, port=port, target_port=SERVER_PORT_NAME, protocol="TCP")]),
+        opts=child_opts(depends_on=list(service_depends_on)))
+    autoscale_and_protect(
+        resource_name, metadata, target_api_version="apps/v1", target_kind="Deployment", target_name=resource_name,
+        selector=selector, min_replicas=min_replicas, max_replicas=max_replicas,
+        cpu_utilization=SERVER_CPU_TARGET_UTILIZATION, opts=child_opts(depends_on=[deployment]))
+    return deployment
 
 
 def autoscale_and_protect(resource_name: str, metadata: k8s.meta.v1.ObjectMetaArgs, *, target_api_version: str,
