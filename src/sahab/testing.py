@@ -12,6 +12,7 @@ import contextvars
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .planner.document import plan_resources as _to_plan_resources
+from .planner.harness import introspection as _introspection
 from .planner.harness import monitor as _monitor
 
 
@@ -52,7 +53,7 @@ def _run(program: Callable[[], Any], project: str, stack: str, config: Dict[str,
     from pulumi.runtime import mocks, settings
     from pulumi.runtime.stack import run_pulumi_func
 
-    _monitor.track_classes()
+    _introspection.install()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

@@ -75,9 +75,45 @@ def test_provider_method_call_is_unknown_with_a_warning(doc):
     assert "method pulumi:providers:aws/terraformConfig is not run by the planner; its result is unknown" in warnings(doc)
 
 
+def test_output_form_of_a_placeholder_lookup_is_unknown(doc):
+    """get_secret_version_output(...).secret_string.apply(json.loads): the apply is skipped (no crash on a
+    placeholder), and what the program derived from it is unknown in the plan."""
+    database = resource(doc, "aws:rds/instance:Instance", "registry")
+    assert database["inputs"]["username"] == UNKNOWN
+    assert "username" in database["unknowns"]
+    assert ("invoke aws:secretsmanager/getSecretVersion:getSecretVersion (output form) is unknown before deploy: the "
+            "planner does not make up its result, so what the program derives from it is unknown") in warnings(doc)
+
+
+def test_invented_values_that_look_real_are_reported(doc):
+    """An account id, an AMI id, zones outside the UAE: answered (the plain form must return a value),
+    and every such answer names the invented fields."""
+    assert ("invoke aws:index/getCallerIdentity:getCallerIdentity answered with invented values that look real "
+            "(accountId, arn, userId, id): nothing in the plan may rely on them") in warnings(doc)
+    assert ("invoke aws:ec2/getAmi:getAmi answered with invented values that look real "
+            "(id, imageId, name, architecture): nothing in the plan may rely on them") in warnings(doc)
+    assert ("invoke aws:index/getAvailabilityZones:getAvailabilityZones answered with invented values that look "
+            "real (names, zoneIds): nothing in the plan may rely on them") in warnings(doc)  # eu-west-1
+
+
+def test_uae_zones_are_facts_not_invented(doc):
+    """The UAE zones come from the region catalogue: the me-central-1 lookups carry no invented-values note."""
+    assert doc["outputs"]["uaeZones"] == ["me-central-1a", "me-central-1b", "me-central-1c"]
+    zone_notes = [w for w in warnings(doc) if "getAvailabilityZones" in w]
+    assert len(zone_notes) == 1  # the eu-west-1 lookup only
+
+
 def test_no_other_warnings(doc):
-    assert sorted(warnings(doc)) == [
+    assert sorted(warnings(doc)) == sorted([
         "invoke acme:index/getWidget:getWidget is not known to the planner; its result is unknown",
         "invoke aws:ec2/getVpc:getVpc answered with placeholder values shaped like GetVpcResult",
         "method pulumi:providers:aws/terraformConfig is not run by the planner; its result is unknown",
-    ]
+        "invoke aws:secretsmanager/getSecretVersion:getSecretVersion (output form) is unknown before deploy: the "
+        "planner does not make up its result, so what the program derives from it is unknown",
+        "invoke aws:index/getCallerIdentity:getCallerIdentity answered with invented values that look real "
+        "(accountId, arn, userId, id): nothing in the plan may rely on them",
+        "invoke aws:ec2/getAmi:getAmi answered with invented values that look real "
+        "(id, imageId, name, architecture): nothing in the plan may rely on them",
+        "invoke aws:index/getAvailabilityZones:getAvailabilityZones answered with invented values that look "
+        "real (names, zoneIds): nothing in the plan may rely on them",
+    ])

@@ -7,7 +7,7 @@ is reported as a diagnostic so nobody mistakes it for a real lookup.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import shapes, wire
 
@@ -116,8 +116,29 @@ _REGIONAL = {
 }
 
 
-def answer(token: str, args: Dict[str, Any], region: str) -> InvokeAnswer:
-    """Answer one invoke; ``region`` is the effective region of the provider it goes to."""
+# Fields of the well-known answers that the planner invents (no account, no image catalogue
+# offline): they look real, so every answer that holds them says so in a diagnostic.
+_INVENTED = {
+    "aws:index/getCallerIdentity:getCallerIdentity": ("accountId", "arn", "userId", "id"),
+    "aws:ec2/getAmi:getAmi": ("id", "imageId", "name", "architecture"),
+    "azure-native:authorization:getClientConfig": ("clientId", "objectId", "subscriptionId", "tenantId"),
+}
+
+
+def _invented_fields(token: str, region: str) -> Tuple[str, ...]:
+    if token == "aws:index/getAvailabilityZones:getAvailabilityZones" and region not in _ZONE_IDS:
+        return ("names", "zoneIds")  # zone facts are kept for the UAE region only
+    return _INVENTED.get(token, ())
+
+
+def answer(token: str, args: Dict[str, Any], region: str, output_form: bool = False) -> InvokeAnswer:
+    """Answer one invoke; ``region`` is the effective region of the provider it goes to.
+
+    ``output_form`` (``get_x_output``): a result the planner would have to make up is unknown
+    instead, as a preview whose provider has not answered yet; the program's ``apply`` on it is
+    skipped rather than run on a placeholder (``json.loads`` of a placeholder secret string). The
+    plain form must return a value, so it gets the placeholder, and a diagnostic says so.
+    """
     if token == "kubernetes:yaml:decode":
         return _decode_yaml(args)
     if token == "kubernetes:helm:template":
@@ -144,7 +165,14 @@ def answer(token: str, args: Dict[str, Any], region: str) -> InvokeAnswer:
     hint: Callable[[str], Optional[Any]] = _hint(hints, args)
     value = shapes.synthesize_object(result_type, hint)
     if token in _WELL_KNOWN:
+        invented = _invented_fields(token, region)
+        if invented and not note:
+            note = "invoke %s answered with invented values that look real (%s): nothing in the plan may rely " \
+                   "on them" % (token, ", ".join(invented))
         return InvokeAnswer(value, note)
+    if output_form:
+        return InvokeAnswer(None, "invoke %s (output form) is unknown before deploy: the planner does not make up "
+                                  "its result, so what the program derives from it is unknown" % token)
     return InvokeAnswer(
         value,
         "invoke %s answered with placeholder values shaped like %s" % (token, result_type.__name__),

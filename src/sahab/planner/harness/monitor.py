@@ -17,7 +17,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from . import invokes, providers, shapes, transforms, wire
+from . import introspection, invokes, providers, shapes, transforms, wire
 from .sources import SourceLocator
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -62,30 +62,6 @@ class Capture:
             if urn:
                 entry["urn"] = urn
             self.diagnostics.append(entry)
-
-
-# Type token -> the Python class the program constructed, recorded by :func:`track_classes`.
-RESOURCE_CLASSES: Dict[str, type] = {}
-
-
-def track_classes() -> None:
-    """Remember which SDK class registers each type token, to know its declared outputs."""
-    import pulumi.resource as resource_module
-
-    for name in ("register_resource", "read_resource"):
-        original = getattr(resource_module, name, None)
-        if original is None or getattr(original, "_sahab_tracked", False):
-            continue
-        setattr(resource_module, name, _tracking(original))
-
-
-def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:
-    def tracked(res: Any, ty: str, *args: Any, **kwargs: Any) -> Any:
-        RESOURCE_CLASSES.setdefault(ty, type(res))
-        return original(res, ty, *args, **kwargs)
-
-    tracked._sahab_tracked = True  # type: ignore[attr-defined]
-    return tracked
 
 
 class PlanMonitor(MockMonitor):
@@ -254,7 +230,7 @@ class PlanMonitor(MockMonitor):
             return self._stack_reference_outputs(urn, raw_inputs)
         if type_.startswith(PROVIDER_PREFIX):
             return dict(raw_inputs)
-        cls = RESOURCE_CLASSES.get(type_)
+        cls = introspection.RESOURCE_CLASSES.get(type_)
         if cls is None:
             return dict(raw_inputs)
         declared = shapes.declared_properties(cls)
@@ -289,7 +265,8 @@ class PlanMonitor(MockMonitor):
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
         args = json_format.MessageToDict(request.args)
-        answer = invokes.answer(request.tok, args, self._invoke_region(request, args))
+        output_form = introspection.take_output_form(args)
+        answer = invokes.answer(request.tok, args, self._invoke_region(request, args), output_form)
         if answer.note:
             self.capture.note("warning", answer.note)
         if answer.value is None:

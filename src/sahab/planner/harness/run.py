@@ -123,10 +123,11 @@ def _configure(request: Dict[str, Any], capture: Any, collector: _LogCollector) 
     import pulumi
     from pulumi.runtime import mocks
 
+    from . import introspection
     from . import monitor as monitor_module
     from .sources import SourceLocator
 
-    monitor_module.track_classes()
+    introspection.install()
     config: Dict[str, str] = request["config"]
     plan_monitor = monitor_module.PlanMonitor(
         capture, config, request.get("stackReferences") or {},

@@ -11,7 +11,7 @@ import collections.abc
 import importlib
 import re
 import typing
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .wire import SIG_KEY
 
@@ -27,6 +27,34 @@ def declared_properties(cls: type) -> Dict[str, Any]:
     if cached is None:
         cached = _DECLARED[cls] = _read_declared_properties(cls)
     return cached
+
+
+_PREPARED: set = set()
+
+
+def prepare(cls: type) -> None:
+    """Read the declared properties of ``cls`` and of every output type nested in them.
+
+    Called on the program's thread (:mod:`.introspection`), so that reading type hints, which
+    can load a lazily imported provider module, never happens on the monitor's thread.
+    """
+    pending = [cls]
+    while pending:
+        current = pending.pop()
+        if current in _PREPARED:
+            continue
+        _PREPARED.add(current)
+        for annotation in declared_properties(current).values():
+            pending.extend(_output_types_in(annotation))
+
+
+def _output_types_in(annotation: Any, depth: int = 0) -> List[type]:
+    annotation = _strip(annotation)
+    if isinstance(annotation, type) and _is_output_type(annotation):
+        return [annotation]
+    if depth > 8:
+        return []
+    return [found for arg in typing.get_args(annotation) for found in _output_types_in(arg, depth + 1)]
 
 
 def _read_declared_properties(cls: type) -> Dict[str, Any]:
@@ -194,7 +222,30 @@ _PACKAGE_MODULES = {
 }
 
 
+_INVOKE_RESULT_TYPES: Dict[str, Optional[type]] = {}
+
+
+def remember_invoke_result_type(token: str, declared: Optional[type]) -> None:
+    """Record (and :func:`prepare`) the result type of an invoke, on the program's thread.
+
+    Generated SDKs pass it (``typ=GetAmiResult``); otherwise it is looked up by token here.
+    """
+    if token in _INVOKE_RESULT_TYPES:
+        return
+    result_type = declared if isinstance(declared, type) else _find_invoke_result_type(token)
+    if result_type is not None:
+        prepare(result_type)
+    _INVOKE_RESULT_TYPES[token] = result_type
+
+
 def invoke_result_type(token: str) -> Optional[type]:
+    """The result type recorded for an invoke token, else looked up (see :func:`remember_invoke_result_type`)."""
+    if token in _INVOKE_RESULT_TYPES:
+        return _INVOKE_RESULT_TYPES[token]
+    return _find_invoke_result_type(token)
+
+
+def _find_invoke_result_type(token: str) -> Optional[type]:
     """Find the ``Get…Result`` class the SDK declares for an invoke token, if it can be found.
 
     ``aws:ec2/getAmi:getAmi`` -> ``pulumi_aws.ec2.GetAmiResult``;
