@@ -83,6 +83,8 @@ from sahab.components.kubernetes.storage import EncryptedStorageClass, Encrypted
 from sahab.components.kubernetes.rollouts import ARGO_ROLLOUTS_VERSION, CONTROLLER_POD_LABELS, CONTROLLER_REPOSITORY
 from sahab.components.kubernetes.rollout_strategy import PrometheusEndpoint
 from sahab.components.kubernetes.secrets import external_secret, secret_store
+from sahab.components.kubernetes.input_logging import METRICS_PORT as INPUTS_METRICS_PORT
+from sahab.components.kubernetes.input_logging import InputLogging
 from sahab.components.kubernetes.serving import METRICS_PORT, pod_labels
 
 from .settings import PlatformSettings
@@ -141,9 +143,9 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
         name="com.amazonaws.%s.s3" % aws_side.provider.uae_region,
         opts=pulumi.InvokeOptions(provider=aws_side.provider)).cidr_blocks
 
-    def role(service: str, namespace: str, account: str, prefix_access: BucketPrefixAccess) -> WorkloadRole:
+    def role(service: str, namespace: str, account: str, *prefix_access: BucketPrefixAccess) -> WorkloadRole:
         return WorkloadRole("%s-%s" % (name, service), WorkloadRoleArgs(
-            namespace=namespace, service_account=account, grants=[prefix_access],
+            namespace=namespace, service_account=account, grants=list(prefix_access),
             oidc_provider_arn=cluster.oidc_provider_arn, oidc_issuer_url=cluster.oidc_issuer_url,
             provider=aws_side.provider))
 
@@ -202,6 +204,9 @@ def _monitoring(name: str, settings: PlatformSettings, aws_side: AwsFoundation, 
         provider=aws_side.provider))
     targets = [ScrapeTarget("dcgm-exporter", "gpu-operator", DCGM_EXPORTER_POD_LABELS, DCGM_EXPORTER_PORT)]
     targets += [ScrapeTarget(model, SERVING_NAMESPACE, pod_labels(model), METRICS_PORT) for model in sorted(settings.served_models)]
+    # Every served model logs its inputs for its DriftMonitor: the sidecar's counters.
+    targets += [ScrapeTarget("%s-inputs" % model, SERVING_NAMESPACE, pod_labels(model), INPUTS_METRICS_PORT)
+                for model in sorted(settings.served_models)]
     targets += [ScrapeTarget(_drift_name(model), DRIFT_NAMESPACE, drift_monitor.pod_labels(_drift_name(model)), drift_monitor.METRICS_PORT)
                 for model in sorted(settings.served_models)]
     return Monitoring("%s-monitoring" % name, MonitoringArgs(
@@ -296,12 +301,14 @@ def _model_registry(name: str, settings: PlatformSettings, aws_side: AwsFoundati
 def _serving(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider, secrets: PlatformSecrets,
              mlflow: ModelRegistry, s3: pulumi.Output, role) -> None:
     """One namespace for served models; each model reads its artifacts through MLflow as the
-    read-only ``serving`` user (created by the registry's users Job, READ on exactly the served models)."""
+    read-only ``serving`` user (created by the registry's users Job, READ on exactly the served models).
+    A DriftMonitor watches every served model, so every one logs its inputs: its role may write
+    ``inference-inputs/<model>/`` of the artifact bucket, and nothing else there."""
     vpc = aws_side.network.cidr_block
     namespace = ZeroTrustNamespace("%s-serving" % name, ZeroTrustNamespaceArgs(
         provider=kube, namespace=SERVING_NAMESPACE,
         quota=NamespaceQuota(cpu="64", memory="128Gi", pods=100),
-        ingress=[metrics_scrape_allow(model, PROMETHEUS) for model in settings.served_models],
+        ingress=[metrics_scrape_allow(model, PROMETHEUS, logs_inputs=True) for model in settings.served_models],
         egress=[Allow("mlflow", ports=[mlflow.port], namespace=MLFLOW_NAMESPACE, peer_pods={"app.kubernetes.io/name": "mlflow"}),
                 Allow("s3", ports=[443], cidrs=s3), Allow("aws-apis", ports=[443], cidr=vpc), FEATURE_SERVER]))
     _secret_store("%s-serving" % name, namespace, [secrets.secret_arn(MLFLOW_SERVING_PASSWORD.name)], aws_side, kube)
@@ -314,14 +321,28 @@ def _serving(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kub
         ModelServing(model, ModelServingArgs(
             provider=kube, namespace=SERVING_NAMESPACE, model_uri=uri,
             image=Image(settings.image_registry, "seldonio/mlserver", tag="1.7.1-mlflow"),
-            identity=role(model, SERVING_NAMESPACE, model, BucketPrefixAccess(
-                bucket_arn=aws_side.artifacts.bucket_arn, prefix=MLFLOW_PREFIX, read_only=True,
-                kms_key_arn=aws_side.keys.key_arn("artifacts"))).binding,
+            identity=role(model, SERVING_NAMESPACE, model,
+                          *serving_grants(aws_side.artifacts.bucket_arn, aws_side.keys.key_arn("artifacts"), model)).binding,
             tracking_uri=mlflow.tracking_uri, tracking_credentials_secret=credentials,
+            input_logging=InputLogging(inputs_uri=_inputs_uri(aws_side),
+                                       image=Image(settings.image_registry, "sahab/inference-log", tag="0.1.0")),
             strategy=Canary(steps=[SetWeight(20), Pause("10m"), Analysis(), SetWeight(50), Pause("10m"), Analysis(),
                                    SetWeight(100)]),
             production=settings.production, replicas=settings.serving_min_replicas,
         ), pulumi.ResourceOptions(depends_on=[namespace]))
+
+
+def serving_grants(bucket_arn: pulumi.Input[str], kms_key_arn: pulumi.Input[str], model: str) -> List[BucketPrefixAccess]:
+    """A served model's bucket access: read the registry's artifacts, write its own inputs prefix
+    (``inference-inputs/<model>/``, where its DriftMonitor reads) and nothing else."""
+    return [BucketPrefixAccess(bucket_arn=bucket_arn, prefix=MLFLOW_PREFIX, read_only=True, kms_key_arn=kms_key_arn),
+            BucketPrefixAccess(bucket_arn=bucket_arn, prefix="%s/%s" % (INFERENCE_INPUTS_PREFIX, model), read_only=False,
+                               kms_key_arn=kms_key_arn)]
+
+
+def _inputs_uri(aws_side: AwsFoundation) -> pulumi.Output:
+    """Where serving logs the inputs and the drift monitors read them."""
+    return aws_side.artifacts.bucket_name.apply(lambda bucket: "s3://%s/%s" % (bucket, INFERENCE_INPUTS_PREFIX))
 
 
 def _drift_name(model: str) -> str:
@@ -342,7 +363,7 @@ def _drift(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube:
     external_secret("%s-drift-credentials" % name, namespace=DRIFT_NAMESPACE, store=STORE, target=credentials,
                     data={"password": password}, template={"credentials": credentials_template("drift")},
                     opts=pulumi.ResourceOptions(provider=kube, parent=namespace, depends_on=[namespace.namespace]))
-    inputs_uri = aws_side.artifacts.bucket_name.apply(lambda bucket: "s3://%s/%s" % (bucket, INFERENCE_INPUTS_PREFIX))
+    inputs_uri = _inputs_uri(aws_side)
     for model, uri in sorted(settings.served_models.items()):
         monitor = _drift_name(model)
         DriftMonitor(monitor, DriftMonitorArgs(

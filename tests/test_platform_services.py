@@ -160,16 +160,21 @@ def test_prometheus_scrapes_gpus_and_models_and_answers_the_canary_analyses(reso
                 for p in _of(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")}
     prometheus = {"app.kubernetes.io/name": "prometheus"}
     # Each scrape is allowed on both sides: out of monitoring, into the target's namespace.
-    for (namespace, inbound), outbound in ((("gpu-operator", "allow-in-dcgm-metrics"), "allow-out-scrape-dcgm-exporter"),
-                                           (("serving", "allow-in-fraud-scorer-metrics"), "allow-out-scrape-fraud-scorer")):
+    # A served model is scraped on MLServer's port and its input logger's: one outbound rule each.
+    for (namespace, inbound), outbounds in ((("gpu-operator", "allow-in-dcgm-metrics"), ["allow-out-scrape-dcgm-exporter"]),
+                                            (("serving", "allow-in-fraud-scorer-metrics"),
+                                             ["allow-out-scrape-fraud-scorer", "allow-out-scrape-fraud-scorer-inputs"])):
         peer = policies[(namespace, inbound)]["ingress"][0]["from"][0]
         assert peer == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
                         "podSelector": {"matchLabels": prometheus}}
-        target = policies[("monitoring", outbound)]
-        assert target["podSelector"] == {"matchLabels": prometheus}
-        assert target["egress"][0]["to"][0]["namespaceSelector"] == {
-            "matchLabels": {"kubernetes.io/metadata.name": namespace}}
-        assert target["egress"][0]["ports"] == policies[(namespace, inbound)]["ingress"][0]["ports"]
+        ports = []
+        for outbound in outbounds:
+            target = policies[("monitoring", outbound)]
+            assert target["podSelector"] == {"matchLabels": prometheus}
+            assert target["egress"][0]["to"][0]["namespaceSelector"] == {
+                "matchLabels": {"kubernetes.io/metadata.name": namespace}}
+            ports += target["egress"][0]["ports"]
+        assert ports == policies[(namespace, inbound)]["ingress"][0]["ports"]
     query = policies[("monitoring", "allow-in-query-argo-rollouts")]["ingress"][0]
     assert query["from"][0]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "argo-rollouts"}}
     analyses = [t["inputs"]["spec"] for t in _of(resources, "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate")]
@@ -188,8 +193,9 @@ def test_every_signal_has_an_alert_and_every_served_model_its_slo_alerts(resourc
     served = {r["name"] for r in _of(resources, "sahab:kubernetes:ModelServing")}
     assert served
     for model in served:
-        [slo] = rules[("serving", "%s-slo" % model)]
+        [slo, inputs] = rules[("serving", "%s-slo" % model)]  # every served model logs its inputs for drift
         assert [r["alert"] for r in slo["rules"]] == ["ModelServingErrorRateHigh", "ModelServingLatencyHigh"]
+        assert [r["alert"] for r in inputs["rules"]] == ["ModelInputsDropped", "ModelInputsNotWritten"]
     # One copy of the serving alerts: the platform rules do not repeat them.
     assert not any("ModelServing" in r["alert"] for r in platform["rules"])
 

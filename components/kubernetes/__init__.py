@@ -14,6 +14,7 @@ from .feature_store import FeatureStore, FeatureStoreArgs
 from .gpu import GpuEnablement, GpuEnablementArgs
 from .identity import WorkloadIdentityBinding
 from .images import Image
+from .input_logging import InputLogging
 from .mlflow_server import MlflowServer
 from .model_registry import ModelRegistry, ModelRegistryArgs, RegistryUser
 from .monitoring import Monitoring, MonitoringArgs, QueryClient, ScrapeTarget
@@ -32,7 +33,7 @@ __all__ = [
     "AlertReceiver", "Allow", "Analysis", "BlueGreen", "Canary", "ChartRef", "CiRunners", "CiRunnersArgs", "DockerInDocker",
     "DriftMonitor", "DriftMonitorArgs", "EncryptedStorageClass", "EncryptedStorageClassArgs", "EncryptedVolumes",
     "FeatureStore", "FeatureStoreArgs", "GithubApp",
-    "GithubRunners", "GitlabRunners", "GpuEnablement", "GpuEnablementArgs", "GpuPool", "Image",
+    "GithubRunners", "GitlabRunners", "GpuEnablement", "GpuEnablementArgs", "GpuPool", "Image", "InputLogging",
     "MlflowServer", "ModelRegistry", "ModelRegistryArgs", "ModelServing", "ModelServingArgs", "Monitoring", "MonitoringArgs", "NamespaceQuota", "Pause",
     "PlatformAlerts", "PodSecurityException", "Port", "PrometheusAnalysis", "PrometheusEndpoint", "QueryClient", "RbacRule",
     "RegistryEndpoint", "RegistryUser", "RemoteRef", "Resources",

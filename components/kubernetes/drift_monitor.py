@@ -43,6 +43,7 @@ from ..validation import ComponentInputError, DNS_LABEL, is_whole, require_cidrs
 from .base import KubernetesComponent, require_provider
 from .identity import WorkloadIdentityBinding, require_binding
 from .images import Image, require_image
+from .input_logging import require_inputs_uri
 from .namespace import NAMESPACE_NAME_LABEL
 from .rollout_strategy import PrometheusEndpoint
 from .serving import require_model_uri
@@ -63,9 +64,6 @@ STALE_FOR = "30m"
 
 _DURATION = re.compile(r"^([1-9]\d*)([mhd])$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400}
-_INPUTS = re.compile(
-    r"^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
-    r"|wasbs://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]@[a-z0-9]{3,24}\.blob\.core\.windows\.net)(/[A-Za-z0-9_.\-/]*)?$")
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
@@ -149,10 +147,7 @@ def validate(name: str, args: DriftMonitorArgs) -> str:
         raise ComponentInputError(
             "%s: tracking_credentials_secret %r must name the Secret holding the MLflow credentials file of a registry "
             "user with EDIT on the model (never the password itself)" % (COMPONENT, "<not a name>" if not isinstance(secret, str) else secret))
-    if not isinstance(args.inputs_uri, pulumi.Output) and (not isinstance(args.inputs_uri, str) or not _INPUTS.match(args.inputs_uri)):
-        raise ComponentInputError(
-            "%s: inputs_uri %r must be s3://<bucket>/<prefix> or wasbs://<container>@<account>.blob.core.windows.net/<path>, "
-            "the root the serving side logs inputs under" % (COMPONENT, args.inputs_uri))
+    require_inputs_uri(COMPONENT, args.inputs_uri)
     if not isinstance(args.storage_cidrs, pulumi.Output):
         require_non_empty(COMPONENT, "storage_cidrs", list(args.storage_cidrs))
         require_cidrs(COMPONENT, "storage_cidrs", list(args.storage_cidrs), private_only=False)

@@ -15,7 +15,13 @@ One :class:`ModelServing` per model. What it writes, in the model's zero-trust n
 * an ``AnalysisTemplate`` (error rate and p99 latency from Prometheus, thresholds from
   :class:`~.rollouts.PrometheusAnalysis`) and a ``PodMonitor`` that labels the pods' metrics
   with their ``rollouts-pod-template-hash``, so the analysis measures the new version alone;
-* an ``autoscaling/v2`` HorizontalPodAutoscaler on the Rollout and a PodDisruptionBudget.
+* an ``autoscaling/v2`` HorizontalPodAutoscaler on the Rollout and a PodDisruptionBudget;
+* with ``input_logging`` (:class:`~.input_logging.InputLogging`), a sidecar in every pod that
+  proxies the serving port to MLServer (moved to :data:`~.input_logging.UPSTREAM_HTTP_PORT`) and
+  writes the V2 inference requests' inputs to the drift job's layout under ``inputs_uri``: the
+  Services then reach the proxy, and the PodMonitor scrapes its counters too. Off by default:
+  it stores request payloads (a data-protection decision) and needs a write grant on the inputs
+  prefix, which only the caller can give; a model a DriftMonitor watches needs it on.
 
 The Rollout sets no ``spec.replicas``: the autoscaler owns the count (starting from
 ``replicas``), so a re-deploy never resets it (kubernetes.io/docs/tasks/run-application/
@@ -25,8 +31,9 @@ An alias is resolved each time a pod starts: after the alias moves, a pod starte
 loads the new version outside any rollout. Pin a version to release through the rollout only.
 
 The namespace's policies must allow: ingress from clients to :data:`HTTP_PORT` /
-:data:`GRPC_PORT`, ingress from Prometheus to :data:`METRICS_PORT` (:func:`metrics_scrape_allow`),
-egress to the MLflow server and to the artifact store. The Prometheus Operator's CRDs must be
+:data:`GRPC_PORT`, ingress from Prometheus to :data:`METRICS_PORT` (:func:`metrics_scrape_allow`,
+with ``logs_inputs=True`` also the sidecar's port), egress to the MLflow server and to the
+artifact store (with input logging, writes to it). The Prometheus Operator's CRDs must be
 installed and Prometheus must select PodMonitors in every namespace (kube-prometheus-stack:
 ``podMonitorSelectorNilUsesHelmValues: false``); without the metrics every analysis fails, and
 so does every release, never the other way round.
@@ -40,10 +47,15 @@ from typing import Dict, Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from sahab.inference_log import metrics as inference_log_metrics
+
 from ..validation import ComponentInputError, require_labels, require_name
 from .base import KubernetesComponent, require_provider
 from .identity import WorkloadIdentityBinding, require_binding
 from .images import Image, require_image
+from .input_logging import METRICS_PORT as INPUTS_METRICS_PORT
+from .input_logging import METRICS_PORT_NAME as INPUTS_METRICS_PORT_NAME
+from .input_logging import UPSTREAM_HTTP_PORT, UPSTREAM_PORT_NAME, InputLogging
 from .mlflow_server import MODEL_NAME
 from .namespace import Allow, Port
 from .rollout_strategy import (
@@ -92,6 +104,7 @@ class ModelServingArgs:
     credentials, ``tracking_credentials_secret`` names a Secret (e.g. from an ExternalSecret)
     whose ``credentials`` key is an MLflow credentials file, mounted read-only, never an env var.
     ``replicas`` is the autoscaler's minimum: at least 2 in production, never 0.
+    ``input_logging`` logs the served inputs for drift checks (off by default; see the module).
     """
 
     provider: k8s.Provider
@@ -110,6 +123,7 @@ class ModelServingArgs:
     tracking_credentials_secret: Optional[str] = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     rollouts_controller: Optional[RolloutsController] = None
+    input_logging: Optional[InputLogging] = None
 
 
 def require_model_uri(component: str, uri: object) -> re.Match:
@@ -165,6 +179,11 @@ def _validate(name: str, args: ModelServingArgs) -> re.Match:
     require_labels(COMPONENT, args.node_selector)
     if args.rollouts_controller is not None and not isinstance(args.rollouts_controller, RolloutsController):
         raise ComponentInputError("%s: rollouts_controller must be the RolloutsController that runs the Rollout" % COMPONENT)
+    if args.input_logging is not None:
+        if not isinstance(args.input_logging, InputLogging):
+            raise ComponentInputError(
+                "%s: input_logging must be an InputLogging(inputs_uri=..., image=...) or None; got %r" % (COMPONENT, args.input_logging))
+        args.input_logging.validate(COMPONENT, "input_logging")
     return model
 
 
@@ -173,10 +192,27 @@ def pod_labels(name: str) -> Dict[str, str]:
     return {NAME_LABEL: name, COMPONENT_LABEL: "model-serving"}
 
 
-def metrics_scrape_allow(name: str, prometheus: PrometheusEndpoint) -> Allow:
-    """The ingress a model's namespace needs so Prometheus can scrape the service's metrics."""
-    return Allow(name="%s-metrics" % name, ports=[Port(METRICS_PORT)], pods=pod_labels(name),
+def metrics_scrape_allow(name: str, prometheus: PrometheusEndpoint, logs_inputs: bool = False) -> Allow:
+    """The ingress a model's namespace needs so Prometheus can scrape the service's metrics (and,
+    when it logs its inputs, the sidecar's counters)."""
+    ports = [Port(METRICS_PORT)] + ([Port(INPUTS_METRICS_PORT)] if logs_inputs else [])
+    return Allow(name="%s-metrics" % name, ports=ports, pods=pod_labels(name),
                  namespace=prometheus.namespace, peer_pods=dict(prometheus.pods))
+
+
+def input_logging_alerts(name: str, selector: str) -> Dict[str, object]:
+    """Inputs the sidecar lost (buffer full) or could not write: the drift checks then judge less
+    than was served, or nothing (their stale alert covers nothing at all)."""
+    lost = "sum(increase(%s{%s}[30m])) > 0" % (inference_log_metrics.ROWS_DROPPED, selector)
+    failing = 'sum(increase(%s{%s,reason="store"}[30m])) > 0' % (inference_log_metrics.FLUSH_FAILURES, selector)
+    return {"name": "%s-inputs" % name, "rules": [
+        {"alert": "ModelInputsDropped", "expr": lost, "for": "10m", "labels": {"severity": "warning"},
+         "annotations": {"summary": "%s: the input logger's buffer is full and drops inputs (the store is slow or "
+                                    "down, or traffic outgrew max_rows)" % name}},
+        {"alert": "ModelInputsNotWritten", "expr": failing, "for": "10m", "labels": {"severity": "warning"},
+         "annotations": {"summary": "%s: the input logger cannot write to the artifact store (see the inputs-log "
+                                    "container's log; check the identity's write grant on the inputs prefix)" % name}},
+    ]}
 
 
 class ModelServing(KubernetesComponent):
@@ -230,7 +266,8 @@ class ModelServing(KubernetesComponent):
             metadata=self._metadata(name, labels),
             spec={
                 "selector": {"matchLabels": labels},
-                "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics"}],
+                "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics"}] + (
+                    [{"port": INPUTS_METRICS_PORT_NAME, "path": "/metrics"}] if args.input_logging is not None else []),
                 "podTargetLabels": [POD_TEMPLATE_HASH_LABEL, NAME_LABEL],
             },
             opts=self.child_opts())
@@ -241,7 +278,8 @@ class ModelServing(KubernetesComponent):
             api_version="monitoring.coreos.com/v1",
             kind="PrometheusRule",
             metadata=self._metadata("%s-slo" % name, labels),
-            spec={"groups": [args.analysis.alert_rules(name, selector, MLSERVER_METRICS)]},
+            spec={"groups": [args.analysis.alert_rules(name, selector, MLSERVER_METRICS)] + (
+                [input_logging_alerts(name, selector)] if args.input_logging is not None else [])},
             opts=self.child_opts())
         self.service_name = name
         self.url = "http://%s.%s.svc:%d" % (name, namespace, HTTP_PORT)
@@ -265,11 +303,14 @@ class ModelServing(KubernetesComponent):
 
     def _pod_template(self, name: str, model_name: str, args: ModelServingArgs,
                       labels: Mapping[str, str]) -> k8s.core.v1.PodTemplateSpecArgs:
+        logging = args.input_logging
+        # With input logging the proxy takes the serving port and MLServer listens behind it.
+        http_name, http_port = (UPSTREAM_PORT_NAME, UPSTREAM_HTTP_PORT) if logging is not None else ("http", HTTP_PORT)
         env: Dict[str, pulumi.Input[str]] = {
             "MLSERVER_MODEL_NAME": model_name,
             "MLSERVER_MODEL_IMPLEMENTATION": MLFLOW_RUNTIME,
             "MLSERVER_MODEL_URI": args.model_uri,
-            "MLSERVER_HTTP_PORT": str(HTTP_PORT),
+            "MLSERVER_HTTP_PORT": str(http_port),
             "MLSERVER_GRPC_PORT": str(GRPC_PORT),
             "MLSERVER_METRICS_PORT": str(METRICS_PORT),
             "MLSERVER_METRICS_DIR": HOME + "/.metrics",
@@ -287,13 +328,20 @@ class ModelServing(KubernetesComponent):
             volumes.append(secret_volume("mlflow-credentials", args.tracking_credentials_secret))
         container = secure_container(
             "mlserver", args.image.reference, args.resources,
-            env=env, ports={"http": HTTP_PORT, "grpc": GRPC_PORT, "metrics": METRICS_PORT}, volume_mounts=mounts,
+            env=env, ports={http_name: http_port, "grpc": GRPC_PORT, "metrics": METRICS_PORT}, volume_mounts=mounts,
             # Loading a model from the registry can take minutes: liveness waits, readiness gates traffic.
-            liveness=http_probe("/v2/health/live", "http", initial_delay=60, failure_threshold=6),
-            readiness=http_probe("/v2/health/ready", "http", initial_delay=10, period=5),
+            liveness=http_probe("/v2/health/live", http_name, initial_delay=60, failure_threshold=6),
+            readiness=http_probe("/v2/health/ready", http_name, initial_delay=10, period=5),
             run_as_user=MLSERVER_UID)
+        containers = [container]
+        if logging is not None:
+            sidecar, scratch = logging.sidecar(
+                model_uri=args.model_uri, listen_port=HTTP_PORT, listen_port_name="http", tracking_uri=args.tracking_uri,
+                credentials_volume="mlflow-credentials" if args.tracking_credentials_secret is not None else None)
+            containers.append(sidecar)
+            volumes.append(scratch)
         spec = secure_pod_spec(
-            [container], service_account=name, volumes=volumes, run_as_user=MLSERVER_UID,
+            containers, service_account=name, volumes=volumes, run_as_user=MLSERVER_UID,
             tolerations=gpu_tolerations() if args.resources.gpus else (),
             node_selector=args.node_selector or None)
         return k8s.core.v1.PodTemplateSpecArgs(

@@ -55,7 +55,7 @@ _memorydb := "aws:memorydb/cluster:Cluster"
 # Where each type names its at-rest key (pulumi-aws 7.51.1).
 _key_input := {_group: "kmsKeyId", _serverless: "kmsKeyId", _memorydb: "kmsKeyArn"}
 
-_describe := {"none": "the service's default key (no key set)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "the service's default key (no key set)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # Each cache is judged once (_results): every check of its type adds [kind, message] pairs.
 _results contains [kind, plan.finding(r, message)] if {
@@ -113,8 +113,8 @@ _engine(r) := e if {
 
 _key(r, what) := _key_outcome(r, what, aws.key_state(r, plan.input_at(r, [_key_input[r.type]]), _key_input[r.type]))
 
-_key_outcome(r, what, state) := [["deny", sprintf("%s is encrypted %s with %s, not a customer managed key", [r.name, what, _describe[state]])]] if {
-	state in {"none", "aws-managed"}
+_key_outcome(r, what, state) := [["deny", sprintf("%s is encrypted %s with %s, not a customer managed key in the UAE", [r.name, what, _describe[state]])]] if {
+	state in data.sahab.lib.aws.refused_key_states
 } else := [["deferred", sprintf("%s: the key it is encrypted with %s is only known at deploy time and comes from no KMS key of this program", [r.name, what])]] if {
 	state == "unknown"
 } else := []

@@ -108,12 +108,12 @@ deferred contains plan.finding(r, sprintf("%s: whether storage is encrypted is o
 	not plan.is_known(plan.input_at(r, ["storageEncrypted"]))
 }
 
-deny contains plan.finding(r, sprintf("%s: storage is encrypted with %s, not a customer managed key", [r.name, _describe[state]])) if {
+deny contains plan.finding(r, sprintf("%s: storage is encrypted with %s, not a customer managed key in the UAE", [r.name, _describe[state]])) if {
 	some r in _databases(object.keys(_key_input))
 	plan.input_at(r, ["storageEncrypted"]) == true
 	property := _key_input[r.type]
 	state := aws.key_state(r, plan.input_at(r, [property]), property)
-	state in {"none", "aws-managed"}
+	state in data.sahab.lib.aws.refused_key_states
 }
 
 deferred contains plan.finding(r, sprintf("%s: the storage key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
@@ -123,7 +123,7 @@ deferred contains plan.finding(r, sprintf("%s: the storage key is only known at 
 	aws.key_state(r, plan.input_at(r, [property]), property) == "unknown"
 }
 
-_describe := {"none": "the default key (no key set: the AWS managed key)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "the default key (no key set: the AWS managed key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # --- DynamoDB ------------------------------------------------------------------------------
 
@@ -149,11 +149,11 @@ deferred contains plan.finding(r, sprintf("%s: whether server-side encryption us
 	not plan.is_known(aws.field(_sse(r), "enabled"))
 }
 
-deny contains plan.finding(r, sprintf("%s: serverSideEncryption has %s, not a customer managed key", [r.name, _describe_table[state]])) if {
+deny contains plan.finding(r, sprintf("%s: serverSideEncryption has %s, not a customer managed key in the UAE", [r.name, _describe_table[state]])) if {
 	some r in aws.created_of(_table_types)
 	aws.field(_sse(r), "enabled") == true
 	state := aws.key_state(r, aws.field(_sse(r), "kmsKeyArn"), "serverSideEncryption")
-	state in {"none", "aws-managed"}
+	state in data.sahab.lib.aws.refused_key_states
 }
 
 deferred contains plan.finding(r, sprintf("%s: the table key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
@@ -162,7 +162,7 @@ deferred contains plan.finding(r, sprintf("%s: the table key is only known at de
 	aws.key_state(r, aws.field(_sse(r), "kmsKeyArn"), "serverSideEncryption") == "unknown"
 }
 
-_describe_table := {"none": "no kmsKeyArn (the AWS managed aws/dynamodb key)", "aws-managed": "an AWS managed key"}
+_describe_table := {"none": "no kmsKeyArn (the AWS managed aws/dynamodb key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # --- Azure flexible servers ----------------------------------------------------------------
 

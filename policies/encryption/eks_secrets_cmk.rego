@@ -87,11 +87,11 @@ deferred contains plan.finding(r, sprintf("%s: the resources its encryptionConfi
 	_pending_resources(r)
 }
 
-deny contains plan.finding(r, sprintf("%s: encryptionConfig has %s, not a customer managed key", [r.name, _describe[state]])) if {
+deny contains plan.finding(r, sprintf("%s: encryptionConfig has %s, not a customer managed key in the UAE", [r.name, _describe[state]])) if {
 	some r in aws.created_of(_cluster_types)
 	some c in _configs(r)
 	state := aws.key_state(r, aws.field(aws.field(c, "provider"), "keyArn"), "encryptionConfig")
-	state in {"none", "aws-managed"}
+	state in data.sahab.lib.aws.refused_key_states
 }
 
 deferred contains plan.finding(r, sprintf("%s: the encryptionConfig key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
@@ -100,7 +100,7 @@ deferred contains plan.finding(r, sprintf("%s: the encryptionConfig key is only 
 	aws.key_state(r, aws.field(aws.field(c, "provider"), "keyArn"), "encryptionConfig") == "unknown"
 }
 
-_describe := {"none": "no provider.keyArn", "aws-managed": "an AWS managed key"}
+_describe := {"none": "no provider.keyArn", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # --- AKS -----------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ import data.sahab.lib.aws
 import data.sahab.lib.plan
 import rego.v1
 
-_describe := {"none": "no kmsKeyId (the CloudWatch Logs service key)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "no kmsKeyId (the CloudWatch Logs service key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # Each log group is judged once (_results).
 _results contains [kind, plan.finding(r, message)] if {
@@ -38,8 +38,8 @@ _results contains [kind, plan.finding(r, message)] if {
 	[kind, message] := _outcome(r, aws.key_state(r, plan.input_at(r, ["kmsKeyId"]), "kmsKeyId"))
 }
 
-_outcome(r, state) := ["deny", sprintf("%s is encrypted with %s, not a customer managed key", [r.name, _describe[state]])] if {
-	state in {"none", "aws-managed"}
+_outcome(r, state) := ["deny", sprintf("%s is encrypted with %s, not a customer managed key in the UAE", [r.name, _describe[state]])] if {
+	state in data.sahab.lib.aws.refused_key_states
 } else := ["deferred", sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])] if {
 	state == "unknown"
 }

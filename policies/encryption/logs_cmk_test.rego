@@ -42,3 +42,34 @@ test_log_group_with_unknown_key_from_elsewhere_is_deferred if {
 	count(rule.deferred) == 1 with input as {"resources": [role, lg]}
 	count(rule.deny) == 0 with input as {"resources": [role, lg]}
 }
+
+# --- key ARNs built from deploy-time outputs (partial values, docs/plan-format.md) ------------
+
+_account := {"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::aws:index/getCallerIdentity::me", "output": "accountId"}}
+
+_key_arn(region, id) := {"$unknown": true, "$partial": [sprintf("arn:aws:kms:%s:", [region]), _account, ":key/", id]}
+
+_judge_key(key_id) := {"deny": d, "deferred": e} if {
+	lg := _r("aws:cloudwatch/logGroup:LogGroup", "lg", {"kmsKeyId": key_id}, {})
+	d := [f.message | some f in rule.deny] with input as {"resources": [lg]}
+	e := count(rule.deferred) with input as {"resources": [lg]}
+}
+
+test_key_outside_the_uae_is_denied_even_when_not_in_the_program if {
+	_judge_key(_key_arn("eu-west-1", _unknown)) == {"deny": ["lg is encrypted with a KMS key outside the UAE (its ARN names another Region), not a customer managed key in the UAE"], "deferred": 0}
+	_judge_key("arn:aws:kms:eu-west-1:111122223333:key/abc") == {"deny": ["lg is encrypted with a KMS key outside the UAE (its ARN names another Region), not a customer managed key in the UAE"], "deferred": 0}
+}
+
+test_partial_key_arn_in_the_uae_with_a_known_key_part_passes if {
+	_judge_key({"$unknown": true, "$partial": ["arn:aws:kms:me-central-1:111122223333:key/", _unknown]}) == {"deny": [], "deferred": 0}
+}
+
+test_partial_aws_managed_alias_is_denied if {
+	_judge_key({"$unknown": true, "$partial": ["arn:aws:kms:me-central-1:", _account, ":alias/aws/logs"]}) == {"deny": ["lg is encrypted with an AWS managed key, not a customer managed key in the UAE"], "deferred": 0}
+}
+
+test_partial_key_arn_whose_unknown_part_decides_is_deferred if {
+	# In the UAE, but the unknown account comes before the resource part: taken as any text,
+	# it does not rule out an AWS managed alias (…:alias/aws/logs), so the key waits for deploy.
+	_judge_key(_key_arn("me-central-1", _unknown)) == {"deny": [], "deferred": 1}
+}

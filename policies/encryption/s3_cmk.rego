@@ -82,8 +82,8 @@ _outcome(r, d) := ["deny", sprintf("%s has an encryption rule without applyServe
 	not algorithm in _kms_algorithms
 } else := _key_outcome(r, aws.key_state(r, aws.field(d.default, "kmsMasterKeyId"), d.property))
 
-_key_outcome(r, state) := ["deny", sprintf("%s uses SSE-KMS with %s, not a customer managed key", [r.name, _describe[state]])] if {
-	state in {"none", "aws-managed"}
+_key_outcome(r, state) := ["deny", sprintf("%s uses SSE-KMS with %s, not a customer managed key in the UAE", [r.name, _describe[state]])] if {
+	state in data.sahab.lib.aws.refused_key_states
 } else := ["deferred", sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])] if {
 	state == "unknown"
 }
@@ -98,4 +98,4 @@ deny contains f if some ["deny", f] in _results
 
 deferred contains f if some ["deferred", f] in _results
 
-_describe := {"none": "no kmsMasterKeyId (the AWS managed aws/s3 key)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "no kmsMasterKeyId (the AWS managed aws/s3 key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}

@@ -50,3 +50,32 @@ test_unknown_policy_is_deferred if {
 	count(rule.deferred) == 1 with input as {"resources": [b, p]}
 	count(rule.deny) == 0 with input as {"resources": [b, p]}
 }
+
+# --- policies built from deploy-time outputs (partial values, docs/plan-format.md) ------------
+
+_partial_arn := {"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "output": "arn"}}
+
+_floor_statement(version) := {
+	"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [_partial_arn],
+	"Condition": {"NumericLessThan": {"s3:TlsVersion": version}},
+}
+
+_partial_judge(version) := {"deny": d, "deferred": e} if {
+	b := _r("aws:s3/bucket:Bucket", "b", {"bucket": "data-123"}, {})
+	document := {"$unknown": true, "$partial": ["{\"Statement\": [", _partial_arn, "]}"], "$json": {"Statement": [_floor_statement(version)]}}
+	p := _r("aws:s3/bucketPolicy:BucketPolicy", "b", {"bucket": {"$unknown": true}, "policy": document}, {"bucket": [b.urn]})
+	d := count(rule.deny) with input as {"resources": [b, p]}
+	e := count(rule.deferred) with input as {"resources": [b, p]}
+}
+
+test_partial_policy_with_a_tls_floor_passes if {
+	_partial_judge("1.2") == {"deny": 0, "deferred": 0}
+}
+
+test_partial_policy_with_a_lower_floor_is_denied if {
+	_partial_judge("1.0") == {"deny": 1, "deferred": 0}
+}
+
+test_partial_policy_with_an_unknown_floor_is_deferred if {
+	_partial_judge({"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::pulumi:pulumi:StackReference::net", "output": "tlsFloor"}}) == {"deny": 0, "deferred": 1}
+}

@@ -5,15 +5,19 @@
 #   whose `bucket` came from the bucket (propertyDependencies) or names it, or the legacy inline
 #   `policy` of the bucket — with a Deny statement for every principal ("*") and every S3
 #   action ("s3:*" or "*") under the condition Bool (or BoolIfExists) aws:SecureTransport
-#   "false". The policy JSON is parsed when it is known; a bucket whose only policies are
-#   unknown before deploy is deferred; a bucket with no policy is denied.
+#   "false". The policy JSON is parsed when it is known; a policy built from deploy-time outputs
+#   is judged on its known structure (unknown parts taken as any value): a statement that is
+#   already there passes, a structure that could not hold one is denied, and only a decision
+#   that needs an unknown part (or a policy with no readable structure) is deferred. A bucket
+#   with no policy is denied.
 # custom:
 #   id: SAHAB-ENC-007
 #   severity: high
 #   enforcement: mandatory
 #   deferred_on: >-
-#     The bucket policy document, when it is built from outputs (bucket ARNs) only known after
-#     deploy.
+#     A bucket policy that is unknown before deploy as a whole, or whose statement's Effect,
+#     Principal, Action or SecureTransport condition is built from outputs only known after
+#     deploy (a policy that only puts bucket ARNs in Resource is decided).
 #   remediation: >-
 #     Attach an aws.s3.BucketPolicy to the bucket with the statement {"Sid":
 #     "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource":
@@ -34,27 +38,37 @@ import data.sahab.lib.plan
 import rego.v1
 
 # Bucket policies are gathered and parsed once, for this rule and its sibling
-# (data.sahab.lib.aws.bucket_policies); each bucket is judged once (_results).
+# (data.sahab.lib.aws.bucket_policies); each bucket is judged once (_results). A document built
+# from deploy-time outputs is judged on its known structure (aws.insecure_transport_denied is
+# three-valued): a compliant statement passes, a structure that could not hold one is denied,
+# and only a decision that depends on an unknown part is deferred.
 _compliant(x) if {
 	some doc in x.parsed
-	aws.denies_insecure_transport(doc)
+	aws.insecure_transport_denied(doc) == "yes"
 }
 
-_pending(docs) if {
-	some v in docs
-	not plan.is_known(v)
+# Some policy could still deny plain HTTP once its unknown parts are known: an unreadable one,
+# or a partial document whose unknown parts decide.
+_pending(x) if {
+	some v in x.documents
+	aws.opaque_document(v)
 }
 
-_outcome(b, docs) := ["deny", sprintf("%s has no bucket policy, so nothing refuses plain-HTTP requests", [b.name])] if {
-	count(docs) == 0
-} else := ["deferred", sprintf("%s: its bucket policy is only known at deploy time", [b.name])] if {
-	_pending(docs)
-} else := ["deny", sprintf("%s: no bucket policy denies requests with aws:SecureTransport \"false\" for every principal and S3 action", [b.name])]
+_pending(x) if {
+	some doc in x.parsed
+	aws.insecure_transport_denied(doc) == "unknown"
+}
+
+_outcome(x) := ["deny", sprintf("%s has no bucket policy, so nothing refuses plain-HTTP requests", [x.bucket.name])] if {
+	count(x.documents) == 0
+} else := ["deferred", sprintf("%s: whether its bucket policy refuses plain-HTTP requests depends on values only known at deploy time", [x.bucket.name])] if {
+	_pending(x)
+} else := ["deny", sprintf("%s: no bucket policy denies requests with aws:SecureTransport \"false\" for every principal and S3 action", [x.bucket.name])]
 
 _results contains [kind, plan.finding(x.bucket, message)] if {
 	some x in data.sahab.lib.aws.bucket_policies
 	not _compliant(x)
-	[kind, message] := _outcome(x.bucket, x.documents)
+	[kind, message] := _outcome(x)
 }
 
 deny contains f if some ["deny", f] in _results

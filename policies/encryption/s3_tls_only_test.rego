@@ -72,3 +72,47 @@ test_legacy_inline_policy_is_read if {
 	count(rule.deny) == 0 with input as {"resources": [b]}
 	count(rule.deferred) == 0 with input as {"resources": [b]}
 }
+
+# --- policies built from deploy-time outputs (partial values, docs/plan-format.md) ------------
+
+_arn := {"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "output": "arn"}}
+
+_account := {"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::aws:index/getCallerIdentity::me", "output": "accountId"}}
+
+# json.dumps of a document whose Resource came from the bucket's ARN: the planner's partial
+# string, with the parsed document in "$json".
+_partial_policy(statements) := {"$unknown": true, "$partial": ["{\"Statement\": [{\"Resource\": \"", _arn, "\"}]}"], "$json": {"Statement": statements}}
+
+_with_arn(overrides) := object.union(object.union(_deny_http, {"Resource": [_arn, {"$unknown": true, "$partial": [_arn, "/*"]}]}), overrides)
+
+_judge(statements) := {"deny": d, "deferred": e} if {
+	p := _policy(_partial_policy(statements), {"bucket": [_bucket.urn], "policy": [_bucket.urn]})
+	d := count(rule.deny) with input as {"resources": [_bucket, p]}
+	e := count(rule.deferred) with input as {"resources": [_bucket, p]}
+}
+
+test_partial_policy_with_the_statement_passes if {
+	_judge([_with_arn({})]) == {"deny": 0, "deferred": 0}
+}
+
+test_partial_policy_that_could_not_hold_the_statement_is_denied if {
+	_judge([_with_arn({"Effect": "Allow"})]) == {"deny": 1, "deferred": 0}
+	_judge([_with_arn({"Condition": {"Bool": {"aws:SecureTransport": "true"}}})]) == {"deny": 1, "deferred": 0}
+	_judge([_with_arn({"Principal": {"AWS": {"$unknown": true, "$partial": ["arn:aws:iam::", _account, ":root"]}}})]) == {"deny": 1, "deferred": 0}
+}
+
+test_partial_policy_whose_unknown_part_decides_is_deferred if {
+	_judge([_with_arn({"Principal": {"AWS": _account}})]) == {"deny": 0, "deferred": 1}
+	_judge([_with_arn({"Condition": {"Bool": {"aws:SecureTransport": _account}}})]) == {"deny": 0, "deferred": 1}
+	some f in rule.deferred with input as {"resources": [_bucket, _policy({"$unknown": true, "$partial": ["{", _account, "}"]}, {"bucket": [_bucket.urn]})]}
+	f.message == "b: whether its bucket policy refuses plain-HTTP requests depends on values only known at deploy time"
+}
+
+test_policy_object_with_markers_is_judged_on_its_known_parts if {
+	b := _bucket
+	known := _policy({"Statement": [_with_arn({})]}, {"bucket": [b.urn]})
+	count(rule.deny) + count(rule.deferred) == 0 with input as {"resources": [b, known]}
+	open := _policy({"Statement": [_with_arn({"Action": _account})]}, {"bucket": [b.urn]})
+	count(rule.deferred) == 1 with input as {"resources": [b, open]}
+	count(rule.deny) == 0 with input as {"resources": [b, open]}
+}

@@ -31,7 +31,7 @@ import data.sahab.lib.aws
 import data.sahab.lib.plan
 import rego.v1
 
-_describe := {"none": "no kmsKeyId (the AWS managed aws/secretsmanager key)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "no kmsKeyId (the AWS managed aws/secretsmanager key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # Each secret is judged once (_results).
 _results contains [kind, plan.finding(r, message)] if {
@@ -39,8 +39,8 @@ _results contains [kind, plan.finding(r, message)] if {
 	[kind, message] := _outcome(r, aws.key_state(r, plan.input_at(r, ["kmsKeyId"]), "kmsKeyId"))
 }
 
-_outcome(r, state) := ["deny", sprintf("%s is encrypted with %s, not a customer managed key", [r.name, _describe[state]])] if {
-	state in {"none", "aws-managed"}
+_outcome(r, state) := ["deny", sprintf("%s is encrypted with %s, not a customer managed key in the UAE", [r.name, _describe[state]])] if {
+	state in data.sahab.lib.aws.refused_key_states
 } else := ["deferred", sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])] if {
 	state == "unknown"
 }

@@ -29,7 +29,7 @@ test_secret_with_literal_customer_key_passes if {
 test_secret_without_key_is_denied if {
 	s := _r(_secret, "db-password", {"name": "app/db"}, {})
 	some f in rule.deny with input as {"resources": [s]}
-	f.message == "db-password is encrypted with no kmsKeyId (the AWS managed aws/secretsmanager key), not a customer managed key"
+	f.message == "db-password is encrypted with no kmsKeyId (the AWS managed aws/secretsmanager key), not a customer managed key in the UAE"
 }
 
 test_secret_with_aws_managed_key_is_denied if {

@@ -126,13 +126,13 @@ else := sprintf("%q", [value]) if is_string(value)
 
 else := sprintf("%v", [value])
 
-_ebs_key_outcome(r, state) := ["deny", sprintf("%s: its EBS volumes are encrypted with %s, not a customer managed key", [r.name, _describe[state]])] if {
-	state in {"none", "aws-managed"}
+_ebs_key_outcome(r, state) := ["deny", sprintf("%s: its EBS volumes are encrypted with %s, not a customer managed key in the UAE", [r.name, _describe[state]])] if {
+	state in data.sahab.lib.aws.refused_key_states
 } else := ["deferred", sprintf("%s: the KMS key of its EBS volumes is only known at deploy time and comes from no KMS key of this program", [r.name])] if {
 	state == "unknown"
 } else := ["ok", ""]
 
-_describe := {"none": "the default key (no kmsKeyId: the AWS managed aws/ebs key)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "the default key (no kmsKeyId: the AWS managed aws/ebs key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # --- Azure Disk -----------------------------------------------------------------------------
 

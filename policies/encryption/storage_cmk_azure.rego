@@ -152,12 +152,12 @@ deferred contains plan.finding(r, sprintf("%s: the encryption type is only known
 	not plan.is_known(aws.field(c, "encryptionType"))
 }
 
-deny contains plan.finding(r, sprintf("%s: KMS encryption with %s, not a customer managed key", [r.name, _describe[state]])) if {
+deny contains plan.finding(r, sprintf("%s: KMS encryption with %s, not a customer managed key in the UAE", [r.name, _describe[state]])) if {
 	some r in aws.created_of(_repository_types)
 	some c in _configs(r)
 	aws.field(c, "encryptionType") in {"KMS", "KMS_DSSE"}
 	state := aws.key_state(r, aws.field(c, "kmsKey"), "encryptionConfigurations")
-	state in {"none", "aws-managed"}
+	state in data.sahab.lib.aws.refused_key_states
 }
 
 deferred contains plan.finding(r, sprintf("%s: the KMS key is only known at deploy time and comes from no KMS key of this program", [r.name])) if {
@@ -167,4 +167,4 @@ deferred contains plan.finding(r, sprintf("%s: the KMS key is only known at depl
 	aws.key_state(r, aws.field(c, "kmsKey"), "encryptionConfigurations") == "unknown"
 }
 
-_describe := {"none": "no kmsKey (the AWS managed aws/ecr key)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "no kmsKey (the AWS managed aws/ecr key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}

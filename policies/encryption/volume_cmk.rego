@@ -91,8 +91,8 @@ _outcome(r, v) := ["deferred", sprintf("%s: whether %s is encrypted is only know
 	not _true(encrypted)
 } else := _key_outcome(r, v, aws.key_state(r, aws.field(v.spec, "kmsKeyId"), v.property))
 
-_key_outcome(r, v, state) := ["deny", sprintf("%s: %s is encrypted with %s, not a customer managed key", [r.name, v.what, _describe[state]])] if {
-	state in {"none", "aws-managed"}
+_key_outcome(r, v, state) := ["deny", sprintf("%s: %s is encrypted with %s, not a customer managed key in the UAE", [r.name, v.what, _describe[state]])] if {
+	state in data.sahab.lib.aws.refused_key_states
 } else := ["deferred", sprintf("%s: the KMS key of %s is only known at deploy time and comes from no KMS key of this program", [r.name, v.what])] if {
 	state == "unknown"
 }
@@ -107,7 +107,7 @@ deny contains f if some ["deny", f] in _results
 
 deferred contains f if some ["deferred", f] in _results
 
-_describe := {"none": "the default key (no kmsKeyId: the AWS managed aws/ebs key)", "aws-managed": "an AWS managed key"}
+_describe := {"none": "the default key (no kmsKeyId: the AWS managed aws/ebs key)", "aws-managed": "an AWS managed key", "outside-uae": data.sahab.lib.aws.outside_uae_key}
 
 # --- Azure managed disks -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 package sahab.lib.aws
 
 import data.sahab.lib.plan
+import data.sahab.lib.value as values
 import rego.v1
 
 # Every resource by URN, built once per evaluation (see plan.by_urn).
@@ -60,12 +61,20 @@ field(value, name) := value if {
 
 # --- ARNs ----------------------------------------------------------------------------------
 
-# The region field of an ARN ("" for global services such as S3 buckets and IAM).
+# The region field of an ARN ("" for global services such as S3 buckets and IAM): of a known
+# ARN, or of a partial one whose known start already holds it
+# (["arn:aws:kms:eu-west-1:", <account>, ":key/", <id>] is in eu-west-1).
 arn_region(arn) := parts[3] if {
 	is_string(arn)
 	startswith(arn, "arn:")
 	parts := split(arn, ":")
 	count(parts) >= 6
+} else := parts[3] if {
+	values.is_partial(arn)
+	prefix := values.known_prefix(arn)
+	startswith(prefix, "arn:")
+	parts := split(prefix, ":")
+	count(parts) >= 5
 }
 
 # The bucket name in an S3 bucket (or object) ARN: arn:aws:s3:::bucket[/key].
@@ -104,22 +113,79 @@ aws_managed_key(value) if {
 }
 
 # What the key reference `value` (found under top-level input `property` of `r`) is:
-#   "cmk"          a customer managed key: a literal key ID, key ARN or alias, or an unknown
-#                  value that came from a KMS key or alias resource of the plan
+#   "outside-uae"  a key ARN naming a region outside the UAE: known, or in the known start of a
+#                  partial ARN (["arn:aws:kms:eu-west-1:", <account>, ":key/", <id>]), so even
+#                  a key that is not in the program tells where its key material is
+#   "cmk"          a customer managed key: a literal key ID, key ARN or alias, a partial value
+#                  whose known start rules out an AWS managed key, or an unknown value that came
+#                  from a KMS key or alias resource of the plan
 #   "unknown"      unknown before deploy (or secret) and not traceable to a key of the plan
-#   "aws-managed"  an AWS managed key (alias/aws/...)
+#   "aws-managed"  an AWS managed key (alias/aws/...), literal or in a partial value's known text
 #   "none"         not set: the service falls back to an AWS owned or AWS managed key
 #
 # One else-chain (the cases exclude each other; the first that holds is the answer).
-key_state(r, value, property) := "aws-managed" if {
+key_state(r, value, property) := "outside-uae" if {
+	region := arn_region(value)
+	non_empty(region)
+	not region in data.sahab.lib.plan.uae_regions
+} else := "aws-managed" if {
 	aws_managed_key(value)
 } else := "cmk" if {
 	non_empty(value)
+} else := "aws-managed" if {
+	_partial_aws_managed_key(value)
+} else := "cmk" if {
+	_partial_customer_key(value)
 } else := "none" if {
 	plan.is_known(value)
 } else := "cmk" if {
 	depends_on_type(r, property, kms_key_types)
 } else := "unknown"
+
+# The key states the encryption rules refuse, and how their messages name a key outside the UAE.
+refused_key_states := {"none", "aws-managed", "outside-uae"}
+
+outside_uae_key := "a KMS key outside the UAE (its ARN names another Region)"
+
+# A partial key reference that is an AWS managed key whatever its unknown parts are: its known
+# start already is one, or it is an ARN with ":alias/aws/" in a known part.
+_partial_aws_managed_key(ref) if aws_managed_key(values.known_prefix(ref))
+
+_partial_aws_managed_key(ref) if {
+	values.starts_with(ref, "arn:") == "yes"
+	some part in ref["$partial"]
+	is_string(part)
+	contains(part, ":alias/aws/")
+}
+
+# A partial key reference whose known start rules out an AWS managed key: a key ID or another
+# alias, or an ARN whose resource part is known far enough (key/..., alias/<not aws/>...).
+_partial_customer_key(ref) if {
+	prefix := values.known_prefix(ref)
+	values.is_partial(ref)
+	prefix != ""
+	not _may_start(prefix, "alias/aws/")
+	not _may_start(prefix, "arn:")
+}
+
+_partial_customer_key(ref) if {
+	values.is_partial(ref)
+	parts := split(values.known_prefix(ref), ":")
+	count(parts) >= 6
+	parts[0] == "arn"
+	resource := concat(":", array.slice(parts, 5, count(parts)))
+	not _may_start(resource, "alias/aws/")
+	_key_or_alias(resource)
+}
+
+_key_or_alias(resource) if startswith(resource, "key/")
+
+_key_or_alias(resource) if startswith(resource, "alias/")
+
+# Some string that starts with `prefix` also starts with `start`.
+_may_start(prefix, start) if startswith(prefix, start)
+
+_may_start(prefix, start) if startswith(start, prefix)
 
 # --- S3 buckets and their companions -------------------------------------------------------
 
@@ -129,7 +195,8 @@ buckets := created_of(bucket_types)
 
 # The policies of every created bucket, gathered (BucketPolicy companions and the inline
 # `policy`) and parsed once for all the rules that read them: [{"bucket", "documents": as the
-# plan holds them (strings, objects or markers), "parsed": those that are policy documents}].
+# plan holds them (strings, objects or markers), "parsed": those that are policy documents,
+# partial ones included (policy_document)}].
 bucket_policies := [{"bucket": b, "documents": docs, "parsed": [doc | some v in docs; doc := policy_document(v)]} |
 	some b in buckets
 	docs := array.concat(
@@ -232,46 +299,61 @@ _bucket_name(b) := b.options.id if {
 }
 
 # --- IAM policy documents --------------------------------------------------------------------
+#
+# Decisions on policy documents are three-valued (sahab.lib.value): "yes" when the known parts
+# prove them, "no" when no completion of the unknown parts could satisfy them, else "unknown".
+# A document built from deploy-time outputs holds unknown markers where those outputs went
+# (a Resource, an account in a principal); a marker is never read as a real value.
 
-# A policy document as an object: parsed from a JSON string, or given as an object.
+# A policy document as an object: parsed from a JSON string, given as an object (possibly with
+# unknown markers inside), or the document a partial JSON string parses to ("$json").
 policy_document(value) := doc if {
 	is_string(value)
 	json.is_valid(value)
 	doc := json.unmarshal(value)
 	is_object(doc)
-}
-
-policy_document(value) := value if {
+} else := value if {
 	is_object(value)
 	plan.is_known(value)
+} else := doc if {
+	doc := values.json_document(value)
+	is_object(doc)
 }
 
-# The statements of a policy document (Statement may be a single object).
-statements(doc) := doc.Statement if is_array(doc.Statement)
+# The statements of a policy document (Statement may be a single object, or unknown: then one
+# unknown statement).
+statements(doc) := doc.Statement if {
+	is_array(doc.Statement)
+} else := [doc.Statement] if {
+	is_object(doc.Statement)
+} else := []
 
-statements(doc) := [doc.Statement] if is_object(doc.Statement)
+# A policy value the rules cannot read before deploy: unknown (or secret) and no document
+# either (a plain unknown, or a partial string that is not JSON).
+opaque_document(value) if {
+	not plan.is_known(value)
+	not policy_document(value)
+}
 
 # A scalar or a list, as a list.
 as_list(value) := value if is_array(value)
 
 as_list(value) := [value] if not is_array(value)
 
-# The statement applies to every principal.
-any_principal(s) if s.Principal == "*"
-
-any_principal(s) if "*" in as_list(s.Principal.AWS)
-
-# The statement covers every S3 action.
-all_s3_actions(s) if {
-	some a in as_list(s.Action)
-	a in {"*", "s3:*"}
-}
-
-# Condition values for `key` (case-insensitive, as IAM compares keys) under an operator in `ops`.
-condition_values(s, ops, key) := [v |
-	is_object(s.Condition)
-	some op, block in s.Condition
+# The condition values for `key` (IAM compares keys ignoring case) under an operator in `ops`;
+# an unknown Condition or operator block is one unknown value (it could hold anything).
+_condition_values(condition, ops, key) := [condition] if {
+	not plan.is_known(condition)
+} else := [v |
+	is_object(condition)
+	some op, block in condition
 	op in ops
+	some v in _block_values(block, key)
+]
+
+_block_values(block, key) := [block] if {
+	not plan.is_known(block)
+} else := [v |
 	is_object(block)
 	some k, value in block
 	is_string(k)
@@ -279,36 +361,84 @@ condition_values(s, ops, key) := [v |
 	some v in as_list(value)
 ]
 
-_false_value(v) if v == false
+_condition_test(v, "false") := "yes" if {
+	v == false
+} else := values.equals_fold(v, "false")
 
-_false_value(v) if {
+_condition_test(v, "tls-1.2") := values.at_least(v, 1.2)
+
+# Some statement denies every principal every S3 action under the condition: "yes" when one is
+# there in known parts (a marker never equals a literal, so the plain comparisons of _proves
+# only hold on known values: the same cost as for a known document), "unknown" when no known part
+# rules one out (_could_deny, on the three-valued helpers), else "no".
+_denies_s3_when(doc, ops, key, test) := "yes" if {
+	some s in statements(doc)
+	_proves(s, ops, key, test)
+} else := "unknown" if {
+	some s in statements(doc)
+	_could_deny(s, ops, key, test)
+} else := "no"
+
+_proves(s, ops, key, test) if {
+	s.Effect == "Deny"
+	_any_principal(s)
+	_all_s3_actions(s)
+	some v in _condition_values(s.Condition, ops, key)
+	_condition_proven(v, test)
+}
+
+# A known condition value that passes `test` (the "yes" of _condition_test, without its calls).
+_condition_proven(v, "false") if v == false
+
+_condition_proven(v, "false") if {
 	is_string(v)
 	lower(v) == "false"
 }
 
-# A Deny statement for every principal and S3 action when aws:SecureTransport is false.
-denies_insecure_transport(doc) if {
-	some s in statements(doc)
-	s.Effect == "Deny"
-	any_principal(s)
-	all_s3_actions(s)
-	some v in condition_values(s, {"Bool", "BoolIfExists"}, "aws:SecureTransport")
-	_false_value(v)
+_condition_proven(v, "tls-1.2") if {
+	is_number(v)
+	v >= 1.2
 }
 
-_number(v) := v if is_number(v)
-
-_number(v) := to_number(v) if {
+_condition_proven(v, "tls-1.2") if {
 	is_string(v)
 	regex.match(`^[0-9]+(\.[0-9]+)?$`, v)
+	to_number(v) >= 1.2
 }
 
-# A Deny statement for every principal and S3 action when s3:TlsVersion is below 1.2 (or higher).
-denies_tls_below_1_2(doc) if {
-	some s in statements(doc)
-	s.Effect == "Deny"
-	any_principal(s)
-	all_s3_actions(s)
-	some v in condition_values(s, {"NumericLessThan"}, "s3:TlsVersion")
-	_number(v) >= 1.2
+_any_principal(s) if s.Principal == "*"
+
+_any_principal(s) if "*" in as_list(s.Principal.AWS)
+
+_all_s3_actions(s) if {
+	some a in as_list(s.Action)
+	a in {"*", "s3:*", "S3:*"}
 }
+
+_could_deny(s, ops, key, test) if {
+	values.equals(field(s, "Effect"), "Deny") != "no"
+	_could_be_any_principal(field(s, "Principal"))
+	_could_be_all_s3_actions(field(s, "Action"))
+	some v in _condition_values(field(s, "Condition"), ops, key)
+	_condition_test(v, test) != "no"
+}
+
+_could_be_any_principal(principal) if values.equals(principal, "*") != "no"
+
+_could_be_any_principal(principal) if {
+	some p in as_list(field(principal, "AWS"))
+	values.equals(p, "*") != "no"
+}
+
+_could_be_all_s3_actions(actions) if {
+	some a in as_list(actions)
+	values.equals_any_fold(a, {"*", "s3:*"}) != "no"
+}
+
+# A statement denies every principal every S3 action when aws:SecureTransport is false
+# (IAM ignores the case of actions and condition keys).
+insecure_transport_denied(doc) := _denies_s3_when(doc, {"Bool", "BoolIfExists"}, "aws:SecureTransport", "false")
+
+# A statement denies every principal every S3 action when s3:TlsVersion is below 1.2 (or a
+# higher floor).
+old_tls_denied(doc) := _denies_s3_when(doc, {"NumericLessThan"}, "s3:TlsVersion", "tls-1.2")

@@ -70,14 +70,105 @@ test_buckets_named_includes_lookups if {
 
 test_policy_documents if {
 	doc := aws.policy_document(`{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}}`)
-	aws.denies_insecure_transport(doc)
+	aws.insecure_transport_denied(doc) == "yes"
 	not aws.policy_document("{broken")
 	not aws.policy_document(_unknown)
-	not aws.denies_insecure_transport({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+	aws.insecure_transport_denied({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}) == "no"
+	aws.insecure_transport_denied({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "S3:*", "Condition": {"Bool": {"aws:SecureTransport": false}}}]}) == "yes"
+	aws.insecure_transport_denied({}) == "no"
 }
 
 test_tls_version_condition if {
-	aws.denies_tls_below_1_2({"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:*"], "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}]})
-	not aws.denies_tls_below_1_2({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.0"}}}]})
-	not aws.denies_tls_below_1_2({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"NumericLessThan": {"s3:TlsVersion": "one point two"}}}]})
+	aws.old_tls_denied({"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:*"], "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}]}) == "yes"
+	aws.old_tls_denied({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.0"}}}]}) == "no"
+	aws.old_tls_denied({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"NumericLessThan": {"s3:TlsVersion": "one point two"}}}]}) == "no"
+}
+
+# --- partial values (docs/plan-format.md): decided on the known parts -------------------------
+
+_of(urn, output) := {"$unknown": true, "of": {"urn": urn, "output": output}}
+
+_bucket_arn := _of("urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "arn")
+
+_account := _of("urn:pulumi:dev::p::aws:index/getCallerIdentity::me", "accountId")
+
+_tls_only(overrides) := object.union({
+	"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+	"Resource": [_bucket_arn, {"$unknown": true, "$partial": [_bucket_arn, "/*"]}],
+	"Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}, overrides)
+
+# The partial JSON string a json.dumps of such a document becomes, with its parsed document.
+_partial_json(doc) := {"$unknown": true, "$partial": ["{\"Statement\": [", _bucket_arn, "]}"], "$json": doc}
+
+test_a_partial_policy_is_read_through_its_json_document if {
+	doc := {"Version": "2012-10-17", "Statement": [_tls_only({})]}
+	aws.policy_document(_partial_json(doc)) == doc
+	not aws.opaque_document(_partial_json(doc))
+	aws.opaque_document(_unknown)
+	aws.opaque_document({"$unknown": true, "$partial": ["{", _account, "}"]})
+	not aws.opaque_document("{broken")
+}
+
+test_markers_in_resource_do_not_stop_a_decision if {
+	aws.insecure_transport_denied({"Statement": [_tls_only({})]}) == "yes"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Effect": "Allow"})]}) == "no"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Action": {"$unknown": true, "$partial": ["s3:Get", _account]}})]}) == "no"
+}
+
+test_a_marker_is_never_read_as_a_wildcard if {
+	# Principal, Action, Effect or the condition value unknown: the unknown part decides.
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Principal": _account})]}) == "unknown"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Principal": {"AWS": [_account]}})]}) == "unknown"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Principal": {"AWS": {"$unknown": true, "$partial": ["arn:aws:iam::", _account, ":root"]}}})]}) == "no"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Action": _account})]}) == "unknown"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Effect": _account})]}) == "unknown"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Condition": {"Bool": {"aws:SecureTransport": _account}}})]}) == "unknown"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Condition": _unknown})]}) == "unknown"
+	aws.insecure_transport_denied({"Statement": _unknown}) == "unknown"
+	aws.insecure_transport_denied({"Statement": [_unknown]}) == "unknown"
+
+	# ...unless a known part already decides: one compliant statement is enough, and a
+	# statement whose known parts refute it does not become compliant through its unknowns.
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Principal": _account}), _tls_only({})]}) == "yes"
+	aws.insecure_transport_denied({"Statement": [_tls_only({"Principal": _account, "Effect": "Allow"})]}) == "no"
+}
+
+_floor(version) := {"Statement": [_tls_only({"Condition": {"NumericLessThan": {"s3:TlsVersion": version}}})]}
+
+test_tls_floor_on_partial_documents if {
+	aws.old_tls_denied(_floor("1.2")) == "yes"
+	aws.old_tls_denied(_floor(_account)) == "unknown"
+	aws.old_tls_denied(_floor({"$unknown": true, "$partial": ["v", _account]})) == "no"
+}
+
+test_arn_region_of_partial_arns if {
+	aws.arn_region({"$unknown": true, "$partial": ["arn:aws:kms:eu-west-1:", _account, ":key/", _unknown]}) == "eu-west-1"
+	aws.arn_region({"$unknown": true, "$partial": ["arn:aws:s3:::", _bucket_arn]}) == ""
+	not aws.arn_region({"$unknown": true, "$partial": ["arn:aws:kms:", _account]})
+	not aws.arn_region({"$unknown": true, "$partial": [_account, ":key/x"]})
+	not aws.arn_region(_of("urn:pulumi:dev::p::aws:kms/key:Key::k", "arn"))
+}
+
+test_key_state_reads_the_region_of_a_key_arn if {
+	r := _r("aws:cloudwatch/logGroup:LogGroup", "lg", {}, {})
+	aws.key_state(r, "arn:aws:kms:eu-west-1:111122223333:key/abc", "kmsKeyId") == "outside-uae"
+	aws.key_state(r, {"$unknown": true, "$partial": ["arn:aws:kms:eu-west-1:", _account, ":key/", _unknown]}, "kmsKeyId") == "outside-uae"
+	aws.key_state(r, "arn:aws:kms:me-central-1:111122223333:key/abc", "kmsKeyId") == "cmk"
+}
+
+_partial(parts) := {"$unknown": true, "$partial": parts}
+
+test_key_state_of_partial_key_references if {
+	r := _r("aws:cloudwatch/logGroup:LogGroup", "lg", {}, {})
+	aws.key_state(r, _partial(["arn:aws:kms:me-central-1:111122223333:key/", _unknown]), "kmsKeyId") == "cmk"
+	aws.key_state(r, _partial(["arn:aws:kms:me-central-1:111122223333:alias/platform-", _unknown]), "kmsKeyId") == "cmk"
+	aws.key_state(r, _partial(["alias/platform-", _unknown]), "kmsKeyId") == "cmk"
+	aws.key_state(r, _partial(["alias/aws/", _unknown]), "kmsKeyId") == "aws-managed"
+	aws.key_state(r, _partial(["arn:aws:kms:me-central-1:", _account, ":alias/aws/s3"]), "kmsKeyId") == "aws-managed"
+
+	# Known too little to rule out an AWS managed key, and from no key of the plan: unknown.
+	aws.key_state(r, _partial(["alias/", _unknown]), "kmsKeyId") == "unknown"
+	aws.key_state(r, _partial(["arn:aws:kms:me-central-1:", _account, ":key/", _unknown]), "kmsKeyId") == "unknown"
+	aws.key_state(r, _partial([_account, "-key"]), "kmsKeyId") == "unknown"
 }

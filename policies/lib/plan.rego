@@ -130,9 +130,10 @@ any_unknown(values) if {
 }
 
 # The value at `path` (keys, or indexes into arrays) of object `obj`: null when absent (or when
-# `obj` is not an object), the unknown marker when the value or anything on the way to it,
-# `obj` included, is unknown or secret. Rules call it for nearly every input they read: it
-# tests `obj` and the value first, then the objects in between, one else-chain.
+# `obj` is not an object), an unknown marker when the value or anything on the way to it,
+# `obj` included, is unknown or secret (the value's own marker when it is one, so that a partial
+# value keeps its known parts: sahab.lib.value). Rules call it for nearly every input they read:
+# it tests `obj` and the value first, then the objects in between, one else-chain.
 value_at(obj, path) := _checked_at(obj, object.get(obj, path, null), path) if {
 	is_object(obj)
 } else := null
@@ -141,7 +142,7 @@ _checked_at(obj, value, path) := {"$unknown": true} if {
 	obj["$unknown"] == true
 } else := {"$unknown": true} if {
 	obj["$secret"] == true
-} else := {"$unknown": true} if {
+} else := value if {
 	value["$unknown"] == true
 } else := {"$unknown": true} if {
 	value["$secret"] == true

@@ -7,14 +7,16 @@
 #   (<account>.dkr.ecr.me-central-1.amazonaws.com/...), or an Azure Container Registry that the
 #   plan itself declares in uaenorth or uaecentral (<name>.azurecr.io/...). Public registries
 #   (Docker Hub, ghcr.io, quay.io, registry.k8s.io) serve from outside the UAE and are denied. An
-#   image that is only known at deploy time is deferred.
+#   image that is only known at deploy time is deferred, unless the known start of an image
+#   built from deploy-time outputs already names its registry host.
 # custom:
 #   id: SAHAB-RES-006
 #   severity: high
 #   enforcement: mandatory
 #   deferred_on: >-
-#     A container's image, or a pod's container list, when computed at deploy time (an image URI
-#     built from a repository's output).
+#     A container's image, or a pod's container list, when computed at deploy time and the
+#     registry host is not in the image's known start (an image URI that begins with a
+#     repository's output).
 #   remediation: >-
 #     Mirror the image into ECR in me-central-1 (or a UAE Azure Container Registry declared in the
 #     same program) and reference it by that registry's host name, ideally by digest.
@@ -30,6 +32,7 @@ package sahab.rules.residency.images_in_region
 
 import data.sahab.lib.kubernetes as k8s
 import data.sahab.lib.plan
+import data.sahab.lib.value as values
 import rego.v1
 
 _ecr_in_uae := `^[0-9]{12}\.dkr\.ecr\.me-central-1\.amazonaws\.com/`
@@ -55,18 +58,31 @@ _in_region(image) if {
 # The image of a container entry.
 _image(c) := k8s.value_at(c.container, ["image"])
 
-deny contains plan.finding(c.resource, sprintf("%s: %s pulls %s from outside the UAE's registries", [c.resource.name, c.where, image])) if {
+# The text of an image that names its registry: the image, or the known start of an image built
+# from deploy-time outputs when it already holds the registry host (up to the first "/"):
+# "123456789012.dkr.ecr.me-central-1.amazonaws.com/app:" + <tag> is judged, <registry> + "/app" waits.
+_registry_text(image) := image if {
+	is_string(image)
+} else := prefix if {
+	values.is_partial(image)
+	prefix := values.known_prefix(image)
+	contains(prefix, "/")
+}
+
+deny contains plan.finding(c.resource, sprintf("%s: %s pulls %s from outside the UAE's registries", [c.resource.name, c.where, values.display(image)])) if {
 	some c in data.sahab.lib.kubernetes.created_containers
 	plan.is_known(c.container)
 	image := _image(c)
-	is_string(image)
-	not _in_region(image)
+	text := _registry_text(image)
+	not _in_region(text)
 }
 
 deferred contains plan.finding(c.resource, sprintf("%s: the image of %s is only known at deploy time", [c.resource.name, c.where])) if {
 	some c in data.sahab.lib.kubernetes.created_containers
 	plan.is_known(c.container)
-	not plan.is_known(_image(c))
+	image := _image(c)
+	not plan.is_known(image)
+	not _registry_text(image)
 }
 
 # Every managed workload, `read` lookups included.

@@ -56,3 +56,31 @@ test_unknown_image_is_deferred if {
 	count(images_in_region.deferred) == 1 with input as p
 	count(images_in_region.deny) == 0 with input as p
 }
+
+# --- images built from deploy-time outputs (partial values, docs/plan-format.md) --------------
+
+_tag := {"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::docker-build:index:Image::model", "output": "digest"}}
+
+_repository_url := {"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::aws:ecr/repository:Repository::model", "output": "repositoryUrl"}}
+
+_judge(image) := {"deny": d, "deferred": e} if {
+	d := [f.message | some f in images_in_region.deny] with input as {"resources": [_deployment(image)]}
+	e := count(images_in_region.deferred) with input as {"resources": [_deployment(image)]}
+}
+
+test_partial_image_with_a_known_registry_is_decided if {
+	_judge({"$unknown": true, "$partial": ["111122223333.dkr.ecr.me-central-1.amazonaws.com/model@", _tag]}) == {"deny": [], "deferred": 0}
+	_judge({"$unknown": true, "$partial": ["111122223333.dkr.ecr.eu-west-1.amazonaws.com/model@", _tag]}) == {
+		"deny": ["serve: spec.template.spec.containers.0 pulls 111122223333.dkr.ecr.eu-west-1.amazonaws.com/model@<unknown> from outside the UAE's registries"],
+		"deferred": 0,
+	}
+	_judge({"$unknown": true, "$partial": ["docker.io/library/", _tag]}) == {
+		"deny": ["serve: spec.template.spec.containers.0 pulls docker.io/library/<unknown> from outside the UAE's registries"],
+		"deferred": 0,
+	}
+}
+
+test_partial_image_whose_registry_is_unknown_is_deferred if {
+	_judge({"$unknown": true, "$partial": [_repository_url, ":1.0"]}) == {"deny": [], "deferred": 1}
+	_judge({"$unknown": true, "$partial": ["111122223333.dkr.ecr.me-central-1.amazonaws", _tag]}) == {"deny": [], "deferred": 1}
+}

@@ -11,15 +11,19 @@
 #   DynamoDB table replicas (regionName), ECR registry replication (destination regions),
 #   geo-redundant Azure storage SKUs (the copy goes to the paired region; uaenorth and
 #   uaecentral are each other's pair) and Azure blob object replication (source and destination
-#   accounts). A destination whose region cannot be known before deploy (an unknown value that
-#   comes from no resource of the plan, a bucket or account that is not in the plan) is deferred.
+#   accounts). An ARN tells its region also when the rest of it is only known at deploy time
+#   (a vault or source ARN whose known start holds the region), and an S3 rule's replica KMS key
+#   ARN tells the destination bucket's region (S3 needs the key in that region). A destination
+#   whose region cannot be known before deploy (an unknown value that comes from no resource of
+#   the plan, a bucket or account that is not in the plan) is deferred.
 # custom:
 #   id: SAHAB-RES-003
 #   severity: critical
 #   enforcement: mandatory
 #   deferred_on: >-
 #     The region, bucket, vault, database or account a replica or backup copy goes to, or a
-#     storage SKU, when computed at deploy time.
+#     storage SKU, when computed at deploy time and neither the plan nor the known start of its
+#     ARN (or, for S3, of the replica KMS key's ARN) says the region.
 #   remediation: >-
 #     Replicate and copy backups only to buckets, vaults, registries, tables and accounts in
 #     me-central-1 (AWS) or uaenorth/uaecentral (Azure); for Azure storage outside the UAE pair
@@ -50,6 +54,7 @@ package sahab.rules.residency.replication_in_uae
 import data.sahab.lib.aws
 import data.sahab.lib.azure
 import data.sahab.lib.plan
+import data.sahab.lib.value as values
 import rego.v1
 
 # Findings come from two sets: `_edges` ({owner, what, region}: a copy of the owner's data
@@ -74,6 +79,11 @@ deferred contains plan.finding(p.owner, sprintf("%s %s", [p.owner.name, p.messag
 
 _owner(r) := {"urn": r.urn, "type": r.type, "name": r.name}
 
+# The value is an ARN (known, or partial with its region in its known start) that names a
+# region. (A function of its own: OPA makes `not f(g(x))` undefined when g(x) is, where regorus
+# negates it; tests/gate/test_real_opa.py.)
+_region_in_arn(value) if aws.non_empty(aws.arn_region(value))
+
 _decidable(region) if {
 	aws.non_empty(region)
 	region != "unknown"
@@ -88,14 +98,19 @@ _outside(region) if {
 
 _replication_config_types := {"aws:s3/bucketReplicationConfig:BucketReplicationConfig"}
 
-# The destination buckets of `r`'s replication rules: {property, value}.
-_s3_destinations(r) := [{"property": "rules", "value": aws.field(aws.field(rule, "destination"), "bucket")} |
+# The destination buckets of `r`'s replication rules: {property, value, key}, `key` the KMS key
+# the replicas are encrypted with. S3 needs that key in the destination bucket's region, so the
+# key ARN's region (known, or in the known start of a partial ARN) is where the copy lands, even
+# when the bucket is only known at deploy time.
+_s3_destinations(r) := [{"property": "rules", "value": aws.field(destination, "bucket"), "key": aws.field(aws.field(destination, "encryptionConfiguration"), "replicaKmsKeyId")} |
 	some rule in aws.items(plan.input_at(r, ["rules"]))
+	destination := aws.field(rule, "destination")
 ] if r.type in _replication_config_types
 
 # The legacy inline replicationConfiguration of a bucket (most buckets have none: no rules).
-_s3_destinations(r) := [{"property": "replicationConfiguration", "value": aws.field(aws.field(rule, "destination"), "bucket")} |
+_s3_destinations(r) := [{"property": "replicationConfiguration", "value": aws.field(destination, "bucket"), "key": aws.field(destination, "replicaKmsKeyId")} |
 	some rule in aws.items(aws.field(config, "rules"))
+	destination := aws.field(rule, "destination")
 ] if {
 	r.type in data.sahab.lib.aws.bucket_types
 	config := plan.input_at(r, ["replicationConfiguration"])
@@ -115,6 +130,14 @@ _pending contains {"owner": _owner(r), "message": sprintf("replicates to bucket 
 	some d in _s3_destinations(r)
 	aws.non_empty(d.value)
 	not _named_in_plan(d.value)
+	not _region_in_arn(d.key)
+}
+
+# The replica key tells the destination's region.
+_edges contains {"owner": _owner(r), "what": sprintf("replicates to a bucket encrypted with KMS key %s", [values.display(d.key)]), "region": aws.arn_region(d.key)} if {
+	some r in aws.created_of(_replication_config_types | data.sahab.lib.aws.bucket_types)
+	some d in _s3_destinations(r)
+	aws.non_empty(aws.arn_region(d.key))
 }
 
 _named_in_plan(arn) if count(aws.buckets_named(aws.s3_arn_bucket(arn))) > 0
@@ -133,6 +156,7 @@ _pending contains {"owner": _owner(r), "message": "replicates to a bucket that i
 	some d in _s3_destinations(r)
 	not plan.is_known(d.value)
 	not aws.depends_on_type(r, d.property, data.sahab.lib.aws.bucket_types)
+	not _region_in_arn(d.key)
 }
 
 # --- AWS Backup copy actions ---------------------------------------------------------------
@@ -147,7 +171,8 @@ _copy_targets(p) := [aws.field(action, "destinationVaultArn") |
 	some action in aws.items(aws.field(rule, "copyActions"))
 ]
 
-_edges contains {"owner": _owner(p), "what": sprintf("copies backups to vault %s", [value]), "region": aws.arn_region(value)} if {
+# A vault ARN whose region is known, also when the rest of it is only known at deploy time.
+_edges contains {"owner": _owner(p), "what": sprintf("copies backups to vault %s", [values.display(value)]), "region": aws.arn_region(value)} if {
 	some p in aws.created_of(_backup_plan_types)
 	some value in _copy_targets(p)
 	aws.non_empty(aws.arn_region(value))
@@ -157,13 +182,14 @@ _pending contains {"owner": _owner(p), "message": sprintf("copies backups to %v,
 	some p in aws.created_of(_backup_plan_types)
 	some value in _copy_targets(p)
 	aws.non_empty(value)
-	not aws.non_empty(aws.arn_region(value))
+	not _region_in_arn(value)
 }
 
 _edges contains {"owner": _owner(p), "what": sprintf("copies backups to vault %s", [v.name]), "region": v.region} if {
 	some p in aws.created_of(_backup_plan_types)
 	some value in _copy_targets(p)
 	not plan.is_known(value)
+	not _region_in_arn(value)
 	some v in aws.sources(p, "rules")
 	v.type in _vault_types
 }
@@ -172,6 +198,7 @@ _pending contains {"owner": _owner(p), "message": "copies backups to a vault tha
 	some p in aws.created_of(_backup_plan_types)
 	some value in _copy_targets(p)
 	not plan.is_known(value)
+	not _region_in_arn(value)
 	not aws.depends_on_type(p, "rules", _vault_types)
 }
 
@@ -208,7 +235,8 @@ _replica(r) := {"property": property, "value": plan.input_at(r, [property])} if 
 	property := _replica_source[r.type]
 }
 
-_edges contains {"owner": _owner(r), "what": sprintf("is a read replica of %s", [x.value]), "region": aws.arn_region(x.value)} if {
+# A source ARN whose region is known, also when the rest of it is only known at deploy time.
+_edges contains {"owner": _owner(r), "what": sprintf("is a read replica of %s", [values.display(x.value)]), "region": aws.arn_region(x.value)} if {
 	some r in aws.created_of(object.keys(_replica_source))
 	x := _replica(r)
 	aws.non_empty(aws.arn_region(x.value))
@@ -218,6 +246,7 @@ _edges contains {"owner": _owner(r), "what": sprintf("is a read replica of %s", 
 	some r in aws.created_of(object.keys(_replica_source))
 	x := _replica(r)
 	not plan.is_known(x.value)
+	not _region_in_arn(x.value)
 	some s in aws.sources(r, x.property)
 	s.type in _rds_types
 }
@@ -226,6 +255,7 @@ _pending contains {"owner": _owner(r), "message": "is a read replica of a databa
 	some r in aws.created_of(object.keys(_replica_source))
 	x := _replica(r)
 	not plan.is_known(x.value)
+	not _region_in_arn(x.value)
 	not aws.depends_on_type(r, x.property, _rds_types)
 }
 

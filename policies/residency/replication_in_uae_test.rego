@@ -193,3 +193,47 @@ test_object_replication_with_an_account_outside_the_plan_is_deferred if {
 	count(rule.deferred) == 1 with input as {"resources": resources}
 	count(rule.deny) == 0 with input as {"resources": resources}
 }
+
+# --- ARNs built from deploy-time outputs (partial values, docs/plan-format.md) ----------------
+
+_account_id := {"$unknown": true, "of": {"urn": "urn:pulumi:dev::p::aws:index/getCallerIdentity::me", "output": "accountId"}}
+
+_partial(parts) := {"$unknown": true, "$partial": parts}
+
+_outcome(resources) := {"deny": d, "deferred": e} if {
+	d := [f.message | some f in rule.deny] with input as {"resources": resources}
+	e := [f.message | some f in rule.deferred] with input as {"resources": resources}
+}
+
+test_backup_copy_to_a_partial_vault_arn_is_decided_by_its_region if {
+	_outcome([_backup_plan(_partial(["arn:aws:backup:eu-west-1:", _account_id, ":backup-vault:dr"]), {})]) == {
+		"deny": ["bk copies backups to vault arn:aws:backup:eu-west-1:<unknown>:backup-vault:dr (eu-west-1 is outside the UAE)"],
+		"deferred": [],
+	}
+	_outcome([_backup_plan(_partial(["arn:aws:backup:me-central-1:", _account_id, ":backup-vault:dr"]), {})]) == {"deny": [], "deferred": []}
+	_outcome([_backup_plan(_partial(["arn:aws:backup:", _unknown, ":1:backup-vault:dr"]), {})]) == {
+		"deny": [],
+		"deferred": ["bk copies backups to a vault that is only known at deploy time"],
+	}
+}
+
+test_rds_replica_of_a_partial_source_arn_is_decided_by_its_region if {
+	r := _r("aws:rds/instance:Instance", "replica", "me-central-1", {"replicateSourceDb": _partial(["arn:aws:rds:eu-west-1:", _account_id, ":db:src"])}, {})
+	_outcome([r]) == {"deny": ["replica is a read replica of arn:aws:rds:eu-west-1:<unknown>:db:src (eu-west-1 is outside the UAE)"], "deferred": []}
+}
+
+_keyed_replication(destination, key) := _r(
+	"aws:s3/bucketReplicationConfig:BucketReplicationConfig", "rep", "me-central-1",
+	{"bucket": _unknown, "role": "arn:aws:iam::1:role/r", "rules": [{"status": "Enabled", "destination": {"bucket": destination, "encryptionConfiguration": {"replicaKmsKeyId": key}}}]},
+	{},
+)
+
+test_s3_replica_key_tells_the_destination_region if {
+	# The destination bucket comes from another stack; its replica key (a partial ARN) says where it is.
+	_outcome([_keyed_replication(_unknown, _partial(["arn:aws:kms:eu-west-1:", _account_id, ":key/", _unknown]))]) == {
+		"deny": ["rep replicates to a bucket encrypted with KMS key arn:aws:kms:eu-west-1:<unknown>:key/<unknown> (eu-west-1 is outside the UAE)"],
+		"deferred": [],
+	}
+	_outcome([_keyed_replication("arn:aws:s3:::elsewhere", _partial(["arn:aws:kms:me-central-1:", _account_id, ":key/", _unknown]))]) == {"deny": [], "deferred": []}
+	_outcome([_keyed_replication(_unknown, _unknown)]) == {"deny": [], "deferred": ["rep replicates to a bucket that is only known at deploy time"]}
+}

@@ -7,7 +7,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"GateRun", "gate_pulumi_preview", "gate_saved_plan", "load_gate_config", "plan_project", "run_gate"}
+_API = {"GateRun", "TrustedConfig", "gate_pulumi_preview", "gate_saved_plan", "load_gate_config", "load_trusted_config",
+        "plan_project", "run_gate"}
 
 
 def __getattr__(name: str) -> Any:

@@ -39,6 +39,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = _Context(debug)
 
 
+_PASS_ENV = click.option(
+    "--pass-env", "pass_env", multiple=True, metavar="NAME[=VALUE]",
+    help="Give the program this environment variable (repeatable): it otherwise gets no credential and only what "
+         "Python needs. NAME inherits the value (refused for credential names); NAME=VALUE sets it (docs/planner.md).")
+
 _CHART_CACHE = click.option(
     "--chart-cache", type=click.Path(path_type=Path, file_okay=False),
     help="Folder of Helm chart archives to render releases from (default: sahab.yaml charts.cache, "
@@ -56,12 +61,15 @@ _CHART_CACHE = click.option(
 @click.option("--python", "python", help="Interpreter to run the program with (default: the one Pulumi.yaml names, else this one).")
 @click.option("--timeout", type=float, default=900.0, show_default=True, help="Seconds the program may run.")
 @_CHART_CACHE
+@_PASS_ENV
 @click.pass_obj
 def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt: str,
-         stack_outputs: Optional[Path], python: Optional[str], timeout: float, chart_cache: Optional[Path]) -> None:
+         stack_outputs: Optional[Path], python: Optional[str], timeout: float, chart_cache: Optional[Path],
+         pass_env: Tuple[str, ...]) -> None:
     """Plan PROJECT_DIR (default: .) offline under the Pulumi mock engine.
 
-    No Pulumi CLI, provider plugins, credentials or network are used.
+    No Pulumi CLI or provider plugins are used; the program gets no credential from the
+    environment and, where the OS allows it, no network.
 
     \b
     Exit codes:
@@ -81,7 +89,7 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
 
         document = _guarded(obj, lambda: plan_project(project_dir, stack, stack_outputs=stack_outputs,
                                                       python=python, progress=progress, timeout=timeout,
-                                                      chart_cache=charts))
+                                                      chart_cache=charts, pass_env=pass_env))
     text = dumps(document)
     if out is not None:
         _guarded(obj, lambda: _write(out, text))
@@ -127,6 +135,9 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
               help="--engine opa: upload the rules (default), or query an OPA that holds `sahab policy bundle`'s bundle.")
 @click.option("--opa-bundle", help="--opa-mode bundle: the bundle's name as OPA reports it (default: sahab).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Gate configuration (default: PROJECT_DIR/sahab.yaml).")
+@click.option("--trusted-config", "trusted_path", type=click.Path(path_type=Path, dir_okay=False), envvar="SAHAB_TRUSTED_CONFIG",
+              help="CI's own configuration, outside the repository: may forbid what sahab.yaml relaxes "
+                   "(default: $SAHAB_TRUSTED_CONFIG; docs/gate.md#relaxations).")
 @click.option("--waivers", type=click.Path(path_type=Path), help="Waivers file (overrides sahab.yaml).")
 @click.option("--no-checkov", is_flag=True, help="Skip checkov (Rego rules only).")
 @click.option("--strict", is_flag=True,
@@ -134,6 +145,7 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
 @click.option("--stack-outputs", type=click.Path(path_type=Path), help="Other stacks' outputs, for pulumi.StackReference.")
 @click.option("--python", "python", help="Interpreter to run the program with.")
 @_CHART_CACHE
+@_PASS_ENV
 @click.pass_obj
 def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_file: Optional[Path],
          preview_file: Optional[Path], policy_dirs: Tuple[Path, ...], checkov_checks_dirs: Tuple[Path, ...],
@@ -141,8 +153,9 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
          rules: Tuple[str, ...], skip_rules: Tuple[str, ...], severity_threshold: Optional[str], soft_fail: Optional[bool],
          baseline: Optional[Path], create_baseline: Optional[Path], plan_out: Optional[Path],
          evidence_dir: Optional[Path], engine: Optional[str], opa_url: Optional[str], opa_mode: Optional[str],
-         opa_bundle: Optional[str], config_path: Optional[Path], waivers: Optional[Path], no_checkov: bool, strict: bool, stack_outputs: Optional[Path], python: Optional[str],
-         chart_cache: Optional[Path], link_base: Optional[str]) -> None:
+         opa_bundle: Optional[str], config_path: Optional[Path], trusted_path: Optional[Path],
+         waivers: Optional[Path], no_checkov: bool, strict: bool, stack_outputs: Optional[Path], python: Optional[str],
+         chart_cache: Optional[Path], link_base: Optional[str], pass_env: Tuple[str, ...]) -> None:
     """Plan PROJECT_DIR offline and refuse it when it breaks residency, encryption or zero-trust rules.
 
     With --plan or --pulumi-preview no program is run: that document is gated, and PROJECT_DIR
@@ -158,17 +171,20 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
     from .api import gate_pulumi_preview, gate_saved_plan, run_gate
     from .errors import UsageError
     from .gate.config import GateConfig, load_gate_config
+    from .gate.relaxations import load_trusted_config
     from .gate.baseline import baseline_document, dumps_baseline
     from .planner import dumps
     from .reports.markdown import resolve_link_base
     from .reports.outputs import report_targets, write_reports, write_text
 
     def run():  # type: ignore[no-untyped-def]
-        saved = _saved_document(plan_file, preview_file, stack_outputs, python, chart_cache)
+        _check_opa_url(opa_url)
+        saved = _saved_document(plan_file, preview_file, stack_outputs, python, chart_cache, pass_env)
         if saved is None and not stack:
             raise UsageError("--stack is required to plan a program", "pass --stack NAME, or gate a saved plan with --plan FILE")
         config = load_gate_config(project_dir or Path("."), config_path) if saved is None or project_dir or config_path \
             else GateConfig()
+        trusted = load_trusted_config(trusted_path) if trusted_path is not None else None
         opa_flags = {key: value for key, value in (("url", opa_url), ("mode", opa_mode), ("bundle", opa_bundle)) if value}
         opa = dict(config.opa, **opa_flags) if opa_flags else None
         config = config.with_overrides(policy_dirs=config.policy_dirs + policy_dirs or None,
@@ -184,10 +200,10 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
 
             if saved is not None:
                 gate_document = gate_saved_plan if plan_file is not None else gate_pulumi_preview
-                gate_run = gate_document(saved, config, project_dir=project_dir, stack=stack, phase=phase)
+                gate_run = gate_document(saved, config, project_dir=project_dir, stack=stack, phase=phase, trusted=trusted)
             else:
                 gate_run = run_gate(project_dir or Path("."), stack, config, stack_outputs=stack_outputs, python=python,
-                                    phase=phase)
+                                    phase=phase, trusted=trusted, pass_env=pass_env)
         if plan_out is not None:
             _write(plan_out, dumps(gate_run.plan))
         if evidence_dir is not None:
@@ -210,8 +226,16 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
     sys.exit(result.exit_code)
 
 
+def _check_opa_url(opa_url: Optional[str]) -> None:
+    """Refuse a bad --opa-url under its own name (the engine would name the setting, opa.url)."""
+    if opa_url is not None:
+        from .gate.engines.opa_server import opa_endpoint
+
+        opa_endpoint(opa_url, "--opa-url")
+
+
 def _saved_document(plan_file: Optional[Path], preview_file: Optional[Path], stack_outputs: Optional[Path],
-                    python: Optional[str], chart_cache: Optional[Path]) -> Optional[Path]:
+                    python: Optional[str], chart_cache: Optional[Path], pass_env: Tuple[str, ...] = ()) -> Optional[Path]:
     """The document --plan or --pulumi-preview names (None: plan the program); refuse program-run flags."""
     from .errors import UsageError
 
@@ -221,7 +245,7 @@ def _saved_document(plan_file: Optional[Path], preview_file: Optional[Path], sta
     if saved is None:
         return None
     option = "--plan" if plan_file is not None else "--pulumi-preview"
-    for flag, value in (("--stack-outputs", stack_outputs), ("--python", python)):
+    for flag, value in (("--stack-outputs", stack_outputs), ("--python", python), ("--pass-env", pass_env or None)):
         if value is not None:
             raise UsageError("%s runs the program, which %s does not" % (flag, option), "drop %s" % flag)
     if plan_file is not None and chart_cache is not None:
@@ -254,6 +278,7 @@ def policy_test(obj: _Context, team_dirs: Tuple[Path, ...], engine: str, opa_url
     from .gate.rules import load_bundle
 
     def run():  # type: ignore[no-untyped-def]
+        _check_opa_url(opa_url)
         backend = create_engine(engine, {"url": opa_url} if opa_url else {})
         try:
             return run_policy_tests(load_bundle(policies_dir, team_dirs=team_dirs), backend, teams_only=bool(team_dirs))

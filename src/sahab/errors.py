@@ -28,7 +28,10 @@ class SahabError(Exception):
         self.details = details
 
     def one_line(self) -> str:
-        return self.message if not self.hint else "%s (%s)" % (self.message, self.hint)
+        """The message and hint on one line: names in them (a file, a stack, a key) are shown escaped."""
+        from .reports.escape import plain
+
+        return plain(self.message if not self.hint else "%s (%s)" % (self.message, self.hint))
 
 
 class UsageError(SahabError):

@@ -90,8 +90,8 @@ def test_a_schema_violation_in_the_values_is_helms_error_not_a_rendering(cache: 
 
 
 def test_unknown_and_secret_values_come_back_as_markers(cache: Path):
-    def namespace(opts):  # auto-named: its name is only known after deploy
-        return k8s.core.v1.Namespace("training", opts=opts).metadata.name
+    def namespace(opts):  # an output only known after deploy
+        return k8s.core.v1.Namespace("training", opts=opts).id
 
     program = release_program(lambda: {"image": {"tag": pulumi.Output.secret("1.4.3")},
                                        "apiToken": pulumi.Output.secret("t0ken"), "replicas": 2},
@@ -103,12 +103,15 @@ def test_unknown_and_secret_values_come_back_as_markers(cache: Path):
     deployment = next(r for r in found.values() if r["inputs"]["kind"] == "Deployment")
     container = deployment["inputs"]["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == SECRET                        # "<registry>/<repo>:<secret tag>"
-    assert deployment["inputs"]["metadata"]["name"] == UNKNOWN  # "<auto-named release>-sahab-demo"
+    release_name = release["inputs"]["name"]  # no name given: auto-named as the provider does, ray-<8 hex>
+    assert release_name.startswith("ray-") and len(release_name) == len("ray-") + 8
+    assert release["autonamed"] == ["name"]
+    assert deployment["inputs"]["metadata"]["name"] == release_name + "-sahab-demo"
     assert deployment["inputs"]["metadata"]["namespace"] == UNKNOWN
     assert deployment["secrets"] == ["spec.template.spec.containers.0.image"]
-    assert {"metadata.name", "metadata.namespace"} <= set(deployment["unknowns"])
+    assert "metadata.namespace" in deployment["unknowns"] and "metadata.name" not in deployment["unknowns"]
     assert deployment["propertyDependencies"] == {"metadata": [namespace_urn]}
-    assert deployment["name"] == "ray:[unknown]/[unknown]-sahab-demo"
+    assert deployment["name"] == "ray:[unknown]/%s-sahab-demo" % release_name
     secret = next(r for r in found.values() if r["inputs"]["kind"] == "Secret")
     assert (secret["inputs"]["stringData"], secret["secrets"]) == (SECRET, ["stringData"])
     _without_tokens(resources)

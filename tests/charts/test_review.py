@@ -115,7 +115,7 @@ def test_a_plan_without_the_expansion_record_is_still_reported(bundle, tmp_path)
 
 @pytest.mark.parametrize("entry, error", [
     ({"expires": "2027/06/01"}, "gate.reviewed_charts #1 has expires '2027/06/01', which is not a date (write it as YYYY-MM-DD)"),
-    ({"expires": "2027-13-01"}, "is not valid YAML: month must be in 1..12 (fix its syntax)"),
+    ({"expires": "2027-13-01"}, "gate.reviewed_charts #1 has expires '2027-13-01', which is not a date (write it as YYYY-MM-DD)"),
     ({"digest": "abc"}, "gate.reviewed_charts #1: values_digest 'abc' is not sha256:<64 hex digits> "
                         "(copy it from the SAHAB-PLN-002 message)"),
     ({"expires": "2026-11-30"}, "gate.reviewed_charts #1 expires (2026-11-30) before it was reviewed (2026-12-01) (fix the dates)"),

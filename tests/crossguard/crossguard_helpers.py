@@ -28,7 +28,7 @@ SECRET_PLAINTEXT = "s3cr3t-value-the-plan-never-had"
 def to_wire(value: Any, path: str, unknowns: Set[str]) -> Any:
     """A plan input (with markers) -> its wire form."""
     if isinstance(value, dict):
-        if value.get("$unknown") is True and len(value) == 1:
+        if value.get("$unknown") is True:  # partial values and origins are the offline planner's own
             return UNKNOWN_SENTINEL
         if value.get("$secret") is True and len(value) == 1:
             return {SIG_KEY: SECRET_SIG, "value": UNKNOWN_SENTINEL if path in unknowns else SECRET_PLAINTEXT}
@@ -40,6 +40,28 @@ def to_wire(value: Any, path: str, unknowns: Set[str]) -> Any:
     if isinstance(value, list):
         return [to_wire(v, _join(path, str(i)), unknowns) for i, v in enumerate(value)]
     return value
+
+
+def as_the_engine_sees_it(value: Any) -> Any:
+    """A plan value with every unknown plain: under `pulumi up` a callback on an unknown does not run,
+    so the engine has no partial values (`$partial`, `$json`) and no origins (`of`)."""
+    if isinstance(value, dict):
+        if value.get("$unknown") is True:
+            return {"$unknown": True}
+        return {k: as_the_engine_sees_it(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_the_engine_sees_it(v) for v in value]
+    return value
+
+
+def as_the_engine_plans_it(plan: Mapping[str, Any]) -> Dict[str, Any]:
+    """The plan with what only the offline planner records taken out (partial values, auto-name marks)."""
+    resources = [
+        dict({k: v for k, v in r.items() if k not in ("partials", "autonamed", "speculative")},
+             inputs=as_the_engine_sees_it(r["inputs"]))
+        for r in plan["resources"]
+    ]
+    return dict(plan, resources=resources)
 
 
 def _join(path: str, key: str) -> str:

@@ -200,7 +200,7 @@ def test_expired_waiver_fails_the_gate(tmp_path: Path):
     ("{rule: SAHAB-NET-901, urn: '*', reason: r, expires: 2027-01-01}", "waiver #1 lacks approver"),
     ("{rule: NOPE, urn: '*', reason: r, approver: a, expires: 2027-01-01}", "names rule 'NOPE', which is not a sahab, team or checkov rule id"),
     ("{rule: SAHAB-NET-901, urn: '*', reason: r, approver: a, expires: soon}", "has expires 'soon', which is not a date"),
-    ("{rule: SAHAB-NET-901, urn: '*', reason: r, approver: a, expires: 2027-01-01, scope: all}", "has unknown field(s) scope"),
+    ("{rule: SAHAB-NET-901, urn: '*::a', reason: r, approver: a, expires: 2027-01-01, owner: b}", "has unknown field(s) owner"),
 ])
 def test_malformed_waivers_are_refused(tmp_path: Path, entry, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
@@ -261,6 +262,52 @@ def _tls_floor_for_one_principal(statements: List[Dict[str, Any]]) -> None:
     _statement(statements, "DenyTlsOlderThan12")["Principal"] = {"AWS": "arn:aws:iam::123456789012:role/ml-prod-admin"}
 
 
+# --- partial values (docs/plan-format.md): documents and ARNs built from deploy-time outputs ----
+
+def _marker(urn: str, output: str) -> Dict[str, Any]:
+    return {"$unknown": True, "of": {"urn": urn, "output": output}}
+
+
+def _partial(*parts: Any) -> Dict[str, Any]:
+    return {"$unknown": True, "$partial": list(parts)}
+
+
+def _partial_bucket_policy(index: int, edit: Callable[[List[Dict[str, Any]]], None] = lambda statements: None) -> Mutate:
+    """The policy of bucket #index as the planner writes it when the bucket name and the VPC endpoint are
+    stand-ins: ArtifactStore's own document with markers where they went, in "$json" (then `edit`)."""
+    def mutate(plan: Plan) -> str:
+        bucket = _nth(plan, BUCKET, index)
+        policy = next(r for r in plan["resources"] if r["type"] == POLICY and bucket["urn"] in r["propertyDependencies"].get("bucket", []))
+        name, vpce = _marker(bucket["urn"], "bucket"), _marker(policy["propertyDependencies"]["policy"][-1], "id")
+        document = bucket_policy("{bucket}", "{vpce}", ["arn:aws:iam::123456789012:role/ml-prod-admin"])
+        edit(document["Statement"])
+        text = json.dumps(document)
+
+        def parts(value: str) -> List[Any]:
+            pieces = re.split(r"(\{bucket\}|\{vpce\})", value)
+            return [{"{bucket}": name, "{vpce}": vpce}.get(piece, piece) for piece in pieces if piece]
+
+        def marked(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: marked(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [marked(v) for v in value]
+            if value == "{vpce}":
+                return vpce
+            if isinstance(value, str) and "{bucket}" in value:
+                return _partial(*parts(value))
+            return value
+        policy["inputs"]["policy"] = dict(_partial(*parts(text)), **{"$json": marked(document)})
+        policy["partials"] = ["policy"]
+        return bucket["urn"]
+    return mutate
+
+
+def _partial_key_arn(region: str) -> Dict[str, Any]:
+    """A key ARN of a key outside the program: only its region is known before deploy."""
+    return _partial("arn:aws:kms:%s:" % region, {"$unknown": True}, ":key/", {"$unknown": True})
+
+
 def _user_with_login_profile(name: str) -> Mutate:
     """An IAM user and a console password for it, the profile's `user` taken from the user (`user=user.name`)."""
     def mutate(plan: Plan) -> str:
@@ -401,6 +448,15 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         yield "bucket#%d replicates to a bucket ARN in %s" % (i, DR_REGION), "SAHAB-RES-003", _s3_replication(i, linked=False)
         yield "bucket#%d replicates to a bucket of the plan in %s" % (i, DR_REGION), "SAHAB-RES-003", _s3_replication(i, linked=True)
         yield "bucket#%d inline replication to %s" % (i, DR_REGION), "SAHAB-RES-003", _s3_inline_replication(i)
+        yield "bucket#%d partial policy without the TLS-only statement" % i, "SAHAB-ENC-007", _partial_bucket_policy(
+            i, _without_statement("DenyInsecureTransport"))
+        yield "bucket#%d partial policy refuses only TLS < 1.0" % i, "SAHAB-ENC-011", _partial_bucket_policy(i, _tls_floor("1.0"))
+    for i in range(REFERENCE_COUNTS["aws:cloudwatch/logGroup:LogGroup"]):
+        yield "log group#%d key ARN in eu-west-1, account unknown" % i, "SAHAB-ENC-005", _set(
+            "aws:cloudwatch/logGroup:LogGroup", i, ("kmsKeyId",), _partial_key_arn("eu-west-1"))
+    yield "backup plan copies to a partial vault ARN in eu-west-1", "SAHAB-RES-003", _add_resource("aws:backup/plan:Plan", "ml-prod-dr", {
+        "name": "ml-prod-dr", "rules": [{"ruleName": "daily", "targetVaultName": "ml-prod", "schedule": "cron(0 3 * * ? *)",
+                                         "copyActions": [{"destinationVaultArn": _partial("arn:aws:backup:eu-west-1:", {"$unknown": True}, ":backup-vault:dr")}]}]})
     yield "rds read replica of a database in eu-west-1", "SAHAB-RES-003", _set(db, 0, ("replicateSourceDb",), "arn:aws:rds:eu-west-1:123456789012:db:ml-prod-registry")
     yield "rds automated backups replicated to eu-west-1", "SAHAB-RES-003", _add_resource(
         "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication", "registry-backups-eu",
@@ -489,6 +545,16 @@ def test_the_known_bucket_policies_the_policy_mutations_start_from_pass(referenc
     bundle, engine = rules
     plan = copy.deepcopy(reference_plan)
     urns = {_known_bucket_policy(i)(plan) for i in range(REFERENCE_COUNTS[BUCKET])}
+    findings = evaluate_rules(plan, bundle, engine, loaded=True)
+    assert [(f.rule_id, f.status) for f in findings if f.urn in urns and f.rule_id in ("SAHAB-ENC-007", "SAHAB-ENC-011")] == []
+
+
+def test_partial_bucket_policies_as_artifact_store_writes_them_are_decided(reference_plan, rules):
+    """The planner's partial documents (bucket ARNs and the VPC endpoint unknown) satisfy both TLS rules
+    on their known structure: neither a violation nor deferred."""
+    bundle, engine = rules
+    plan = copy.deepcopy(reference_plan)
+    urns = {_partial_bucket_policy(i)(plan) for i in range(REFERENCE_COUNTS[BUCKET])}
     findings = evaluate_rules(plan, bundle, engine, loaded=True)
     assert [(f.rule_id, f.status) for f in findings if f.urn in urns and f.rule_id in ("SAHAB-ENC-007", "SAHAB-ENC-011")] == []
 

@@ -41,7 +41,7 @@ def test_github_annotations_are_workflow_commands_escaped_as_the_toolkit_does(re
     lines = gate_formats.render(result, "github").splitlines()
     assert lines == [
         "::error file=stacks/net.py,line=42,title=SAHAB-NET-001 Title%2C with%3A punctuation::"
-        "[violation] 100%25 open%0A::add-mask::x (" + LONG_URN + ")",
+        "[violation] 100%25 open\\x0a::add-mask::x (" + LONG_URN + ")",  # the newline shown, not a line of its own
         "::warning file=Pulumi.prod.yaml,line=1,title=SAHAB-NET-001 Title%2C with%3A punctuation::"
         "[violation] loud (urn:pulumi:prod::p::t::adv)",
         "::notice file=Pulumi.prod.yaml,line=1,title=SAHAB-NET-001 Title%2C with%3A punctuation::"
@@ -64,7 +64,7 @@ def test_gitlab_code_quality_report(result):
         ("SAHAB-NET-001", "minor", {"path": "Pulumi.prod.yaml", "lines": {"begin": 1}}),
         ("SAHAB-NET-001", "info", {"path": "Pulumi.prod.yaml", "lines": {"begin": 1}}),
     ]
-    assert issues[0]["description"] == "[violation] 100% open\n::add-mask::x (" + LONG_URN + ")"
+    assert issues[0]["description"] == "[violation] 100% open\\x0a::add-mask::x (" + LONG_URN + ")"
     assert all(set(i) == {"description", "check_name", "fingerprint", "severity", "location"} for i in issues)
     # GitLab keeps one issue per fingerprint: unique per finding, and the same one SARIF carries
     assert len({i["fingerprint"] for i in issues}) == 3
@@ -82,7 +82,7 @@ def test_console_in_a_ci_log_never_wraps_and_gives_each_finding_two_lines(result
     assert len(lines) == 1 + 2 * 3 + 3  # title, two lines per finding, totals, the deferred rules, verdict
     assert lines[8].startswith("1 mandatory rule(s) deferred (SAHAB-NET-001): ") and len(lines[8]) > 80
     assert lines[1].startswith("FAIL      SAHAB-NET-001  mandatory/high  %s (" % LONG_URN.split("::")[-1])
-    assert lines[2] == "          stacks/net.py:42: 100% open ::add-mask::x"
+    assert lines[2] == "          stacks/net.py:42: 100% open\\x0a::add-mask::x"
     assert [line[:9].strip() for line in lines[1:7:2]] == ["FAIL", "ADVISORY", "DEFERRED"]
     assert all(line.startswith("          ") for line in lines[2:7:2])
     assert lines[-1] == "FAIL: 1 mandatory finding(s) block the deploy"

@@ -65,7 +65,8 @@ def test_json_report_lists_every_finding_and_the_verdict(result):
     assert document["summary"] == {"resources": 4, "rules": 5, "engines": ["regorus"], "blocking": 1, "violation": 2,
                                    "deferred": 1, "unchecked": 0, "waived": 1, "baselined": 0, "verdict": "fail",
                                    "deferred_mandatory": 1, "deferred_mandatory_rules": ["SAHAB-NET-901"],
-                                   "soft_fail": False, "severity_threshold": None, "skipped_rules": [], "baseline_fixed": []}
+                                   "soft_fail": False, "severity_threshold": None, "skipped_rules": [], "baseline_fixed": [],
+                                   "project_relaxations": None}
     assert {(f["rule_id"], f["status"], f["urn"].split("::")[-1]) for f in document["findings"]} == {
         ("SAHAB-NET-901", "violation", "a"), ("SAHAB-NET-901", "deferred", "b"),
         ("SAHAB-NET-901", "waived", "w"), ("SAHAB-NET-902", "violation", "l")}

@@ -76,3 +76,8 @@ def assert_valid(document: Dict[str, Any]) -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.validate(document, schema)
     assert json.loads(json.dumps(document)) == document
+
+
+def chosen_inputs(found: Dict[str, Any]) -> Dict[str, Any]:
+    """A resource's top-level inputs without those its provider auto-names (listed in ``autonamed``)."""
+    return {key: value for key, value in found["inputs"].items() if key not in found.get("autonamed", ())}

@@ -1,6 +1,8 @@
 """azure-native: locations from config, from another resource's output, and from a provider."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from planner_helpers import SECRET, UNKNOWN, assert_valid, default_provider_urn, plan, resource, warnings
@@ -44,7 +46,10 @@ def test_storage_account_inputs(doc):
         "minimumTlsVersion": "TLS1_2",
         "resourceGroupName": UNKNOWN,
         "sku": {"name": "Standard_ZRS"},
+        # auto-named as azure-native's check does: <name> + 8 hex (here of sha256(URN)), no separator
+        "accountName": "datasa" + hashlib.sha256(account["urn"].encode()).hexdigest()[:8],
     }
+    assert account["autonamed"] == ["accountName"]
     assert account["unknowns"] == ["resourceGroupName"]
     assert account["propertyDependencies"] == {
         "location": [resource(doc, "azure-native:resources:ResourceGroup", "data-rg")["urn"]],

@@ -2,9 +2,11 @@
 kubernetes:yaml:decode invoke), a helm v3 Chart offline, and a multi-language component."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from planner_helpers import UNKNOWN, assert_valid, plan, resource, urn, warnings
+from planner_helpers import assert_valid, plan, resource, urn, warnings
 
 PROVIDER = "pulumi:providers:kubernetes"
 
@@ -35,22 +37,29 @@ def test_outputs_of_one_resource_feed_another(doc):
     """metadata.name was given, so it is known; labels are lifted through nested output types."""
     namespace_urn = resource(doc, "kubernetes:core/v1:Namespace", "apps")["urn"]
     deployment = resource(doc, "kubernetes:apps/v1:Deployment", "nginx")
-    assert deployment["inputs"]["metadata"] == {"labels": {"app": "nginx"}, "namespace": "apps"}
+    metadata = dict(deployment["inputs"]["metadata"])
+    assert re.fullmatch(r"nginx-[0-9a-f]{8}", metadata.pop("name"))
+    assert metadata == {"labels": {"app": "nginx"}, "namespace": "apps", "annotations": {"pulumi.com/autonamed": "true"}}
+    assert deployment["autonamed"] == ["metadata.name"]
     assert deployment["inputs"]["spec"]["replicas"] == 2
     assert deployment["inputs"]["spec"]["template"]["spec"]["containers"] == [
         {"image": "nginx:1.27", "name": "nginx", "ports": [{"containerPort": 80}]}]
     assert deployment["unknowns"] == []
     assert deployment["propertyDependencies"] == {"metadata": [namespace_urn]}
     service = resource(doc, "kubernetes:core/v1:Service", "nginx")
-    assert service["inputs"]["metadata"] == {"labels": {"app": "nginx"}, "namespace": "apps"}
+    assert {k: v for k, v in service["inputs"]["metadata"].items() if k != "annotations"} == {
+        "labels": {"app": "nginx"}, "namespace": "apps", "name": doc["outputs"]["serviceName"]}
     assert service["dependencies"] == sorted([namespace_urn, deployment["urn"]])
     policy = resource(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny")
     assert policy["inputs"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
-def test_auto_named_metadata_is_unknown_not_none(doc):
-    """The provider picks an auto-name: a preview cannot know it (it is not None either)."""
-    assert doc["outputs"]["serviceName"] == UNKNOWN
+def test_auto_named_metadata_is_the_providers_auto_name(doc):
+    """pulumi-kubernetes names it in preview (<name>-<8 hex>); the plan marks it as auto-named."""
+    service = resource(doc, "kubernetes:core/v1:Service", "nginx")
+    assert doc["outputs"]["serviceName"] == service["inputs"]["metadata"]["name"]
+    assert re.fullmatch(r"nginx-[0-9a-f]{8}", doc["outputs"]["serviceName"])
+    assert "metadata.name" in service["autonamed"]
     assert doc["outputs"]["namespace"] == "apps"
     assert doc["outputs"]["replicas"] == 2
 

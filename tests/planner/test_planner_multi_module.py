@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from planner_helpers import SECRET, UNKNOWN, assert_valid, default_provider_urn, plan, program, resource, urn, warnings
+from planner_helpers import chosen_inputs, SECRET, UNKNOWN, assert_valid, default_provider_urn, plan, program, resource, urn, warnings
 
 PROVIDER = "pulumi:providers:aws"
 STACK_URN = "urn:pulumi:dev::multi-module::pulumi:pulumi:Stack::multi-module-dev"
@@ -116,7 +116,8 @@ def test_unknowns_are_markers_with_paths(doc):
     assert subnets["unknowns"] == ["subnetIds.0", "subnetIds.1"]
     # tls public key: computed by the provider, unknown in a preview
     key_pair = resource(doc, "aws:ec2/keyPair:KeyPair", "bastion")
-    assert (key_pair["inputs"], key_pair["unknowns"]) == ({"publicKey": UNKNOWN}, ["publicKey"])
+    assert (chosen_inputs(key_pair), key_pair["unknowns"]) == ({"publicKey": UNKNOWN}, ["publicKey"])
+    assert key_pair["autonamed"] == ["keyName"]
 
 
 def test_property_dependencies_link_encryption_to_its_bucket_and_key(doc):
@@ -135,7 +136,8 @@ def test_json_policies_built_in_apply(doc):
     assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     assert key["unknowns"] == []
     tls_only = resource(doc, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only")
-    assert tls_only["inputs"]["policy"] == UNKNOWN
+    # Built from the bucket's unknown ARN: unknown, with its known structure (test_planner_partial_values.py).
+    assert tls_only["inputs"]["policy"]["$unknown"] is True and tls_only["partials"] == ["policy"]
     assert sorted(tls_only["propertyDependencies"]["policy"]) == sorted([
         resource(doc, "aws:kms/key:Key", "lake-key")["urn"], resource(doc, "aws:s3/bucket:Bucket", "lake-bucket")["urn"]])
     reader = json.loads(resource(doc, "aws:iam/policy:Policy", "fixed-reader")["inputs"]["policy"])
@@ -144,7 +146,7 @@ def test_json_policies_built_in_apply(doc):
 
 def test_secrets_are_redacted_with_paths(doc):
     literal = resource(doc, "aws:ssm/parameter:Parameter", "api-token")
-    assert literal["inputs"] == {"type": "SecureString", "value": SECRET}
+    assert chosen_inputs(literal) == {"type": "SecureString", "value": SECRET}
     assert (literal["secrets"], literal["unknowns"]) == (["value"], [])
     configured = resource(doc, "aws:ssm/parameter:Parameter", "db-password")
     assert (configured["inputs"]["value"], configured["secrets"]) == (SECRET, ["value"])
@@ -161,7 +163,9 @@ def test_secrets_are_redacted_with_paths(doc):
 def test_stack_outputs(doc):
     assert doc["outputs"] == {
         "apiToken": SECRET,
-        "bucketName": UNKNOWN,
+        # the bucket's auto-name (pulumi-aws fills `bucket` in preview), as the plan's bucket has it
+        "bucketName": next(r["inputs"]["bucket"] for r in doc["resources"] if r["type"] == "aws:s3/bucket:Bucket"
+                           and r["name"] == "lake-bucket"),
         "connection": UNKNOWN,
         "region": "me-central-1",
         "replicas": 2,

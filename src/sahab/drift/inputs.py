@@ -11,9 +11,10 @@ of other types are skipped. The store is reached through MLflow's artifact repos
 (``s3://``, ``wasbs://``, ``file://``...), so the pod's workload identity is the only credential:
 boto3's web-identity chain on EKS, ``DefaultAzureCredential`` on AKS.
 
-MLServer does not write these files by itself: serving must log its inputs to this layout (see
-docs/components-kubernetes.md, "Model drift"). Until it does, every check finds no inputs and
-reports no verdict, which the stale-check alert makes visible.
+MLServer does not write these files by itself: :mod:`sahab.inference_log`, the sidecar
+``ModelServing(input_logging=...)`` runs in front of MLServer, writes them (REST V2 inference
+requests only; docs/components-kubernetes.md, "Model drift"). A model served without it finds no
+inputs and reports no verdict, which the stale-check alert makes visible.
 """
 from __future__ import annotations
 

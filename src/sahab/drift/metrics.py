@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Protocol, Tuple
 
 if TYPE_CHECKING:  # the component imports the metric names from here without pandas or Evidently
     from .detect import DriftVerdict
@@ -43,7 +43,7 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _labels(labels: Tuple[Tuple[str, str], ...]) -> str:
+def labels_text(labels: Tuple[Tuple[str, str], ...]) -> str:
     return "{%s}" % ",".join('%s="%s"' % (key, _escape(value)) for key, value in labels)
 
 
@@ -82,11 +82,17 @@ class DriftMetrics:
         lines: List[str] = []
         for name, (kind, text) in _HELP.items():
             lines += ["# HELP %s %s" % (name, text), "# TYPE %s %s" % (name, kind)]
-            lines += ["%s%s %s" % (name, _labels(labels), repr(float(value))) for labels, value in samples[name]]
+            lines += ["%s%s %s" % (name, labels_text(labels), repr(float(value))) for labels, value in samples[name]]
         return "\n".join(lines) + "\n"
 
 
-def serve(metrics: DriftMetrics, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
+class Renders(Protocol):
+    """Anything that renders its samples in the text format (the drift job's, the input logger's)."""
+
+    def render(self) -> str: ...
+
+
+def serve(metrics: Renders, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
     """Serve ``/metrics`` on ``port`` from a daemon thread; anything else is 404."""
 
     class Handler(BaseHTTPRequestHandler):

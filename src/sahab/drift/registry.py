@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 
 import pandas as pd
 
-from .detect import DriftCheck
 from .errors import DriftDataError
 
 if TYPE_CHECKING:  # mlflow is imported where it is used: the drift extra, not the gate, needs it
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
+
+    # Evidently only for the type: the input logger resolves versions here without importing it.
+    from .detect import DriftCheck
 
 REFERENCE_ARTIFACT = "sahab-drift/reference.parquet"
 EXPERIMENT_PREFIX = "sahab-drift/"

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Sequence, Tuple
 
 from ..errors import ConfigError
+from ..inputs.files import read_input_text
+from ..inputs.safe_yaml import parse_json
 from .findings import Finding, GateResult
 
 SCHEMA_VERSION = "sahab.dev/baseline/v1"
@@ -51,12 +53,8 @@ def dumps_baseline(result: GateResult) -> str:
 
 def load_baseline(path: Path, project: str, stack: str) -> Baseline:
     """Read and validate ``path`` for ``project``/``stack``; one-line ConfigError otherwise."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError("cannot read baseline %s: %s" % (path, exc.strerror), "fix --baseline or gate.baseline") from None
-    except ValueError as exc:
-        raise ConfigError("baseline %s is not valid JSON: %s" % (path, exc), "recreate it with --create-baseline") from None
+    document = parse_json(read_input_text(path, "baseline", "fix --baseline or gate.baseline"), "baseline %s" % path,
+                          "recreate it with --create-baseline")
     if not isinstance(document, dict) or document.get("schemaVersion") != SCHEMA_VERSION:
         raise ConfigError("%s is not a sahab baseline (%s)" % (path, SCHEMA_VERSION), "recreate it with --create-baseline")
     if (document.get("project"), document.get("stack")) != (project, stack):

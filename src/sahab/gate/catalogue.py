@@ -17,9 +17,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
-import yaml
-
 from ..errors import ConfigError
+from ..inputs.safe_yaml import load_yaml
 
 CATALOGUE_FILE = "coverage.yaml"
 CONCERNS: Tuple[str, ...] = ("residency", "encryption", "network", "identity", "workload")
@@ -91,10 +90,7 @@ def load_catalogue(root: Path) -> Catalogue:
     path = root / CATALOGUE_FILE
     if not path.is_file():
         return EMPTY
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError("%s is not valid YAML: %s" % (path, str(exc).splitlines()[0]), "fix the catalogue") from None
+    data = load_yaml(path, "coverage catalogue", "fix the catalogue")
     if not isinstance(data, dict) or set(data) != {"classes", "sets", "types"}:
         raise ConfigError("%s must be a mapping with exactly `classes`, `sets` and `types`" % path,
                           "see docs/coverage.md for the format")

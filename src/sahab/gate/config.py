@@ -22,17 +22,20 @@ charts:
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
-
 from ..charts.review import ChartReview, parse_reviews
 from ..errors import ConfigError
+from ..inputs.safe_yaml import load_yaml
 from .findings import DISABLED, ENFORCEMENTS, SEVERITIES
+from .relaxations import RelaxingSettings, relaxing_settings
 
 CONFIG_FILE = "sahab.yaml"
+ENGINES = ("embedded", "opa")
+_CHECKOV_KEYS = {"enabled", "mandatory", "checks_dirs"}
 _KEYS = {"engine", "opa", "enforcement", "checkov", "waivers", "fail_on_deferred", "reviewed_charts",
          "rules", "skip_rules", "severity_threshold", "soft_fail", "baseline", "policies"}
 
@@ -55,6 +58,8 @@ class GateConfig:
     baseline: Optional[Path] = None
     policy_dirs: Tuple[Path, ...] = ()           # a team's own Rego rule folders (sahab.gate.rules)
     checkov_checks_dirs: Tuple[Path, ...] = ()   # a team's own checkov checks (--external-checks-dir)
+    # The relaxing settings as the configuration file gave them, before any flag (None: no file).
+    project_settings: Optional[RelaxingSettings] = None
 
     @property
     def disabled_rules(self) -> Tuple[str, ...]:
@@ -68,14 +73,9 @@ class GateConfig:
 def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConfig:
     """Read ``path`` (or ``project_dir/sahab.yaml`` when present); defaults otherwise."""
     candidate = path or project_dir / CONFIG_FILE
-    if path is None and not candidate.is_file():
+    if path is None and not os.path.lexists(candidate):
         return GateConfig()
-    try:
-        document = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError("cannot read %s: %s" % (candidate, exc.strerror), "fix --config") from None
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2027-13-01
-        raise ConfigError("%s is not valid YAML: %s" % (candidate, str(exc).splitlines()[0]), "fix its syntax") from None
+    document = load_yaml(candidate, "gate configuration", "fix --config" if path is not None else "fix %s" % CONFIG_FILE) or {}
     section = document.get("gate", {}) if isinstance(document, dict) else None
     if not isinstance(section, dict):
         raise ConfigError("%s: `gate:` must be a mapping" % candidate, "see docs/gate.md")
@@ -86,21 +86,23 @@ def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConf
     if not isinstance(enforcement, dict) or any(v not in ENFORCEMENTS + (DISABLED,) for v in enforcement.values()):
         raise ConfigError("%s: gate.enforcement maps rule ids to advisory|mandatory|disabled" % candidate,
                           "e.g. {SAHAB-NET-007: advisory}")
+    if not all(isinstance(key, str) for key in enforcement):
+        raise ConfigError("%s: gate.enforcement keys must be rule ids" % candidate, "e.g. {SAHAB-NET-007: advisory}")
     checkov = section.get("checkov") or {}
-    if not isinstance(checkov, dict):
-        raise ConfigError("%s: gate.checkov must be a mapping" % candidate, "e.g. {enabled: true}")
-    waivers = section.get("waivers")
+    if not isinstance(checkov, dict) or set(checkov) - _CHECKOV_KEYS:
+        raise ConfigError("%s: gate.checkov must be a mapping of %s" % (candidate, ", ".join(sorted(_CHECKOV_KEYS))),
+                          "e.g. {enabled: true}")
     charts = document.get("charts") or {}
     if not isinstance(charts, dict) or set(charts) - {"cache"} or not isinstance(charts.get("cache", ""), str):
         raise ConfigError("%s: `charts:` takes only `cache: <folder>`" % candidate, "e.g. charts: {cache: charts-cache} (docs/charts.md)")
-    return GateConfig(
-        engine=str(section.get("engine", "embedded")),
-        opa=dict(section.get("opa") or {}),
-        enforcement={str(k): str(v) for k, v in enforcement.items()},
-        checkov_enabled=bool(checkov.get("enabled", True)),
-        checkov_mandatory=list(checkov["mandatory"]) if "mandatory" in checkov else None,
-        waivers=(candidate.parent / waivers) if waivers else None,
-        fail_on_deferred=bool(section.get("fail_on_deferred", False)),
+    config = GateConfig(
+        engine=_engine(section.get("engine", "embedded"), candidate),
+        opa=_opa(section.get("opa"), candidate),
+        enforcement=dict(enforcement),
+        checkov_enabled=_flag(checkov, "checkov.enabled", candidate, default=True),
+        checkov_mandatory=list(_patterns(checkov, "checkov.mandatory", candidate)) if "mandatory" in checkov else None,
+        waivers=_relative_file(section, "waivers", candidate),
+        fail_on_deferred=_flag(section, "fail_on_deferred", candidate),
         reviewed_charts=parse_reviews(section.get("reviewed_charts"), candidate),
         chart_cache=(candidate.parent / charts["cache"]) if charts.get("cache") else None,
         rules=_patterns(section, "rules", candidate),
@@ -111,6 +113,8 @@ def load_gate_config(project_dir: Path, path: Optional[Path] = None) -> GateConf
         policy_dirs=_folders(section.get("policies"), "gate.policies", candidate),
         checkov_checks_dirs=_folders(checkov.get("checks_dirs"), "gate.checkov.checks_dirs", candidate),
     )
+    # What this file relaxes is reported, or refused by a trusted configuration (sahab.gate.relaxations).
+    return replace(config, project_settings=relaxing_settings(candidate, config))
 
 
 def _folders(value: Any, key: str, candidate: Path) -> Tuple[Path, ...]:
@@ -123,7 +127,7 @@ def _folders(value: Any, key: str, candidate: Path) -> Tuple[Path, ...]:
 
 
 def _patterns(section: Dict[str, Any], key: str, candidate: Path) -> Tuple[str, ...]:
-    value = section.get(key) or []
+    value = section.get(key.rsplit(".", 1)[-1]) or []
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         raise ConfigError("%s: gate.%s must be a list of rule ids or globs" % (candidate, key), "e.g. [SAHAB-NET-*, CKV_K8S_16]")
     return tuple(value)
@@ -136,15 +140,37 @@ def _threshold(value: Any, candidate: Path) -> Optional[str]:
     return value
 
 
-def _flag(section: Dict[str, Any], key: str, candidate: Path) -> bool:
-    value = section.get(key, False)
+def _flag(section: Dict[str, Any], key: str, candidate: Path, default: bool = False) -> bool:
+    """A boolean: ``"false"`` or ``0`` is a mistake, not false (nor, worse, true)."""
+    value = section.get(key.rsplit(".", 1)[-1], default)
     if not isinstance(value, bool):
-        raise ConfigError("%s: gate.%s must be true or false, not %r" % (candidate, key, value), "e.g. %s: true" % key)
+        raise ConfigError("%s: gate.%s must be true or false, not %r" % (candidate, key, value),
+                          "e.g. %s: true" % key.rsplit(".", 1)[-1])
     return value
+
+
+def _engine(value: Any, candidate: Path) -> str:
+    if value not in ENGINES:
+        raise ConfigError("%s: gate.engine %r is not one of %s" % (candidate, value, "|".join(ENGINES)), "e.g. engine: embedded")
+    return str(value)
+
+
+def _opa(value: Any, candidate: Path) -> Dict[str, Any]:
+    """The ``opa:`` mapping: strings, and a number of seconds for ``timeout`` (the engine checks the values)."""
+    value = value or {}
+    if not isinstance(value, dict):
+        raise ConfigError("%s: gate.opa must be a mapping" % candidate, "e.g. opa: {url: \"http://127.0.0.1:8181\"}")
+    for key, item in value.items():
+        number = key == "timeout" and isinstance(item, (int, float)) and not isinstance(item, bool)
+        if not (number or (key != "timeout" and isinstance(item, str))):
+            raise ConfigError("%s: gate.opa.%s must be %s, not %r" % (candidate, key, "a number of seconds" if key == "timeout"
+                                                                      else "a string", item),
+                              "e.g. timeout: 30" if key == "timeout" else "quote it")
+    return dict(value)
 
 
 def _relative_file(section: Dict[str, Any], key: str, candidate: Path) -> Optional[Path]:
     value = section.get(key)
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ConfigError("%s: gate.%s must be a file path" % (candidate, key), "e.g. %s: baseline.json" % key)
+        raise ConfigError("%s: gate.%s must be a file path" % (candidate, key), "e.g. %s: %s.%s" % (key, key, "yaml" if key == "waivers" else "json"))
     return candidate.parent / value if value else None

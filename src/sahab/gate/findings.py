@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from .relaxations import Relaxations
 
 SEVERITIES: Tuple[str, ...] = ("low", "medium", "high", "critical")
 ENFORCEMENTS: Tuple[str, ...] = ("advisory", "mandatory")
@@ -82,6 +85,8 @@ class GateResult:
     soft_fail: bool = False
     # Baseline entries ({rule_id, urn}) that no finding matches any more: fixed since the baseline.
     baseline_fixed: List[Dict[str, str]] = field(default_factory=list)
+    # What the project's own sahab.yaml relaxes in this run (every report's summary names it).
+    relaxations: Optional["Relaxations"] = None
 
     def sorted_findings(self) -> List[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
-
 from ..errors import ConfigError
+from ..inputs.safe_yaml import load_yaml
 from .checkov.engine import load_mandatory
 from .rules import PolicyBundle, default_policies_root
 
@@ -52,10 +51,7 @@ def load_promises(bundle: PolicyBundle, path: Optional[Path] = None,
     """
     path = path or (bundle.root / PROMISES_FILE if (bundle.root / PROMISES_FILE).is_file()
                     else default_policies_root() / PROMISES_FILE)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError("cannot read %s: %s" % (path, str(exc).splitlines()[0]), "restore policies/promises.yaml") from None
+    document = load_yaml(path, "promises file", "restore policies/promises.yaml") or {}
     if not isinstance(document, dict) or set(document) != {"promises", "checkov_only"}:
         raise ConfigError("%s must hold exactly `promises:` and `checkov_only:`" % path, "see docs/controls.md")
     promises = tuple(_promise(entry, path) for entry in _entries(document["promises"], "promises", path))

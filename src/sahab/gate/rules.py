@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-import yaml
-
 from ..errors import ConfigError
+from ..inputs.files import read_input_text
+from ..inputs.safe_yaml import parse_yaml
 from .catalogue import CATALOGUE_FILE, EMPTY, Catalogue, load_catalogue, type_tokens
 from .findings import ENFORCEMENTS, SEVERITIES
 
@@ -142,10 +142,7 @@ def _modules_of(folder: Path, key_prefix: str) -> List[Tuple[Path, str, str]]:
     """Every ``.rego`` file under ``folder``: its path, its bundle key and its source."""
     found = []
     for path in sorted(folder.rglob("*.rego")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError("cannot read policy %s: %s" % (path, exc), "fix the file or its permissions") from None
+        text = read_input_text(path, "policy", "fix the file or its permissions")
         found.append((path, key_prefix + path.relative_to(folder).as_posix(), text))
     return found
 
@@ -251,10 +248,7 @@ def _metadata_block(text: str, path: Path) -> Dict[str, object]:
         if not line.startswith("#"):
             break
         body.append(line[2:] if line.startswith("# ") else line[1:])
-    try:
-        parsed = yaml.safe_load("\n".join(body))
-    except yaml.YAMLError as exc:
-        raise ConfigError("%s: METADATA is not valid YAML: %s" % (path, str(exc).splitlines()[0]), "fix the header") from None
+    parsed = parse_yaml("\n".join(body), "%s: METADATA" % path, "fix the header")
     if not isinstance(parsed, dict):
         raise ConfigError("%s: METADATA must be a YAML mapping" % path, "see policies/README.md")
     return parsed

@@ -20,8 +20,9 @@ from .evaluate import evaluate_rules
 from .findings import Finding, GateResult
 from .locations import locate
 from .rules import PolicyBundle, load_bundle
+from .relaxations import TrustedConfig, govern
 from .selection import rule_selection, select_bundle
-from .waivers import apply_waivers, load_waivers
+from .waivers import apply_waivers, load_waivers, refuse_unscoped_blankets
 
 OPAQUE_RULE = "SAHAB-PLN-001"
 OPAQUE_TITLE = "Every resource is visible to the gate"
@@ -78,14 +79,15 @@ def check_plan_shape(plan: Mapping[str, Any]) -> None:
 def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optional[Path] = None,
               bundle: Optional[PolicyBundle] = None, today: Optional[datetime.date] = None,
               checkov: Optional[Callable[..., "Future[List[Finding]]"]] = None,
-              scan_without_project: bool = False) -> GateResult:
+              scan_without_project: bool = False, trusted: Optional[TrustedConfig] = None) -> GateResult:
     """Evaluate a plan document with every configured engine and return the merged result.
 
     ``checkov`` starts the checkov scan and returns its future findings (default
     :func:`sahab.gate.checkov.start_checkov`; ``sahab gate`` binds it to a driver started before
     planning). checkov runs when ``project_dir`` is given (it also scans the project's CI files
     and Dockerfiles) or ``scan_without_project`` (the plan's Kubernetes manifests only: a saved
-    plan or a preview gated without its project).
+    plan or a preview gated without its project). ``trusted``: CI's trusted configuration, which
+    may forbid what the project's own ``sahab.yaml`` relaxes (:mod:`.relaxations`).
     """
     check_plan_shape(plan)
     bundle = bundle or load_bundle(team_dirs=config.policy_dirs)
@@ -96,6 +98,7 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
     # Coverage is the whole rule set's (a rule left out by a selection is named as skipped, and
     # still understands its types); the same function as in the CrossGuard pack.
     uncovered = coverage_findings(plan, bundle)
+    relaxations = govern(config, bundle, trusted, project_dir)
     bundle, skipped = select_bundle(bundle, selection)
     waivers = load_waivers(config.waivers, today) if config.waivers else []
     baseline = load_baseline(config.baseline, project, stack) if config.baseline else None
@@ -124,6 +127,7 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
         skipped += sorted({f.rule_id for f in scanned if not selection.selects(f.rule_id)})
         engines.append("checkov")
     findings = [_with_enforcement(f, config.enforcement) for f in findings]
+    refuse_unscoped_blankets(waivers, plan, findings, {rule.rule_id: bundle.covered_types(rule) for rule in bundle.rules})
     findings = apply_waivers(locate(findings, plan), waivers)
     fixed: List[Dict[str, str]] = []
     if baseline is not None:  # after the waivers: a waiver wins for what it covers
@@ -140,6 +144,7 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
         severity_threshold=config.severity_threshold,
         soft_fail=config.soft_fail,
         baseline_fixed=fixed,
+        relaxations=relaxations,
     )
 
 

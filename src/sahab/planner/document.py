@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from .. import __version__
 from ..charts.cache import cache_dir
 from ..charts.expand import expand_helm
+from ..errors import ProgramError
 from .harness.wire import SECRET_MARKER_KEY, UNKNOWN_MARKER_KEY, secret_marker
 from .project import PulumiProject
 from .sources import relative_posix, source_root
@@ -29,6 +30,7 @@ def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cac
     Helm releases and v4 charts are expanded here, in sahab's process, into the objects their
     charts render (``chart_cache``: see :func:`sahab.charts.cache.cache_dir`; docs/charts.md).
     """
+    refuse_duplicate_urns(capture.get("resources", []))
     resources, chart_notes = expand_helm(plan_resources(capture.get("resources", [])),
                                          cache=cache_dir(chart_cache), program_dir=project.program_dir)
     diagnostics = [dict(d) for d in capture.get("diagnostics", [])]
@@ -75,6 +77,28 @@ def stack_and_project(urn: str) -> Optional[Tuple[str, str]]:
     return parts[0][len("urn:pulumi:"):], parts[1]
 
 
+def refuse_duplicate_urns(records: List[Dict[str, Any]]) -> None:
+    """ProgramError (exit 2) naming both registrations of a URN, as ``pulumi preview`` refuses them.
+
+    Two resources with one URN (same type, name and parent) would be one plan entry read twice: a
+    rule or a waiver keyed by URN would judge one of them for both, and the deploy would fail anyway.
+    """
+    first: Dict[str, Dict[str, Any]] = {}
+    for record in records:
+        earlier = first.setdefault(record["urn"], record)
+        if earlier is not record:
+            raise ProgramError("duplicate resource URN %s: registered at %s and again at %s" % (
+                record["urn"], _registered_at(earlier), _registered_at(record)),
+                "give each resource a unique name (or a different parent), as `pulumi preview` requires")
+
+
+def _registered_at(record: Dict[str, Any]) -> str:
+    source = record.get("source") or {}
+    if not source.get("file"):
+        return "an unknown line"
+    return "%s:%d" % (source["file"], source["line"]) if source.get("line") else source["file"]
+
+
 def plan_resources(records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Harness records -> plan resources, sorted by URN, with effective regions."""
     ordered = sorted(records, key=lambda r: r["urn"])
@@ -116,8 +140,14 @@ def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict
         "propertyDependencies": record.get("propertyDependencies", {}),
         "options": record.get("options", {}),
     }
+    if record.get("partials"):
+        resource["partials"] = sorted(record["partials"])
+    if record.get("speculative"):
+        resource["speculative"] = True
     if record.get("source"):
         resource["source"] = record["source"]
+    if record.get("autonamed"):
+        resource["autonamed"] = sorted(record["autonamed"])
     return resource
 
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-import yaml
-
 from ..errors import ConfigError, UsageError
+from ..inputs.safe_yaml import load_yaml
 
 SECRET_PLACEHOLDER = "[secret]"
 
@@ -65,7 +64,9 @@ def load_project(root: Union[str, "os.PathLike[str]"], stack: str) -> PulumiProj
             "%s uses runtime %r; sahab plans Python programs only" % (project_file, runtime_name),
             "plan the Python project, or port the program to Python",
         )
-    program = root / str(document.get("main") or ".")
+    if not isinstance(document.get("main") or ".", str):
+        raise ConfigError("%s: main must be a path, not %r" % (project_file, document["main"]), "fix `main:` in Pulumi.yaml")
+    program = root / (document.get("main") or ".")
     if not program.exists():
         raise ConfigError("%s names main %r, which does not exist" % (project_file, document.get("main")), "fix `main:` in Pulumi.yaml")
     entry = program / "__main__.py" if program.is_dir() else program
@@ -118,12 +119,7 @@ def _find(root: Path, stem: str) -> Optional[Path]:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = " line %d" % (mark.line + 1) if mark is not None else ""
-        raise ConfigError("%s%s is not valid YAML: %s" % (path, where, getattr(exc, "problem", exc)), "fix the YAML syntax") from None
+    return load_yaml(path, "Pulumi file", "fix %s" % path.name)
 
 
 def _runtime(document: Dict[str, Any], path: Path) -> Tuple[str, RuntimeOptions]:
@@ -134,6 +130,10 @@ def _runtime(document: Dict[str, Any], path: Path) -> Tuple[str, RuntimeOptions]
         options = runtime.get("options") or {}
         if not isinstance(options, dict):
             raise ConfigError("%s: runtime.options must be a mapping" % path, "see Pulumi's project file reference")
+        for key in ("virtualenv", "toolchain"):
+            if options.get(key) is not None and not isinstance(options[key], str):
+                raise ConfigError("%s: runtime.options.%s must be a %s, not %r" % (
+                    path, key, "path" if key == "virtualenv" else "name", options[key]), "see Pulumi's project file reference")
         return runtime["name"], RuntimeOptions(
             virtualenv=options.get("virtualenv"), toolchain=options.get("toolchain")
         )

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ..errors import PlannerError, ProgramError, UsageError
 from .project import PulumiProject
+from .sandbox import NO_NETWORK_NAMESPACE, network_isolation, program_environment
 from .sources import source_root
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
@@ -40,9 +42,6 @@ sys.stderr.flush()
 os._exit(code)
 """
 
-# Environment the program must not inherit: it would change what the program sees.
-_SCRUBBED_ENV = ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS", "PULUMI_TEST_MODE", "PULUMI_DRY_RUN", "PYTHONPATH")
-
 ProgressCallback = Callable[[int], None]
 
 
@@ -53,8 +52,13 @@ def run_harness(
     progress: Optional[ProgressCallback] = None,
     timeout: float = 900.0,
     debug: bool = False,
+    pass_env: Sequence[Tuple[str, Optional[str]]] = (),
 ) -> Dict[str, Any]:
-    """Run the program and return the harness capture (resources, outputs, diagnostics)."""
+    """Run the program and return the harness capture (resources, outputs, diagnostics).
+
+    The program gets no credential and, where the OS allows it, no network (:mod:`.sandbox`);
+    ``pass_env``: the variables ``--pass-env`` names (:func:`.sandbox.parse_pass_env`).
+    """
     with tempfile.TemporaryDirectory(prefix="sahab-plan-") as scratch:
         capture_path = Path(scratch) / "capture.json"
         request_path = Path(scratch) / "request.json"
@@ -74,11 +78,16 @@ def run_harness(
             "progressFd": write_fd,
         }
         request_path.write_text(json.dumps(request), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env = program_environment(os.environ, pass_env)
         env["PYTHONHASHSEED"] = "0"
+        isolation = network_isolation()
+        if shutil.which(interpreter, path=env.get("PATH")) is None:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise UsageError("cannot start %s: not an executable" % interpreter, "check --python or the virtualenv in Pulumi.yaml")
         try:
             child = subprocess.Popen(
-                [interpreter, "-c", BOOTSTRAP, str(HARNESS_DIR), str(request_path)],
+                [*(isolation or ()), interpreter, "-c", BOOTSTRAP, str(HARNESS_DIR), str(request_path)],
                 cwd=str(project.program_dir),
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -110,6 +119,8 @@ def run_harness(
                 details=program_output,
             )
         capture: Dict[str, Any] = json.loads(capture_path.read_text(encoding="utf-8"))
+    if isolation is None:
+        capture.setdefault("diagnostics", []).append({"severity": "warning", "message": NO_NETWORK_NAMESPACE})
     capture["programOutput"] = program_output
     _raise_for_error(capture, project, interpreter)
     return capture

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any, Dict, Mapping
 
 from ..errors import UsageError
-from .document import SCHEMA_VERSION
+from ..inputs.files import read_input_text
+from ..inputs.safe_yaml import parse_json
+from .document import SCHEMA_VERSION, refuse_duplicate_urns
+
+# A plan of thousands of resources is megabytes; Kubernetes schemas (CRDs) nest deeply.
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+MAX_DOCUMENT_DEPTH = 256
 
 SUPPORTED_MAJOR = int(SCHEMA_VERSION.rsplit("/v", 1)[1])
 _VERSION = re.compile(r"^sahab\.dev/plan/v(\d+)$")
@@ -33,14 +39,8 @@ def plan_schema() -> Dict[str, Any]:
 
 def read_json(path: Path, what: str, fix: str) -> Any:
     """The JSON document in ``path``; one usage error naming ``what`` it should be otherwise."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError("cannot read %s %s: %s" % (what, path, getattr(exc, "strerror", None) or exc), fix) from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise UsageError("%s %s is not JSON: %s" % (what, path, exc), fix) from None
+    text = read_input_text(Path(path), what, fix, MAX_DOCUMENT_BYTES)
+    return parse_json(text, "%s %s" % (what, path), fix, MAX_DOCUMENT_DEPTH)
 
 
 def load_plan(path: Path) -> Dict[str, Any]:
@@ -68,6 +68,7 @@ def check_plan_document(document: Any, where: str) -> None:
         if not isinstance(resource, dict):
             raise UsageError("%s: resource #%d is not an object" % (where, index), _FIX)
         _check_fields(resource, resource_schema, "%s: resource #%d (%s)" % (where, index, resource.get("urn", "?")))
+    refuse_duplicate_urns(document["resources"])
 
 
 def _check_fields(value: Mapping[str, Any], schema: Mapping[str, Any], where: str) -> None:

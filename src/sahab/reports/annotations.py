@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import List, Tuple
+from typing import Callable, List, Tuple
 
 from ..gate.findings import Finding, GateResult
 from ..gate.locations import stack_config_file
+from .escape import plain
 
 # The order annotations are written in: what blocks first, so a CI system that shows only the
 # first few (GitHub shows 10 of each level per step) shows those.
@@ -19,7 +20,8 @@ def where(finding: Finding, result: GateResult) -> Tuple[str, int]:
 
 def fingerprint(finding: Finding) -> str:
     """sha256 of rule, URN and message: the same finding gets the same fingerprint run after run."""
-    return hashlib.sha256(("%s|%s|%s" % (finding.rule_id, finding.urn, finding.message)).encode()).hexdigest()
+    text = "%s|%s|%s" % (finding.rule_id, finding.urn, finding.message)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate in a name must not crash
 
 
 def annotation_order(result: GateResult) -> List[Finding]:
@@ -28,6 +30,6 @@ def annotation_order(result: GateResult) -> List[Finding]:
                   key=lambda f: (not result.is_blocking(f), _STATUS_ORDER.get(f.status, 9), f.rule_id, f.urn))
 
 
-def describe(finding: Finding) -> str:
-    """One line: ``[status] message (URN)``, as the SARIF message reads."""
-    return "[%s] %s (%s)" % (finding.status, finding.message, finding.urn)
+def describe(finding: Finding, escape: Callable[[str], str] = plain) -> str:
+    """One line: ``[status] message (URN)``, the message and URN escaped for the format (default plain text)."""
+    return "[%s] %s (%s)" % (finding.status, escape(finding.message), escape(finding.urn))

@@ -26,6 +26,8 @@ def summary(result: GateResult) -> Dict[str, Any]:
         "severity_threshold": result.severity_threshold,
         "skipped_rules": list(result.rules_skipped),
         "baseline_fixed": [dict(entry) for entry in result.baseline_fixed],
+        # What the project's own sahab.yaml relaxes (sahab.gate.relaxations); null when nothing.
+        "project_relaxations": result.relaxations.to_dict() if result.relaxations else None,
     }
 
 

@@ -3,8 +3,9 @@
 Two lines per finding rather than a table: CI logs are often 80 columns wide, and URNs and
 messages are long. The second line starts with the finding's ``file:line``, the form terminals
 and editors turn into a link. Lines are never wrapped (``soft_wrap``): a CI log is not a terminal,
-and rich would otherwise break them at 80 columns; a newline inside a message becomes a space, so a
-finding is always exactly two lines.
+and rich would otherwise break them at 80 columns. Names are shown escaped (:func:`.escape.plain`):
+a newline or an ANSI escape in a name is printed as ``\x0a`` / ``\x1b``, so a finding is always
+exactly two lines and nothing in it can start a line of its own (a forged ``PASS``) or recolour the log.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rich.markup import escape
 
 from ..gate.findings import GateResult
 from ..gate.locations import message_prefix
+from .escape import plain
 from .findings_json import summary
 
 _ORDER = {"violation": 0, "unchecked": 1, "deferred": 2, "waived": 3, "baselined": 4}
@@ -44,27 +46,28 @@ def deferred_note(result: GateResult) -> str:
 
 def render_console(result: GateResult, console: Console) -> None:
     findings = sorted(result.sorted_findings(), key=lambda f: (not result.is_blocking(f), _ORDER[f.status], f.rule_id, f.urn))
-    console.print("sahab gate: %s/%s" % (result.project, result.stack), style="bold", markup=False)
+    console.print(plain("sahab gate: %s/%s" % (result.project, result.stack)), style="bold", markup=False, highlight=False, emoji=False,
+                  soft_wrap=True)  # never wrapped: a name cut at the terminal's width could start a line "PASS"
     for finding in findings:
         label = _LABEL[finding.status] if result.is_blocking(finding) or finding.status != "violation" else "ADVISORY"
         style = "red" if result.is_blocking(finding) else ("yellow" if finding.status in ("deferred", "unchecked") else "dim")
         where = finding.urn.split("::")[-1] + (" (%s)" % finding.resource_type if finding.resource_type else "")
-        console.print("[%s]%-9s[/] %s  %s/%s  %s" % (style, label, finding.rule_id, finding.enforcement, finding.severity,
-                                                    escape(_one_line(where))), highlight=False, soft_wrap=True)
-        console.print("          " + _one_line(message_prefix(finding) + finding.message), markup=False, highlight=False,
+        console.print("[%s]%-9s[/] %s" % (style, label, escape(plain("%s  %s/%s  %s" % (
+            finding.rule_id, finding.enforcement, finding.severity, where)))), highlight=False, emoji=False, soft_wrap=True)
+        console.print("          " + plain(message_prefix(finding) + finding.message), markup=False, highlight=False, emoji=False,
                       soft_wrap=True)
     counts = summary(result)
     console.print(
         "%d resources, %d rules (%s): %d blocking, %d violations, %d deferred, %d unchecked, %d waived, %d baselined"
         % (counts["resources"], counts["rules"], ", ".join(counts["engines"]), counts["blocking"],
            counts["violation"], counts["deferred"], counts["unchecked"], counts["waived"], counts["baselined"]),
-        markup=False, highlight=False, soft_wrap=True,
+        markup=False, highlight=False, emoji=False, soft_wrap=True,
     )
     deferred = deferred_note(result)
     if deferred:
-        console.print(deferred, style="yellow", markup=False, highlight=False, soft_wrap=True)
+        console.print(plain(deferred), style="yellow", markup=False, highlight=False, emoji=False, soft_wrap=True)
     for note in selection_notes(result):
-        console.print(note, markup=False, highlight=False, soft_wrap=True)
+        console.print(plain(note), markup=False, highlight=False, emoji=False, soft_wrap=True)
     if result.failed and result.soft_fail:
         console.print("FAIL (soft-fail, exit 0): %d mandatory finding(s) would block the deploy" % counts["blocking"],
                       style="bold red")
@@ -75,8 +78,9 @@ def render_console(result: GateResult, console: Console) -> None:
 
 
 def selection_notes(result: GateResult) -> List[str]:
-    """One line each on what narrowed this run: skipped rules, the severity threshold, the baseline."""
-    notes = []
+    """One line each on what narrowed this run: the project's own relaxations, skipped rules, the
+    severity threshold, the baseline."""
+    notes = [result.relaxations.line()] if result.relaxations else []
     if result.rules_skipped:
         notes.append("skipped %d rule(s), not evaluated: %s" % (len(result.rules_skipped), ", ".join(result.rules_skipped)))
     if result.severity_threshold:
@@ -86,6 +90,3 @@ def selection_notes(result: GateResult) -> List[str]:
             result.count("baselined"), len(result.baseline_fixed), "y" if len(result.baseline_fixed) == 1 else "ies"))
     return notes
 
-
-def _one_line(text: str) -> str:
-    return " ".join(text.splitlines())

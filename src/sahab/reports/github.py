@@ -17,6 +17,7 @@ from typing import List
 
 from ..gate.findings import Finding, GateResult
 from .annotations import annotation_order, describe, where
+from .escape import plain
 from .findings_json import summary
 
 
@@ -37,7 +38,7 @@ def _command(finding: Finding, result: GateResult) -> str:
         command = "notice"
     path, line = where(finding, result)
     title = "%s %s" % (finding.rule_id, finding.title) if finding.title else finding.rule_id
-    properties = "file=%s,line=%d,title=%s" % (escape_property(path), line, escape_property(title))
+    properties = "file=%s,line=%d,title=%s" % (escape_property(plain(path)), line, escape_property(plain(title)))
     return "::%s %s::%s" % (command, properties, escape_data(describe(finding)))
 
 
@@ -46,8 +47,11 @@ def render_github(result: GateResult) -> str:
     counts = summary(result)
     if result.failed:
         verdict = "sahab gate %s/%s: FAIL%s: %d blocking finding(s)" % (
-            result.project, result.stack, " (soft-fail, exit 0)" if result.soft_fail else "", counts["blocking"])
+            plain(result.project), plain(result.stack), " (soft-fail, exit 0)" if result.soft_fail else "", counts["blocking"])
     else:
-        verdict = "sahab gate %s/%s: PASS: no mandatory violations" % (result.project, result.stack)
+        verdict = "sahab gate %s/%s: PASS: no mandatory violations" % (plain(result.project), plain(result.stack))
+    if result.relaxations:
+        lines.append("::warning title=%s::%s" % (escape_property("sahab: project relaxations"),
+                                                  escape_data(result.relaxations.line())))
     lines.append(escape_data(verdict))
     return "\n".join(lines) + "\n"

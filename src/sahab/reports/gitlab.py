@@ -12,11 +12,14 @@ and baselined findings are ``info``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, Dict
 
 from ..gate.findings import Finding, GateResult
+from ..gate.relaxations import Relaxations
 from .annotations import annotation_order, describe, fingerprint, where
+from .escape import plain
 
 _SEVERITY = {"critical": "critical", "high": "major", "medium": "minor", "low": "minor"}
 
@@ -33,12 +36,24 @@ def _issue(finding: Finding, result: GateResult) -> Dict[str, Any]:
     path, line = where(finding, result)
     return {
         "description": describe(finding),
-        "check_name": finding.rule_id,
+        "check_name": plain(finding.rule_id),
         "fingerprint": fingerprint(finding),
         "severity": _severity(finding, result),
-        "location": {"path": path, "lines": {"begin": line}},
+        "location": {"path": plain(path), "lines": {"begin": line}},
     }
 
 
+def _relaxations_issue(relaxations: Relaxations) -> Dict[str, Any]:
+    """The project's own relaxations (sahab.gate.relaxations), as an issue on its sahab.yaml: the
+    format has no summary, and a relaxation is what a reviewer of the merge request must see."""
+    line = relaxations.line()
+    return {"description": line, "check_name": "sahab-project-relaxations",
+            "fingerprint": hashlib.sha256(line.encode()).hexdigest(), "severity": "major",
+            "location": {"path": relaxations.source, "lines": {"begin": 1}}}
+
+
 def render_gitlab(result: GateResult) -> str:
-    return json.dumps([_issue(finding, result) for finding in annotation_order(result)], indent=2) + "\n"
+    issues = [_issue(finding, result) for finding in annotation_order(result)]
+    if result.relaxations:
+        issues.append(_relaxations_issue(result.relaxations))
+    return json.dumps(issues, indent=2) + "\n"

@@ -13,34 +13,39 @@ from typing import Dict, List
 
 from ..gate.findings import Finding, GateResult
 from ..gate.locations import message_prefix
+from .escape import plain
 
 
 def render_junit(result: GateResult) -> str:
     grouped: Dict[str, List[Finding]] = {rule: [] for rule in result.rules_evaluated}
     for finding in result.sorted_findings():
         grouped.setdefault(finding.rule_id, []).append(finding)
-    suite = ET.Element("testsuite", name="sahab gate %s/%s" % (result.project, result.stack))
+    suite = ET.Element("testsuite", name=plain("sahab gate %s/%s" % (result.project, result.stack)))
+    if result.relaxations:  # the suite's <properties> come before its test cases (JUnit XML schema)
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", name="sahab.project_relaxations", value=result.relaxations.line())
     failures = 0
     for rule_id in sorted(grouped):
         findings = grouped[rule_id]
         title = next((f.title for f in findings if f.title), "")
-        case = ET.SubElement(suite, "testcase", classname=_classname(rule_id), name="%s %s" % (rule_id, title) if title else rule_id)
+        case = ET.SubElement(suite, "testcase", classname=plain(_classname(rule_id)),
+                             name=plain("%s %s" % (rule_id, title) if title else rule_id))
         failing = [f for f in findings if result.is_blocking(f)]
         if failing:
             failures += 1
             if failing[0].file:
-                case.set("file", failing[0].file)
+                case.set("file", plain(failing[0].file))
                 if failing[0].line:
                     case.set("line", str(failing[0].line))
             failure = ET.SubElement(case, "failure", message="%d blocking finding(s)" % len(failing), type="mandatory")
-            failure.text = "\n".join(message_prefix(f) + "%s: %s" % (f.urn, f.message) for f in failing)
+            failure.text = "\n".join(plain(message_prefix(f) + "%s: %s" % (f.urn, f.message)) for f in failing)
         others = [f for f in findings if not result.is_blocking(f)]
         if others:
             ET.SubElement(case, "system-out").text = "\n".join(
-                "[%s/%s] " % (f.status, f.enforcement) + message_prefix(f) + "%s: %s" % (f.urn, f.message) for f in others)
+                plain("[%s/%s] " % (f.status, f.enforcement) + message_prefix(f) + "%s: %s" % (f.urn, f.message)) for f in others)
     skipped = [rule_id for rule_id in result.rules_skipped if rule_id not in grouped]
     for rule_id in skipped:
-        case = ET.SubElement(suite, "testcase", classname=_classname(rule_id), name=rule_id)
+        case = ET.SubElement(suite, "testcase", classname=plain(_classname(rule_id)), name=plain(rule_id))
         ET.SubElement(case, "skipped", message="not evaluated: left out by --rule/--skip-rule or enforcement disabled")
     tests = len(grouped) + len(skipped)
     suite.set("tests", str(tests))

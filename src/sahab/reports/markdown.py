@@ -11,12 +11,9 @@ from urllib.parse import quote, urlsplit
 
 from ..errors import UsageError
 from ..gate.findings import Finding, GateResult
+from .escape import markdown_code, markdown_text, plain
 from .findings_json import summary
 from .gate_console import selection_notes
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def github_link_base(env: Mapping[str, str]) -> Optional[str]:
@@ -41,18 +38,18 @@ def resolve_link_base(value: Optional[str], env: Mapping[str, str]) -> Optional[
 def _where(finding: Finding, link_base: Optional[str]) -> str:
     if not finding.location:
         return ""
-    text = "`%s`" % _cell(finding.location)
+    text = markdown_code(finding.location)
     if link_base is None or not finding.file:
         return text
     anchor = "#L%d" % finding.line if finding.line else ""
-    return "[%s](%s/%s%s)" % (text, link_base.rstrip("/"), quote(finding.file), anchor)
+    return "[%s](%s/%s%s)" % (text, link_base.rstrip("/"), quote(plain(finding.file)), anchor)
 
 
 def _table(findings: List[Finding], link_base: Optional[str]) -> List[str]:
     lines = ["| Rule | Status | Severity | Resource | Where | Finding |", "| --- | --- | --- | --- | --- | --- |"]
     for f in findings:
-        lines.append("| %s | %s | %s | `%s` | %s | %s |" % (f.rule_id, f.status, f.severity, _cell(f.urn),
-                                                        _where(f, link_base), _cell(f.message)))
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (markdown_text(f.rule_id), f.status, markdown_text(f.severity),
+                                                      markdown_code(f.urn), _where(f, link_base), markdown_text(f.message)))
     return lines
 
 
@@ -62,7 +59,7 @@ def render_markdown(result: GateResult, link_base: Optional[str] = None) -> str:
     if result.failed and result.soft_fail:
         verdict = "**FAIL** (soft-fail, exit 0): %d mandatory finding(s) would block the deploy" % counts["blocking"]
     lines = [
-        "### sahab gate: `%s` / `%s`" % (result.project, result.stack),
+        "### sahab gate: %s / %s" % (markdown_code(result.project), markdown_code(result.stack)),
         "",
         verdict,
         "",
@@ -72,11 +69,12 @@ def render_markdown(result: GateResult, link_base: Optional[str] = None) -> str:
     ]
     notes = selection_notes(result)
     if notes:
-        lines += [""] + ["- %s" % _cell(note) for note in notes]
+        lines += [""] + ["- %s" % markdown_text(note) for note in notes]
     blocking = result.blocking
     if blocking:
         lines += ["", "#### Blocking", ""] + _table(blocking, link_base)
-        lines += ["", "Remediation:"] + sorted({"- **%s**: %s" % (f.rule_id, _cell(f.remediation)) for f in blocking if f.remediation})
+        lines += ["", "Remediation:"] + sorted({"- **%s**: %s" % (markdown_text(f.rule_id), markdown_text(f.remediation))
+                                                for f in blocking if f.remediation})
     rest = [f for f in result.sorted_findings() if not result.is_blocking(f)]
     if rest:
         lines += ["", "<details><summary>%d other finding(s): advisory, deferred, waived, baselined</summary>" % len(rest), ""]

@@ -17,6 +17,7 @@ from .. import __version__
 from ..gate.findings import Finding, GateResult
 from ..gate.locations import stack_config_file
 from .annotations import describe, fingerprint
+from .escape import plain, sarif_text
 
 SOURCE_ROOT = "%SRCROOT%"
 
@@ -48,9 +49,9 @@ def render_sarif(result: GateResult) -> str:
         rules.setdefault(finding.rule_id, {
             "id": finding.rule_id,
             "name": finding.rule_id.replace("-", "").replace("_", ""),
-            "shortDescription": {"text": finding.title or finding.rule_id},
-            "fullDescription": {"text": finding.title or finding.message},
-            "help": {"text": finding.remediation or "See the rule's documentation."},
+            "shortDescription": {"text": sarif_text(finding.title or finding.rule_id)},
+            "fullDescription": {"text": sarif_text(finding.title or finding.message)},
+            "help": {"text": sarif_text(finding.remediation or "See the rule's documentation.")},
             "defaultConfiguration": {"level": "error" if finding.enforcement == "mandatory" else "warning"},
             "properties": {
                 "tags": _rule_tags(finding),
@@ -60,24 +61,24 @@ def render_sarif(result: GateResult) -> str:
     rule_ids = list(rules)
     results: List[Dict[str, Any]] = []
     for finding in findings:
-        uri = quote(finding.file or stack_config_file(result.stack))
+        uri = quote(plain(finding.file or stack_config_file(result.stack)))
         entry: Dict[str, Any] = {
             "ruleId": finding.rule_id,
             "ruleIndex": rule_ids.index(finding.rule_id),
             "level": _level(finding, result),
-            "message": {"text": describe(finding)},
+            "message": {"text": describe(finding, sarif_text)},
             "locations": [{
                 "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": SOURCE_ROOT},
                                      "region": {"startLine": finding.line or 1}},
-                "logicalLocations": [{"fullyQualifiedName": finding.urn, "kind": "resource"}],
+                "logicalLocations": [{"fullyQualifiedName": plain(finding.urn), "kind": "resource"}],
             }],
             "partialFingerprints": {"sahabFinding/v1": fingerprint(finding)},
             "properties": {"status": finding.status, "enforcement": finding.enforcement, "engine": finding.engine},
         }
         if finding.status == "waived" and finding.waiver:
             entry["suppressions"] = [{"kind": "external", "status": "accepted",
-                                      "justification": "%s (approved by %s, expires %s)" % (
-                                          finding.waiver["reason"], finding.waiver["approver"], finding.waiver["expires"])}]
+                                      "justification": plain("%s (approved by %s, expires %s)" % (
+                                          finding.waiver["reason"], finding.waiver["approver"], finding.waiver["expires"]))}]
         results.append(entry)
     document = {
         "$schema": SARIF_SCHEMA,
@@ -85,11 +86,12 @@ def render_sarif(result: GateResult) -> str:
         "runs": [{
             "tool": {"driver": {"name": "sahab", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": "https://github.com/sahab-dev/sahab", "rules": list(rules.values())}},
-            "automationDetails": {"id": "sahab-gate/%s/%s" % (result.project, result.stack)},
+            "automationDetails": {"id": plain("sahab-gate/%s/%s" % (result.project, result.stack))},
             "results": results,
             # What narrowed the run (docs/gate.md): rules not evaluated, the blocking threshold, soft-fail.
             "properties": {"skippedRules": list(result.rules_skipped), "severityThreshold": result.severity_threshold or "low",
-                           "softFail": result.soft_fail},
+                           "softFail": result.soft_fail,
+                           **({"projectRelaxations": result.relaxations.to_dict()} if result.relaxations else {})},
         }],
     }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"

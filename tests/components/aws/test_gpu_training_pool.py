@@ -69,7 +69,9 @@ def test_p5en_gets_efa_interfaces_and_a_cluster_placement_group():
     assert group["region"] == "me-central-1"
     template = one_of_type(resources, LAUNCH_TEMPLATE)
     assert template["propertyDependencies"]["placement"] == [group["urn"]]
-    assert template["inputs"]["placement"] == {"groupName": {"$unknown": True}}
+    # The group is auto-named (as pulumi-aws does in a preview); the template names it, marked as an auto-name.
+    assert template["inputs"]["placement"] == {"groupName": group["inputs"]["name"]}
+    assert "placement.groupName" in template.get("autonamed", [])
     interfaces = template["inputs"]["networkInterfaces"]
     assert len(interfaces) == 16
     assert all(ni["interfaceType"] == "efa" for ni in interfaces)

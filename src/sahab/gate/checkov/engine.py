@@ -18,7 +18,7 @@ and reports every failed check as a finding:
   ``advisory_only``.
 - ``status`` "violation"; "deferred" when the check read a value unknown before deploy (failed or
   passed, see :mod:`.manifests`), and for objects whose shape is unknown (``CKV_SAHAB_UNKNOWN``);
-  "unchecked" for a project file checkov could not parse (``CKV_SAHAB_PARSE``).
+  "unchecked" for a project file checkov could not parse or sahab refused to read (``CKV_SAHAB_PARSE``).
 """
 from __future__ import annotations
 
@@ -311,6 +311,14 @@ def to_findings(outcome: ScanOutcome, inputs: Inputs, *, mandatory: Optional[Seq
             message="%s is not valid YAML: checkov skips it, so it was not checked" % source,
             title="CI file that cannot be checked",
             remediation="Fix the file's syntax so that it can be checked.", file=source))
+    for source, reason in inputs.refused:
+        findings.append(Finding(
+            rule_id="CKV_SAHAB_PARSE", engine=ENGINE, severity="medium", enforcement=enforcement("CKV_SAHAB_PARSE"),
+            status="unchecked", urn="file:%s" % source, resource_type="file",
+            message="%s %s: sahab did not read it, so it was not checked" % (source, reason),
+            title="Project file that cannot be checked",
+            remediation="Keep CI files and Dockerfiles regular files inside the project, under 4 MiB and within "
+                        "sahab's YAML limits (docs/cli.md).", file=source))
     return sorted(findings, key=Finding.sort_key)
 
 

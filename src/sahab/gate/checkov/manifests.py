@@ -51,7 +51,9 @@ checkov only recognises them by location and name, so each is staged as
 ``files/docker/<n>/<name>``. Findings on them carry ``urn = "file:<path in the project>"``.
 checkov skips a workflow that is not valid YAML without a word, so sahab parses each CI file
 first (any tag allowed) and reports one that does not parse as ``unchecked``
-(``CKV_SAHAB_PARSE``).
+(``CKV_SAHAB_PARSE``). Project files are untrusted input (sahab.inputs.files): a symlink out of the
+project, a symlink loop, a FIFO or device, a file over 4 MiB and a CI file over sahab's YAML limits
+(an alias bomb, deep nesting) are never read or handed to checkov, and are reported the same way.
 """
 from __future__ import annotations
 
@@ -65,6 +67,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import yaml
 
 from ...components.regions import AZURE_UAE_LOCATIONS
+from ...inputs.files import RefusedFile, read_project_file
+from ...inputs.safe_yaml import LimitedComposer, YamlLimitError, construct_within_limits
 
 try:  # libyaml's emitter: ~10x faster for thousands of manifests
     _Dumper: Any = yaml.CSafeDumper
@@ -170,9 +174,10 @@ class Inputs:
     files: List[ProjectFile] = field(default_factory=list)
     acr_registries: Tuple[str, ...] = ()
     unparseable: List[str] = field(default_factory=list)  # CI files that are not YAML (checkov skips them silently)
+    refused: List[Tuple[str, str]] = field(default_factory=list)  # (path, why): project files sahab did not read
 
 
-class _TolerantLoader(yaml.SafeLoader):
+class _TolerantLoader(LimitedComposer, yaml.SafeLoader):
     """Safe YAML that accepts any tag (GitLab's ``!reference``): only the syntax is judged."""
 
 
@@ -349,7 +354,9 @@ def _walk(root: Path) -> Iterable[Path]:
 def _ci_kind(path: Path, content: bytes) -> Optional[str]:
     """github_actions, gitlab_ci, None (not CI), or "unparseable"."""
     try:
-        data = yaml.load(content, Loader=_TolerantLoader)  # noqa: S506 - a SafeLoader subclass
+        data = construct_within_limits(_TolerantLoader(content))
+    except YamlLimitError as exc:  # checkov would walk it next: an alias bomb or deep nesting never reaches it
+        raise RefusedFile("is over sahab's YAML limits: it %s" % exc) from None
     except yaml.YAMLError:
         return "unparseable"
     if path.name.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml")):
@@ -363,8 +370,10 @@ def _ci_kind(path: Path, content: bytes) -> Optional[str]:
     return None
 
 
-def collect_project_files(project_dir: Path, unparseable: Optional[List[str]] = None) -> List[ProjectFile]:
-    """The project's CI files and Dockerfiles; CI files that are not YAML go to ``unparseable``."""
+def collect_project_files(project_dir: Path, unparseable: Optional[List[str]] = None,
+                          refused: Optional[List[Tuple[str, str]]] = None) -> List[ProjectFile]:
+    """The project's CI files and Dockerfiles; CI files that are not YAML go to ``unparseable``, files
+    sahab will not read (:func:`sahab.inputs.files.read_project_file`) to ``refused`` with the reason."""
     project_dir = Path(project_dir)
     found: List[ProjectFile] = []
     candidates: List[Path] = []
@@ -373,9 +382,9 @@ def collect_project_files(project_dir: Path, unparseable: Optional[List[str]] = 
         candidates.extend(p for p in _walk(pipelines) if p.suffix in (".yml", ".yaml"))
     workflows = project_dir / ".github" / "workflows"
     if workflows.is_dir():
-        candidates.extend(sorted(p for p in workflows.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file()))
+        candidates.extend(sorted(p for p in workflows.iterdir() if p.suffix in (".yml", ".yaml") and not p.is_dir()))
     for name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
-        if (project_dir / name).is_file():
+        if os.path.lexists(project_dir / name):
             candidates.append(project_dir / name)
     counters = {"github_actions": 0, "gitlab_ci": 0, "dockerfile": 0}
     seen: Set[Path] = set()
@@ -383,8 +392,13 @@ def collect_project_files(project_dir: Path, unparseable: Optional[List[str]] = 
         if path in seen:
             continue
         seen.add(path)
-        content = path.read_bytes()
-        kind = _ci_kind(path, content)
+        try:
+            content = read_project_file(project_dir, path)
+            kind = _ci_kind(path, content)
+        except RefusedFile as exc:
+            if refused is not None:
+                refused.append((path.relative_to(project_dir).as_posix(), exc.reason))
+            continue
         if kind == "unparseable":
             if unparseable is not None:
                 unparseable.append(path.relative_to(project_dir).as_posix())
@@ -399,16 +413,23 @@ def collect_project_files(project_dir: Path, unparseable: Optional[List[str]] = 
             staged = "files/gitlab/%d/.gitlab-ci.yml" % index
         found.append(ProjectFile(path.relative_to(project_dir).as_posix(), staged, kind, content))
     for path in _walk(project_dir):
-        if _DOCKERFILE.match(path.name) and path.is_file():
+        if _DOCKERFILE.match(path.name) and not path.is_dir():
+            try:
+                content = read_project_file(project_dir, path)
+            except RefusedFile as exc:
+                if refused is not None:
+                    refused.append((path.relative_to(project_dir).as_posix(), exc.reason))
+                continue
             index = counters["dockerfile"]
             counters["dockerfile"] += 1
             found.append(ProjectFile(path.relative_to(project_dir).as_posix(),
-                                     "files/docker/%d/%s" % (index, path.name), "dockerfile", path.read_bytes()))
+                                     "files/docker/%d/%s" % (index, path.name), "dockerfile", content))
     return found
 
 
 def build_inputs(plan: Dict[str, Any], project_dir: Optional[Path]) -> Inputs:
     manifests, deferred = build_manifests(plan)
     unparseable: List[str] = []
-    files = collect_project_files(project_dir, unparseable) if project_dir is not None else []
-    return Inputs(manifests, deferred, files, acr_registries(plan), unparseable)
+    refused: List[Tuple[str, str]] = []
+    files = collect_project_files(project_dir, unparseable, refused) if project_dir is not None else []
+    return Inputs(manifests, deferred, files, acr_registries(plan), unparseable, refused)

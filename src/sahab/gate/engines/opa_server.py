@@ -41,7 +41,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Set
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 from urllib.parse import quote, urlsplit
 
 from ...errors import ConfigError
@@ -65,6 +65,22 @@ _OWNED = re.compile(r"is owned by bundle \"([^\"]*)\"|all paths owned by bundle 
 _PUBLISH_HINT = "build it with `sahab policy bundle --out sahab.tar.gz` and load it into that OPA (docs/gate-engines.md)"
 
 
+def opa_endpoint(url: Any, setting: str = "opa.url") -> Tuple[str, str, int]:
+    """Scheme, host and port of an OPA server URL; ConfigError naming ``setting`` (``--opa-url``) otherwise."""
+    fix = "e.g. %s http://127.0.0.1:8181" % setting if setting.startswith("--") else "e.g. url: http://127.0.0.1:8181"
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        port = parts.port if parts is not None else None
+    except ValueError as exc:
+        raise ConfigError("%s %r is not a usable URL: %s" % (setting, url, exc), fix) from None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("%s %r is not an http(s) URL" % (setting, url), fix)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError("%s %r has a path; OPA's API must be at the root of the URL" % (setting, url),
+                          "give scheme, host and port only")
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
 class OpaServerEngine(PolicyEngine):
     name = "opa"
 
@@ -73,35 +89,26 @@ class OpaServerEngine(PolicyEngine):
                  bundle: str = DEFAULT_BUNDLE, revision: Optional[str] = None) -> None:
         from opa_client import OpaClient
 
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError("opa.url %r is not an http(s) URL" % url, "e.g. http://127.0.0.1:8181")
-        if parts.path not in ("", "/") or parts.query:
-            raise ConfigError("opa.url %r has a path; OPA's API must be at the root of the URL" % url,
-                              "give scheme, host and port only")
+        scheme, hostname, port = opa_endpoint(url)
         prefix = policy_prefix.strip("/")
         if not prefix or not re.match(r"^[\w.-]+(/[\w.-]+)*$", prefix):
             raise ConfigError("opa.policy_prefix %r is not a usable policy id prefix" % policy_prefix,
                               "use letters, digits, '.', '-', '_' and '/'")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise ConfigError("opa.url %r has an invalid port" % url, "e.g. http://127.0.0.1:8181") from None
         if mode not in MODES:
             raise ConfigError("opa.mode %r is not one of %s" % (mode, ", ".join(MODES)),
                               "use `upload` (sahab uploads its modules) or `bundle` (OPA already holds sahab's bundle)")
         if not bundle:
             raise ConfigError("opa.bundle is empty", "name the bundle as OPA reports it under data.system.bundles")
-        self.url = "%s://%s:%d" % (parts.scheme, parts.hostname, port)
+        self.url = "%s://%s:%d" % (scheme, hostname, port)
         self.mode = mode
         self.bundle = bundle
         self.revision = revision
         self.timeout = timeout
         self.prefix = prefix
         ssl: Any = False
-        if parts.scheme == "https":
+        if scheme == "https":
             ssl = ca_bundle or True  # opa_client hands this to requests as `verify`
-        self._client = OpaClient(host=parts.hostname, port=port, ssl=ssl, token=token, timeout=timeout)
+        self._client = OpaClient(host=hostname, port=port, ssl=ssl, token=token, timeout=timeout)
         self._ready = False
         self._uploaded: List[str] = []  # policy ids, in upload order
         self._probe_cache: Dict[str, bool] = {}

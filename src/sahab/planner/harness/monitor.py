@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from . import introspection, invokes, providers, shapes, transforms, wire
+from . import autonames, introspection, invokes, providers, shapes, transforms, wire
 from .sources import SourceLocator
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -87,6 +87,7 @@ class PlanMonitor(MockMonitor):
         self._default_providers: Dict[Tuple[str, str], str] = {}
         self._default_lock = threading.Lock()
         self.transforms = transforms.Transforms(capture.note)
+        self.autonamer = autonames.Autonamer(config, capture.note)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine would give: the parent's whole qualified type, minus the stack.
@@ -124,7 +125,8 @@ class PlanMonitor(MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         request = self.transforms.apply(urn, request)
         raw_inputs = json_format.MessageToDict(request.object)
-        self._record(urn, request, raw_inputs, mode="create")
+        autonamed = self.autonamer.fill(urn, request, raw_inputs, introspection.RESOURCE_CLASSES.get(request.type))
+        self._record(urn, request, raw_inputs, mode="create", autonamed=autonamed)
         resource_id = request.importId or ""
         outputs = self._outputs(urn, request.type, raw_inputs, bool(request.remote))
         outputs = _mark_secret_outputs(outputs, getattr(request, "additionalSecretOutputs", None))
@@ -152,7 +154,8 @@ class PlanMonitor(MockMonitor):
     def RegisterResourceOutputs(self, request):  # noqa: N802
         return super().RegisterResourceOutputs(request)
 
-    def _record(self, urn: str, request: Any, raw_inputs: Dict[str, Any], mode: str) -> None:
+    def _record(self, urn: str, request: Any, raw_inputs: Dict[str, Any], mode: str,
+                autonamed: Sequence[str] = ()) -> None:
         redactor = wire.Redactor()
         inputs = redactor.convert(raw_inputs)
         record: Dict[str, Any] = {
@@ -167,11 +170,15 @@ class PlanMonitor(MockMonitor):
             "providers": dict(getattr(request, "providers", {}) or {}),
             "inputs": inputs,
             "unknowns": redactor.unknowns,
+            "partials": redactor.partials,
             "secrets": redactor.secrets,
             "dependencies": sorted(set(getattr(request, "dependencies", []) or [])),
             "propertyDependencies": _property_dependencies(request),
             "options": _options(request),
         }
+        autonamed_paths = self.autonamer.paths(inputs, list(autonamed))
+        if autonamed_paths:
+            record["autonamed"] = autonamed_paths
         source = self.sources.locate(request) if self.sources is not None else None
         if source is not None:
             record["source"] = source
@@ -235,7 +242,8 @@ class PlanMonitor(MockMonitor):
             return dict(raw_inputs)
         declared = shapes.declared_properties(cls)
         return {
-            key: shapes.fill_unknowns(declared[key], value, wire.UNKNOWN_SENTINEL)
+            key: shapes.fill_unknowns(declared[key], value, wire.UNKNOWN_SENTINEL,
+                                      complete=not autonames.echoes_as_given(type_))
             for key, value in raw_inputs.items()
             if key in declared and (_is_opaque_wire(value) or shapes.same_shape(declared[key], value))
         }

@@ -19,6 +19,8 @@ import sys
 import traceback
 from typing import Any, Dict, List, Optional
 
+from . import partial, standins
+
 HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -112,6 +114,7 @@ def _plan(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> Di
     loop = _configure(request, capture, collector)
     program = request["program"]
     loop.run_until_complete(run_pulumi_func(functools.partial(runpy.run_path, program, run_name="__main__")))
+    standins.mark_speculative(capture.resources)
     errors = [entry for entry in collector.entries if entry["severity"] == "error"]
     if errors:
         raise ProgramLoggedError(errors[0]["message"])
@@ -139,6 +142,7 @@ def _configure(request: Dict[str, Any], capture: Any, collector: _LogCollector) 
     logger.propagate = False
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)  # only warnings and errors are kept; skip formatting the rest
+    standins.install(logger)  # apply callbacks on unknowns run on stand-ins: partial values
     kwargs: Dict[str, Any] = {
         "project": request["project"], "stack": request["stack"], "preview": True,
         "monitor": plan_monitor, "logger": logger,
@@ -212,6 +216,8 @@ def classify_error(exc: BaseException, project_root: str) -> Dict[str, Any]:
             if path.startswith(HARNESS_DIR + os.sep):
                 if path == os.path.realpath(__file__) and frame.name in _DRIVER_FUNCTIONS:
                     continue  # the driver that runs the program: on every traceback, never the cause
+                if path == os.path.realpath(standins.__file__) and frame.name in standins.PASS_THROUGH:
+                    continue  # the stand-ins' wrappers of SDK entry points pass calls on
                 kind = "planner"
             elif _is_program_file(path, program_root):
                 kind = "program"
@@ -269,5 +275,6 @@ def _is_program_file(path: str, program_root: str) -> bool:
 
 
 def _write(path: str, result: Dict[str, Any]) -> None:
+    text = json.dumps(result)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(result, handle)
+        handle.write(partial.TOKENS.scrub_tokens(text))  # no stand-in's nonce ever leaves the child

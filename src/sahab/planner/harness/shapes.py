@@ -149,7 +149,7 @@ def same_shape(annotation: Any, value: Any) -> bool:
     return True
 
 
-def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0) -> Any:
+def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0, complete: bool = True) -> Any:
     """An echoed input completed to the declared output shape, as a preview would return it.
 
     Where an input object is echoed as an output, the properties of the declared output type
@@ -159,7 +159,9 @@ def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0) -> 
     wire envelopes (secrets, unknowns) are left as they are. A nested input whose shape differs
     from the declared output's (azure-native takes ``userAssignedIdentities`` as a list of IDs
     and returns a map keyed by them) is unknown, as the provider computes it: echoed as it is,
-    the SDK would fail the program on the mismatch.
+    the SDK would fail the program on the mismatch. ``complete=False`` (Kubernetes, whose preview
+    outputs are the checked inputs) leaves absent properties absent and only guards the shapes:
+    one filled-in unknown makes the SDK treat the whole object as unknown.
     """
     if depth > 16:
         return value
@@ -170,31 +172,32 @@ def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0) -> 
         if isinstance(annotation, type) and _is_output_type(annotation):
             declared = declared_properties(annotation)
             filled = {
-                key: (_fill_nested(declared[key], item, unknown, depth) if key in declared else item)
+                key: (_fill_nested(declared[key], item, unknown, depth, complete) if key in declared else item)
                 for key, item in value.items()
             }
-            for key in declared:
-                if key not in filled:
-                    filled[key] = unknown
+            if complete:
+                for key in declared:
+                    if key not in filled:
+                        filled[key] = unknown
             return filled
         args = typing.get_args(annotation)
         if kind_of_annotation(annotation) == OBJECT and len(args) == 2:
-            return {key: _fill_nested(args[1], item, unknown, depth) for key, item in value.items()}
+            return {key: _fill_nested(args[1], item, unknown, depth, complete) for key, item in value.items()}
         return value
     if isinstance(value, list):
         args = typing.get_args(annotation)
         if kind_of_annotation(annotation) == LIST and args:
-            return [_fill_nested(args[0], item, unknown, depth) for item in value]
+            return [_fill_nested(args[0], item, unknown, depth, complete) for item in value]
     return value
 
 
-def _fill_nested(annotation: Any, value: Any, unknown: Any, depth: int) -> Any:
+def _fill_nested(annotation: Any, value: Any, unknown: Any, depth: int, complete: bool) -> Any:
     """:func:`fill_unknowns` of a value inside an echoed output; unknown when its shape differs."""
     if value == unknown or (isinstance(value, dict) and SIG_KEY in value):
         return value
     if not same_shape(annotation, value):
         return unknown
-    return fill_unknowns(annotation, value, unknown, depth + 1)
+    return fill_unknowns(annotation, value, unknown, depth + 1, complete)
 
 
 def _is_output_type(cls: type) -> bool:

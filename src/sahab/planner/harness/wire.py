@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from .partial import TOKENS
+
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
@@ -34,6 +36,7 @@ class Redactor:
     def __init__(self) -> None:
         self.unknowns: List[str] = []
         self.secrets: List[str] = []
+        self.partials: List[str] = []  # paths of strings built from known text and unknowns
 
     def convert(self, value: Any, path: str = "") -> Any:
         if isinstance(value, float):
@@ -42,12 +45,24 @@ class Redactor:
             if value == UNKNOWN_SENTINEL:
                 self.unknowns.append(path)
                 return unknown_marker()
+            if TOKENS.active and "`" in value:
+                return self._stand_ins(value, path)
             return value
         if isinstance(value, list):
             return [self.convert(item, _join(path, str(i))) for i, item in enumerate(value)]
         if isinstance(value, dict):
             return self._convert_object(value, path)
         return value
+
+    def _stand_ins(self, value: str, path: str) -> Any:
+        """A string that holds stand-in tokens (:mod:`.standins`) as its partial-value marker."""
+        marked = TOKENS.marker(value)
+        if marked is None:
+            return value
+        self.unknowns.append(path)
+        if marked[1]:
+            self.partials.append(path)
+        return marked[0]
 
     def _convert_object(self, value: Dict[str, Any], path: str) -> Any:
         sig = value.get(SIG_KEY)
