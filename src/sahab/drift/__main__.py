@@ -17,6 +17,7 @@ from typing import List, Optional
 from ..errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SahabError
 from .job import DEFAULT_INTERVAL_SECONDS, DEFAULT_PORT, DriftJobConfig, check_once, run_forever
 from .metrics import DriftMetrics, serve
+from .arguments import add_model_arguments, positive_int
 from .registry import parse_model_uri
 
 _DURATION = re.compile(r"^([1-9]\d*)([smhd])$")
@@ -40,21 +41,14 @@ def _share(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError("%r is not a whole number >= 1" % text)
-    return int(text)
-
-
 def parser() -> argparse.ArgumentParser:
     parse = argparse.ArgumentParser(prog="python -m sahab.drift", description=__doc__.splitlines()[0])
-    parse.add_argument("--model-uri", required=True, help="models:/<name>/<version> or models:/<name>@<alias>")
-    parse.add_argument("--inputs-uri", required=True, help="root of the inference-input layout, e.g. s3://bucket/inference-inputs")
-    parse.add_argument("--window-days", type=_positive, default=1)
+    add_model_arguments(parse)
+    parse.add_argument("--window-days", type=positive_int, default=1)
     parse.add_argument("--drift-share", type=_share, default=0.5)
-    parse.add_argument("--min-rows", type=_positive, default=100)
+    parse.add_argument("--min-rows", type=positive_int, default=100)
     parse.add_argument("--interval", type=_duration, default=DEFAULT_INTERVAL_SECONDS)
-    parse.add_argument("--port", type=_positive, default=DEFAULT_PORT)
+    parse.add_argument("--port", type=positive_int, default=DEFAULT_PORT)
     parse.add_argument("--once", action="store_true", help="one check, then exit (no metrics server)")
     return parse
 

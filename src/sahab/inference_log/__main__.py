@@ -17,6 +17,7 @@ import sys
 import threading
 from typing import Callable, List, Optional
 
+from ..drift.arguments import add_model_arguments, positive_int
 from ..drift.errors import DriftDataError
 from ..drift.inputs import day_folders
 from ..drift.metrics import serve
@@ -31,24 +32,17 @@ INPUTS_URI = re.compile(r"^(s3|wasbs|file)://\S+$")
 POD = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError("%r is not a whole number >= 1" % text)
-    return int(text)
-
-
 def parser() -> argparse.ArgumentParser:
     parse = argparse.ArgumentParser(prog="python -m sahab.inference_log", description=__doc__.splitlines()[0])
-    parse.add_argument("--model-uri", required=True, help="the URI MLServer serves: models:/<name>/<version> or models:/<name>@<alias>")
-    parse.add_argument("--inputs-uri", required=True, help="root of the inputs layout, e.g. s3://bucket/inference-inputs")
+    add_model_arguments(parse)
     parse.add_argument("--pod", default=os.environ.get("HOSTNAME", ""), help="names the files (default: $HOSTNAME, the pod's name)")
-    parse.add_argument("--listen-port", type=_positive, default=8080)
-    parse.add_argument("--upstream-port", type=_positive, default=8090)
-    parse.add_argument("--metrics-port", type=_positive, default=8083)
-    parse.add_argument("--flush-seconds", type=_positive, default=60)
-    parse.add_argument("--flush-rows", type=_positive, default=1000)
-    parse.add_argument("--max-rows", type=_positive, default=20000, help="rows held at most; more are dropped and counted")
-    parse.add_argument("--max-body-bytes", type=_positive, default=8 * 1024 * 1024)
+    parse.add_argument("--listen-port", type=positive_int, default=8080)
+    parse.add_argument("--upstream-port", type=positive_int, default=8090)
+    parse.add_argument("--metrics-port", type=positive_int, default=8083)
+    parse.add_argument("--flush-seconds", type=positive_int, default=60)
+    parse.add_argument("--flush-rows", type=positive_int, default=1000)
+    parse.add_argument("--max-rows", type=positive_int, default=20000, help="rows held at most; more are dropped and counted")
+    parse.add_argument("--max-body-bytes", type=positive_int, default=8 * 1024 * 1024)
     return parse
 
 
