@@ -7,6 +7,7 @@ import pytest
 
 import sahab
 from sahab.gate.config import GateConfig
+from program_projects import write_project
 
 PROGRAM = '''import pulumi
 import pulumi_aws as aws
@@ -17,9 +18,7 @@ aws.s3.Bucket("offshore", region="eu-west-1", opts=pulumi.ResourceOptions(provid
 
 
 def test_run_gate_plans_and_judges_a_project_like_the_command_line(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: offshore\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: me-central-1\n")
-    (tmp_path / "__main__.py").write_text(PROGRAM)
+    write_project(tmp_path, PROGRAM, name="offshore")
     phases = []
 
     run = sahab.run_gate(tmp_path, "dev", GateConfig(checkov_enabled=False), phase=phases.append)

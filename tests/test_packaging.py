@@ -44,6 +44,7 @@ def test_wheel_installs_only_the_sahab_namespace(built_wheel: Path):
     for package in MAPPED_FOLDERS.values():
         assert package.replace(".", "/") + "/__init__.py" in names
     assert "sahab/planner/harness/monitor.py" in names
+    assert "sahab/planner/harness/azure_autonames.json" in names  # read beside autonames.py in the child
     assert "sahab/planner/plan.schema.json" in names
     assert "sahab/policies/residency/region_allowed.rego" in names
     assert "sahab/policies/lib/plan.rego" in names

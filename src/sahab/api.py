@@ -23,6 +23,7 @@ from .gate.findings import GateResult
 from .gate.relaxations import TrustedConfig, load_trusted_config
 from .gate.rules import PolicyBundle, load_bundle
 from .planner import plan_project
+from .planner.child import DEFAULT_TIMEOUT
 
 __all__ = ["GateRun", "TrustedConfig", "gate_pulumi_preview", "gate_saved_plan", "load_gate_config", "load_trusted_config",
            "plan_project", "run_gate"]
@@ -43,31 +44,33 @@ class GateRun:
 def run_gate(project_dir: Union[str, "os.PathLike[str]"], stack: str, config: Optional[GateConfig] = None, *,
              stack_outputs: Optional[Path] = None, python: Optional[str] = None,
              phase: Optional[PhaseCallback] = None, trusted: Optional[TrustedConfig] = None,
-             pass_env: Sequence[str] = ()) -> GateRun:
+             pass_env: Sequence[str] = (), timeout: float = DEFAULT_TIMEOUT) -> GateRun:
     """Plan ``project_dir`` for ``stack`` offline and evaluate every configured engine on it.
 
     ``config`` defaults to the project's ``sahab.yaml`` (:func:`load_gate_config`). checkov's
     driver starts before the program is planned, so its import overlaps the planning.
     ``trusted`` (:func:`load_trusted_config`): CI's configuration from outside the repository,
     which may forbid what the project's ``sahab.yaml`` relaxes; that is checked before the
-    program runs. ``pass_env``: as for :func:`plan_project` (the program gets no credential).
+    program runs. ``pass_env``, ``timeout`` (the planning's hard deadline): as for :func:`plan_project`.
+    Every project input the gate reads (waivers, baseline, CI files, Dockerfiles, checkov checks)
+    is read before the program runs, and only that copy is judged (:mod:`sahab.gate.snapshot`).
     """
     from .gate.checkov import prestarted_driver, start_checkov
-    from .gate.relaxations import govern
     from .gate.run import gate_plan
+    from .gate.snapshot import take_snapshot
 
     project = Path(project_dir)
     config = config if config is not None else load_gate_config(project)
     report = phase or (lambda _message: None)
     bundle = load_bundle(team_dirs=config.policy_dirs)
-    govern(config, bundle, trusted, project)
+    snapshot = take_snapshot(config, bundle, trusted, project.resolve())
     with prestarted_driver(config.checkov_enabled) as driver:
         report("planning %s (stack %s)" % (project, stack))
         plan = plan_project(project, stack, stack_outputs=stack_outputs, python=python, chart_cache=config.chart_cache,
-                            pass_env=pass_env)
+                            pass_env=pass_env, timeout=timeout)
         report("evaluating %d rules" % len(bundle.rules))
         result = gate_plan(plan, config, project_dir=project.resolve(), bundle=bundle,
-                           checkov=functools.partial(start_checkov, driver=driver), trusted=trusted)
+                           checkov=functools.partial(start_checkov, driver=driver), trusted=trusted, snapshot=snapshot)
     return GateRun(result=result, plan=plan, bundle=bundle)
 
 

@@ -6,6 +6,7 @@ documented exit code (see :mod:`sahab.errors` and docs/cli.md); ``--debug`` adds
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Optional, Tuple
@@ -14,7 +15,7 @@ import click
 from rich.console import Console
 
 from . import __version__
-from .errors import EXIT_INTERNAL, SahabError
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, SahabError, Terminated
 from .gate.findings import SEVERITIES
 from .reports.gate_formats import FORMATS
 
@@ -44,6 +45,11 @@ _PASS_ENV = click.option(
     help="Give the program this environment variable (repeatable): it otherwise gets no credential and only what "
          "Python needs. NAME inherits the value (refused for credential names); NAME=VALUE sets it (docs/planner.md).")
 
+_TIMEOUT = click.option(
+    "--timeout", metavar="SECONDS",
+    help="Hard deadline on the planning: the program and every process it starts are killed after this many "
+         "seconds, 1 to 86400 (default 900; exit 3; docs/cli.md#deadlines-and-interruptions).")
+
 _CHART_CACHE = click.option(
     "--chart-cache", type=click.Path(path_type=Path, file_okay=False),
     help="Folder of Helm chart archives to render releases from (default: sahab.yaml charts.cache, "
@@ -59,14 +65,14 @@ _CHART_CACHE = click.option(
 @click.option("--stack-outputs", type=click.Path(path_type=Path),
               help="JSON/YAML file of other stacks' outputs, for pulumi.StackReference.")
 @click.option("--python", "python", help="Interpreter to run the program with (default: the one Pulumi.yaml names, else this one).")
-@click.option("--timeout", type=float, default=900.0, show_default=True, help="Seconds the program may run.")
+@_TIMEOUT
 @_CHART_CACHE
 @_PASS_ENV
 @click.pass_obj
 def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt: str,
-         stack_outputs: Optional[Path], python: Optional[str], timeout: float, chart_cache: Optional[Path],
+         stack_outputs: Optional[Path], python: Optional[str], timeout: Optional[str], chart_cache: Optional[Path],
          pass_env: Tuple[str, ...]) -> None:
-    """Plan PROJECT_DIR (default: .) offline under the Pulumi mock engine.
+    """Plan PROJECT_DIR (default: .) offline, against sahab's own Pulumi resource monitor.
 
     No Pulumi CLI or provider plugins are used; the program gets no credential from the
     environment and, where the OS allows it, no network.
@@ -81,6 +87,7 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
     from .planner import dumps, plan_project
     from .reports.plan_table import render_plan
 
+    seconds = _guarded(obj, lambda: _deadline(timeout))
     charts = chart_cache or _guarded(obj, lambda: load_gate_config(project_dir).chart_cache)
     stderr = Console(stderr=True)
     with stderr.status("planning %s (stack %s)..." % (project_dir, stack)) as status:
@@ -88,7 +95,7 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
             status.update("planning %s (stack %s): %d resources registered" % (project_dir, stack, count))
 
         document = _guarded(obj, lambda: plan_project(project_dir, stack, stack_outputs=stack_outputs,
-                                                      python=python, progress=progress, timeout=timeout,
+                                                      python=python, progress=progress, timeout=seconds,
                                                       chart_cache=charts, pass_env=pass_env))
     text = dumps(document)
     if out is not None:
@@ -144,6 +151,7 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
               help="Block on mandatory deferred findings too (values only known at deploy; gate.fail_on_deferred).")
 @click.option("--stack-outputs", type=click.Path(path_type=Path), help="Other stacks' outputs, for pulumi.StackReference.")
 @click.option("--python", "python", help="Interpreter to run the program with.")
+@_TIMEOUT
 @_CHART_CACHE
 @_PASS_ENV
 @click.pass_obj
@@ -155,7 +163,7 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
          evidence_dir: Optional[Path], engine: Optional[str], opa_url: Optional[str], opa_mode: Optional[str],
          opa_bundle: Optional[str], config_path: Optional[Path], trusted_path: Optional[Path],
          waivers: Optional[Path], no_checkov: bool, strict: bool, stack_outputs: Optional[Path], python: Optional[str],
-         chart_cache: Optional[Path], link_base: Optional[str], pass_env: Tuple[str, ...]) -> None:
+         chart_cache: Optional[Path], link_base: Optional[str], pass_env: Tuple[str, ...], timeout: Optional[str]) -> None:
     """Plan PROJECT_DIR offline and refuse it when it breaks residency, encryption or zero-trust rules.
 
     With --plan or --pulumi-preview no program is run: that document is gated, and PROJECT_DIR
@@ -179,7 +187,8 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
 
     def run():  # type: ignore[no-untyped-def]
         _check_opa_url(opa_url)
-        saved = _saved_document(plan_file, preview_file, stack_outputs, python, chart_cache, pass_env)
+        seconds = _deadline(timeout)
+        saved = _saved_document(plan_file, preview_file, stack_outputs, python, chart_cache, pass_env, timeout)
         if saved is None and not stack:
             raise UsageError("--stack is required to plan a program", "pass --stack NAME, or gate a saved plan with --plan FILE")
         config = load_gate_config(project_dir or Path("."), config_path) if saved is None or project_dir or config_path \
@@ -203,7 +212,7 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
                 gate_run = gate_document(saved, config, project_dir=project_dir, stack=stack, phase=phase, trusted=trusted)
             else:
                 gate_run = run_gate(project_dir or Path("."), stack, config, stack_outputs=stack_outputs, python=python,
-                                    phase=phase, trusted=trusted, pass_env=pass_env)
+                                    phase=phase, trusted=trusted, pass_env=pass_env, timeout=seconds)
         if plan_out is not None:
             _write(plan_out, dumps(gate_run.plan))
         if evidence_dir is not None:
@@ -235,7 +244,8 @@ def _check_opa_url(opa_url: Optional[str]) -> None:
 
 
 def _saved_document(plan_file: Optional[Path], preview_file: Optional[Path], stack_outputs: Optional[Path],
-                    python: Optional[str], chart_cache: Optional[Path], pass_env: Tuple[str, ...] = ()) -> Optional[Path]:
+                    python: Optional[str], chart_cache: Optional[Path], pass_env: Tuple[str, ...] = (),
+                    timeout: Optional[str] = None) -> Optional[Path]:
     """The document --plan or --pulumi-preview names (None: plan the program); refuse program-run flags."""
     from .errors import UsageError
 
@@ -245,7 +255,8 @@ def _saved_document(plan_file: Optional[Path], preview_file: Optional[Path], sta
     if saved is None:
         return None
     option = "--plan" if plan_file is not None else "--pulumi-preview"
-    for flag, value in (("--stack-outputs", stack_outputs), ("--python", python), ("--pass-env", pass_env or None)):
+    for flag, value in (("--stack-outputs", stack_outputs), ("--python", python), ("--pass-env", pass_env or None),
+                        ("--timeout", timeout)):
         if value is not None:
             raise UsageError("%s runs the program, which %s does not" % (flag, option), "drop %s" % flag)
     if plan_file is not None and chart_cache is not None:
@@ -416,7 +427,7 @@ def _guarded(obj: _Context, action):  # type: ignore[no-untyped-def]
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - last resort: never a raw traceback by default
         if obj.debug:
             import traceback
@@ -426,8 +437,26 @@ def _guarded(obj: _Context, action):  # type: ignore[no-untyped-def]
         sys.exit(EXIT_INTERNAL)
 
 
+def _deadline(timeout: Optional[str]) -> float:
+    """--timeout as seconds (the default when not given); one line naming the flag and the range if bad."""
+    from .planner.child import DEFAULT_TIMEOUT, check_timeout
+
+    return check_timeout(DEFAULT_TIMEOUT if timeout is None else timeout, "--timeout")
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
 def main() -> None:
-    cli(prog_name="sahab")
+    """The entry point. SIGTERM is raised as :class:`Terminated` so it ends sahab like Ctrl-C does:
+    the program's processes killed, temporary folders removed, no report, exit 143."""
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        cli(prog_name="sahab")
+    except Terminated:
+        click.echo("error: terminated (SIGTERM)", err=True)
+        sys.exit(EXIT_TERMINATED)
 
 
 if __name__ == "__main__":

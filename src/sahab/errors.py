@@ -5,6 +5,7 @@ Exit codes (see docs/cli.md):
   1  the gate found mandatory violations
   2  usage, configuration or program error (the user can fix it)
   3  sahab's own failure: a planner limitation, an engine error, a timeout
+  130  interrupted (Ctrl-C); 143  terminated (SIGTERM): the program's processes are killed first
 """
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where sahab is (like KeyboardInterrupt), so that every cleanup runs on the
+    way out: the planned program's processes are killed and temporary folders removed."""
 
 
 class SahabError(Exception):

@@ -14,6 +14,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from .planner.document import plan_resources as _to_plan_resources
 from .planner.harness import introspection as _introspection
 from .planner.harness import monitor as _monitor
+from .planner.harness.catalog import TypeCatalog as _TypeCatalog
+from .planner.harness.transforms import TransformingMonitor as _TransformingMonitor
+from .planner.harness.transforms import Transforms as _Transforms
 
 
 def plan_resources(program: Callable[[], Any], *, project: str = "test", stack: str = "test",
@@ -53,14 +56,16 @@ def _run(program: Callable[[], Any], project: str, stack: str, config: Dict[str,
     from pulumi.runtime import mocks, settings
     from pulumi.runtime.stack import run_pulumi_func
 
-    _introspection.install()
+    catalog = _TypeCatalog()
+    _introspection.install(catalog.declare)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         settings.ROOT.set(None)
         pulumi.runtime.set_all_config(config, [])
-        monitor = _monitor.PlanMonitor(capture, config, {})
-        mocks.set_mocks(_monitor.NoMocks(), project=project, stack=stack, preview=True, monitor=monitor)
+        monitor = _monitor.PlanMonitor(capture, config, {}, project=project, stack=stack, catalog=catalog)
+        program_side = _TransformingMonitor(monitor, _Transforms(capture.note), project, stack)
+        mocks.set_mocks(_monitor.NoMocks(), project=project, stack=stack, preview=True, monitor=program_side)
         loop.run_until_complete(run_pulumi_func(program))
     except Exception as exc:  # noqa: BLE001 - handed back to the caller
         return exc

@@ -42,6 +42,11 @@ Threads: the HTTP server handles one request at a time, and a lock serialises re
 engine itself, and Go's runtime accepts calls from any OS thread; the lock keeps the stored
 policies, the bundles and the engine built from them consistent with each other.
 ``requests_seen`` records each request.
+
+Misbehaving servers (``stall``): requests under a path prefix get no answer at all (``silent``)
+or a 200 whose body arrives one byte every 0.2 s (``trickle``), until the client goes away;
+``stalled`` and ``abandoned`` record when each such request came and when its client left
+(``time.monotonic()``).
 """
 from __future__ import annotations
 
@@ -50,6 +55,8 @@ import io
 import json
 import posixpath
 import re
+import select
+import socket
 import tarfile
 import threading
 import time
@@ -86,6 +93,10 @@ class FakeOpa:
         self.policies: Dict[str, str] = {}  # policy id -> text, uploaded and from bundles
         self.bundles: Dict[str, Dict[str, Any]] = {}  # data.system.bundles
         self.requests_seen: List[Tuple[str, str, Optional[str]]] = []
+        self.stall: Optional[Tuple[str, str]] = None  # ("silent" | "trickle", path prefix)
+        self.stalled: List[float] = []  # when each stalled request arrived
+        self.abandoned: List[float] = []  # when a stalled request's client went away
+        self.stopping = threading.Event()
         self._opa = bindings()
         self._engine: Any = None  # every stored module and data.system, built on demand
         self._segments: List[str] = []  # the data path being evaluated (see _data)
@@ -105,6 +116,7 @@ class FakeOpa:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()  # ends a stalled request
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
@@ -300,6 +312,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         fake: FakeOpa = self.server.fake  # type: ignore[attr-defined]
         url = urlsplit(self.path)
+        if fake.stall is not None and url.path.startswith(fake.stall[1]):
+            self._stall(fake, fake.stall[0])
+            return
         status, payload = fake.handle(self.command, url.path, parse_qs(url.query), self.headers, body)
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
@@ -307,6 +322,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _stall(self, fake: FakeOpa, how: str) -> None:
+        """Never answer (``silent``) or send a 200 whose body trickles (``trickle``) until the client leaves."""
+        fake.stalled.append(time.monotonic())
+        try:
+            if how == "trickle":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+            while not fake.stopping.is_set():
+                readable, _, _ = select.select([self.connection], [], [], 0)
+                if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                    break  # the client closed or shut down its end
+                if how == "trickle":
+                    self.wfile.write(b" ")  # JSON whitespace, one byte at a time
+                fake.stopping.wait(0.2 if how == "trickle" else 0.02)
+            else:
+                return
+        except OSError:  # reset or broken pipe: the client went away
+            pass
+        fake.abandoned.append(time.monotonic())
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _serve
 

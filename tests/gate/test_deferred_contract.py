@@ -15,6 +15,7 @@ import pytest
 
 from sahab.errors import ConfigError
 from sahab.gate.rules import load_bundle
+from program_projects import write_project
 
 PROGRAM = '''import pulumi
 import pulumi_aws as aws
@@ -31,11 +32,7 @@ NOTE = ("1 mandatory rule(s) deferred (SAHAB-RES-004): values only known at depl
 
 @pytest.fixture(scope="module")
 def pending(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pending")
-    (root / "Pulumi.yaml").write_text("name: pending\nruntime: python\n")
-    (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: me-central-1\n")
-    (root / "__main__.py").write_text(PROGRAM)
-    return root
+    return write_project(tmp_path_factory.mktemp("pending"), PROGRAM, name="pending")
 
 
 def test_every_rule_that_can_defer_says_what_it_waits_for():

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from test_reports import sarif_schema_errors
+from program_projects import write_project
 
 PROGRAM = '''import pulumi
 import pulumi_aws as aws
@@ -20,11 +21,7 @@ aws.s3.Bucket("offshore", region="eu-west-1", opts=pulumi.ResourceOptions(provid
 
 @pytest.fixture(scope="module")
 def offshore(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("offshore")
-    (root / "Pulumi.yaml").write_text("name: offshore\nruntime: python\n")
-    (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: me-central-1\n")
-    (root / "__main__.py").write_text(PROGRAM)
-    return root
+    return write_project(tmp_path_factory.mktemp("offshore"), PROGRAM, name="offshore")
 
 
 def test_reference_prod_stack_passes_with_zero_mandatory_violations(sahab_cli, repo_root: Path, tmp_path: Path):

@@ -30,6 +30,7 @@ from sahab.reports.gate_console import render_console
 from test_gate_core import OPEN_PORT_BODY, _plan, open_port_header
 from test_reports import sarif_schema_errors
 from test_selection import rule
+from program_projects import write_project
 
 TODAY = datetime.date(2026, 12, 3)
 WAIVER = "{rule: SAHAB-NET-901, urn: '%s', reason: r, approver: a, expires: 2027-01-01%s}"
@@ -215,9 +216,7 @@ def test_a_trusted_config_inside_the_project_or_malformed_is_refused(bundle, tmp
 
 def test_run_gate_refuses_before_the_program_runs(tmp_path: Path):
     project = _project(tmp_path, "gate:\n  soft_fail: true\n")
-    (project / "Pulumi.yaml").write_text("name: relaxed\nruntime: python\n")
-    (project / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (project / "__main__.py").write_text("open(%r, 'w').write('ran')\n" % str(tmp_path / "ran"))
+    write_project(project, "open(%r, 'w').write('ran')\n" % str(tmp_path / "ran"), "config: {}\n", name="relaxed")
     with pytest.raises(ConfigError, match="sahab.yaml relaxes the gate, which the trusted configuration .* forbids: "
                                           "gate.soft_fail: true"):
         run_gate(project, "dev", trusted=load_trusted_config(_trusted(tmp_path)))

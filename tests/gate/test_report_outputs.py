@@ -17,6 +17,7 @@ from sahab.reports.github import escape_data, escape_property
 from sahab.reports.outputs import ReportTarget, report_targets, write_reports
 
 from test_gate_cli import PROGRAM
+from program_projects import write_project
 
 LONG_URN = "urn:pulumi:prod::sahab-platform::sahab:platform:Cluster$kubernetes:apps/v1:Deployment::" + "x" * 240
 
@@ -122,11 +123,7 @@ def test_write_reports_renders_one_result_into_every_target(result, tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def offshore(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("offshore-reports")
-    (root / "Pulumi.yaml").write_text("name: offshore\nruntime: python\n")
-    (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: me-central-1\n")
-    (root / "__main__.py").write_text(PROGRAM)
-    return root
+    return write_project(tmp_path_factory.mktemp("offshore-reports"), PROGRAM, name="offshore")
 
 
 def test_cli_writes_several_reports_of_one_run_and_soft_fails(sahab_cli, offshore: Path, tmp_path: Path):

@@ -4,6 +4,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from program_projects import IN_THE_UAE
+from program_projects import write_project as write_program_project
+
 EXIT_USAGE = 2
 
 PROGRAM = '''import pulumi
@@ -15,12 +18,8 @@ pulumi.export("bucket", "offshore")
 '''
 
 
-def write_project(root: Path, program: str = PROGRAM, stack_config: str = "config:\n  aws:region: me-central-1\n") -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Pulumi.yaml").write_text("name: hostile\nruntime: python\n")
-    (root / "Pulumi.dev.yaml").write_text(stack_config)
-    (root / "__main__.py").write_text(program)
-    return root
+def write_project(root: Path, program: str = PROGRAM, stack_config: str = IN_THE_UAE) -> Path:
+    return write_program_project(root, program, stack_config, name="hostile")
 
 
 def assert_refused(result: subprocess.CompletedProcess, *fragments: str) -> str:

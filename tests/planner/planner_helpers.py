@@ -20,6 +20,12 @@ UNKNOWN = {"$unknown": True}
 SECRET = {"$secret": True}
 
 
+def unknown_of(doc: Dict[str, Any], type_: str, name: str, output: str) -> Dict[str, Any]:
+    """The marker of an unknown that is output ``output`` of the plan's resource ``type_``/``name``."""
+    urn = next(r["urn"] for r in doc["resources"] if r["type"] == type_ and r["name"] == name)
+    return {"$unknown": True, "of": {"urn": urn, "output": output}}
+
+
 def program(name: str) -> Path:
     return PROGRAMS / name
 

@@ -95,7 +95,8 @@ def test_a_name_prefix_conflicts_with_the_auto_name(doc):
 
 def test_azure_output_name_stays_unknown(doc):
     """azure-native's preview outputs map inputs by name; ``name`` is not an input, so it is unknown."""
-    assert doc["outputs"]["resourceGroup"] == UNKNOWN
+    group = resource(doc, "azure-native:resources:ResourceGroup", "rg")
+    assert doc["outputs"]["resourceGroup"] == {"$unknown": True, "of": {"urn": group["urn"], "output": "name"}}
     account = resource(doc, "azure-native:storage:StorageAccount", "sa")
     assert account["inputs"]["resourceGroupName"] == UNKNOWN and "resourceGroupName" in account["unknowns"]
 
@@ -107,6 +108,16 @@ def test_echoed_kubernetes_objects_stay_known(doc):
     service = resource(doc, "kubernetes:core/v1:Service", "web")
     assert service["inputs"]["spec"]["selector"] == {"app": "web"}
     assert service["unknowns"] == []
+
+
+def test_echoed_nested_objects_elsewhere_keep_absent_optional_properties_absent(doc):
+    """Class 3 outside Kubernetes: an echoed ingress block gets no filled-in unknowns for the optional
+    properties it leaves out (only the ones the SDK's output type says the provider always returns),
+    so ``ingress.apply(lambda rules: rules[0].from_port)`` is known, as in ``pulumi preview``."""
+    assert doc["outputs"]["webIngressPort"] == 443
+    group = resource(doc, "aws:ec2/securityGroup:SecurityGroup", "web")
+    assert group["inputs"]["ingress"] == [{"cidrBlocks": ["10.0.0.0/16"], "fromPort": 443, "protocol": "tcp",
+                                           "toPort": 443}]
 
 
 def test_engine_autonaming_config_disables_the_emulation(tmp_path):

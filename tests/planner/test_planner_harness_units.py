@@ -7,6 +7,7 @@ from typing import Optional
 import pytest
 
 from sahab.planner.harness import run, shapes, wire
+from sahab.planner.harness.catalog import FILL_ALL, FILL_NONE, FILL_REQUIRED, TypeCatalog, fill_mode
 
 
 def _raiser(filename: str, exc: BaseException):
@@ -93,16 +94,36 @@ def test_redactor_marks_secret_unknowns_as_both():
     assert "hunter2" not in repr(value)
 
 
-def test_fill_unknowns_completes_declared_output_objects():
-    import pulumi_kubernetes as k8s
+def _described(token: str, cls: type) -> TypeCatalog:
+    """A catalog holding what the harness sends for ``cls`` (described here, as on the program's thread)."""
+    types: dict = {}
+    description = shapes.describe_resource(token, cls, types)
+    description["types"] = types
+    catalog = TypeCatalog()
+    catalog.declare(description)
+    return catalog
 
-    declared = shapes.declared_properties(k8s.core.v1.Service)
-    filled = shapes.fill_unknowns(declared["metadata"], {"namespace": "apps", "labels": {"a": "b"}}, "U")
-    assert filled["namespace"] == "apps" and filled["labels"] == {"a": "b"}
-    assert filled["name"] == "U" and filled["uid"] == "U"
-    # maps of plain values and wire envelopes are left alone
-    assert shapes.fill_unknowns(declared["metadata"], {wire.SIG_KEY: wire.SECRET_SIG, "value": {}}, "U") == {
-        wire.SIG_KEY: wire.SECRET_SIG, "value": {}}
+
+def test_echoed_objects_get_unknowns_only_where_the_provider_always_returns_a_value():
+    """Issue 10, class 3 (Terraform-bridged providers): absent optional properties stay absent; required
+    outputs (no default in the SDK's output class) the input leaves out are computed: unknown."""
+    from pulumi_aws import ec2
+
+    assert fill_mode("aws:ec2/securityGroup:SecurityGroup") == FILL_REQUIRED
+    catalog = _described("aws:ec2/securityGroup:SecurityGroup", ec2.SecurityGroup)
+    ingress = catalog.outputs("aws:ec2/securityGroup:SecurityGroup")["ingress"]
+    rule = {"fromPort": 443, "toPort": 443, "protocol": "tcp", "cidrBlocks": ["10.0.0.0/16"]}
+    assert catalog.fill_unknowns(ingress, [rule], "U", FILL_REQUIRED) == [rule]
+    assert catalog.fill_unknowns(ingress, [{"cidrBlocks": ["10.0.0.0/16"]}], "U", FILL_REQUIRED) == [
+        {"cidrBlocks": ["10.0.0.0/16"], "fromPort": "U", "protocol": "U", "toPort": "U"}]
+    # azure-native's preview computes every absent property; Kubernetes echoes as given
+    assert "U" in catalog.fill_unknowns(ingress, [rule], "U", FILL_ALL)[0].values()
+    assert catalog.fill_unknowns(ingress, [{"cidrBlocks": []}], "U", FILL_NONE) == [{"cidrBlocks": []}]
+    assert (fill_mode("azure-native:storage:StorageAccount"), fill_mode("kubernetes:apps/v1:Deployment")) == (
+        FILL_ALL, FILL_NONE)
+    # wire envelopes are left alone
+    envelope = {wire.SIG_KEY: wire.SECRET_SIG, "value": []}
+    assert catalog.fill_unknowns(ingress, envelope, "U", FILL_REQUIRED) == envelope
 
 
 @pytest.mark.parametrize("token, expected", [
@@ -112,22 +133,25 @@ def test_fill_unknowns_completes_declared_output_objects():
     ("acme:index/getWidget:getWidget", None),
 ])
 def test_invoke_result_types(token: str, expected: Optional[str]):
-    found = shapes.invoke_result_type(token)
-    assert (found.__name__ if found else None) == expected
+    """Without ``typ=`` from the call site, the result type is found by token in the program's SDK."""
+    description = shapes.describe_invoke(token, None, {})
+    found = description["result"]["ref"].rsplit(".", 1)[-1] if description["result"] else None
+    assert found == expected
 
 
 def test_a_nested_input_of_another_shape_than_the_declared_output_is_unknown():
     # azure-native takes userAssignedIdentities as a list of IDs and returns a map keyed by them
     from pulumi_azure_native import storage
 
-    declared = shapes.declared_properties(storage.StorageAccount)
+    catalog = _described("azure-native:storage:StorageAccount", storage.StorageAccount)
+    declared = catalog.outputs("azure-native:storage:StorageAccount")
     identity = {"type": "UserAssigned", "userAssignedIdentities": ["/subscriptions/s/identities/a"]}
-    filled = shapes.fill_unknowns(declared["identity"], identity, "U")
+    filled = catalog.fill_unknowns(declared["identity"], identity, "U")
     assert filled == {"type": "UserAssigned", "userAssignedIdentities": "U", "principalId": "U", "tenantId": "U"}
     # the same shape is echoed, and envelopes stay as they are
     as_map = dict(identity, userAssignedIdentities={"/subscriptions/s/identities/a": {}})
-    assert shapes.fill_unknowns(declared["identity"], as_map, "U")["userAssignedIdentities"] == {
+    assert catalog.fill_unknowns(declared["identity"], as_map, "U")["userAssignedIdentities"] == {
         "/subscriptions/s/identities/a": {"clientId": "U", "principalId": "U"}}
     secret = {wire.SIG_KEY: wire.SECRET_SIG, "value": ["x"]}
-    assert shapes.fill_unknowns(declared["identity"], dict(identity, userAssignedIdentities=secret), "U")[
+    assert catalog.fill_unknowns(declared["identity"], dict(identity, userAssignedIdentities=secret), "U")[
         "userAssignedIdentities"] == secret

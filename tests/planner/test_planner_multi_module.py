@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from planner_helpers import chosen_inputs, SECRET, UNKNOWN, assert_valid, default_provider_urn, plan, program, resource, urn, warnings
+from planner_helpers import chosen_inputs, SECRET, UNKNOWN, assert_valid, default_provider_urn, plan, program, resource, unknown_of, urn, warnings
 
 PROVIDER = "pulumi:providers:aws"
 STACK_URN = "urn:pulumi:dev::multi-module::pulumi:pulumi:Stack::multi-module-dev"
@@ -169,9 +169,9 @@ def test_stack_outputs(doc):
         "connection": UNKNOWN,
         "region": "me-central-1",
         "replicas": 2,
-        "roleArn": UNKNOWN,
+        "roleArn": unknown_of(doc, "aws:iam/role:Role", "app-role", "arn"),
         "tags": {"Environment": "dev", "ManagedBy": "pulumi", "Region": "me-central-1"},
-        "vpcId": UNKNOWN,
+        "vpcId": unknown_of(doc, "aws:ec2/vpc:Vpc", "core-vpc", "id"),
     }
 
 

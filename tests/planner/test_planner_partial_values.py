@@ -146,8 +146,10 @@ def test_stand_ins_allow_building(tokens):
     arn = _stand_in(tokens)
     built = [arn + "/*", "arn:" + arn, f"{arn}/x", "%s-y" % arn, "{}-z".format(arn), ",".join([arn, "q"]),
              json.dumps({"Resource": [arn]}), str(arn), repr(arn)]
+    bucket = {"urn": "urn:pulumi:s::p::aws:s3/bucket:Bucket::b", "output": "arn"}
     assert [tokens.parts(str.__str__(text)) for text in built] == [
-        [1, "/*"], ["arn:", 1], [1, "/x"], [1, "-y"], [1, "-z"], [1, ",q"], ['{"Resource": ["', 1, '"]}'], [1], ["'", 1, "'"],
+        [bucket, "/*"], ["arn:", bucket], [bucket, "/x"], [bucket, "-y"], [bucket, "-z"], [bucket, ",q"],
+        ['{"Resource": ["', bucket, '"]}'], [bucket], ["'", bucket, "'"],
     ]
     assert isinstance(arn + "/*", standins.StandIn)  # concatenation stays trapped
 

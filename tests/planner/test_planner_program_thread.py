@@ -11,7 +11,7 @@ from __future__ import annotations
 import pulumi
 from planner_helpers import plan, resource
 
-from sahab.planner.harness import introspection, shapes
+from sahab.planner.harness import introspection
 
 
 def test_a_lazily_loaded_module_is_whole_when_the_program_uses_it():
@@ -21,15 +21,27 @@ def test_a_lazily_loaded_module_is_whole_when_the_program_uses_it():
     assert doc["outputs"]["nodeGroup"] == group["urn"]
 
 
-def test_invoke_result_type_is_recorded_from_the_call_site():
-    """The type a generated SDK passes (``typ=``) is what the monitor later uses, read beforehand."""
+def test_invoke_result_type_is_described_from_the_call_site():
+    """The type a generated SDK passes (``typ=``) is described on the program's thread, once, with the
+    output types it reaches, and sent to the monitor before the invoke."""
 
     @pulumi.output_type
     class GetThingResult:
-        pass
+        def __init__(__self__, *, name: str):
+            pulumi.set(__self__, "name", name)
 
-    shapes.remember_invoke_result_type("acme:index/getThing:getThing", GetThingResult)
-    assert shapes.invoke_result_type("acme:index/getThing:getThing") is GetThingResult
+        @property
+        @pulumi.getter
+        def name(self) -> str:
+            return pulumi.get(self, "name")
+
+    sent = []
+    introspection.DESCRIBER.reset(sent.append)
+    introspection.DESCRIBER.invoke("acme:index/getThing:getThing", GetThingResult)
+    introspection.DESCRIBER.invoke("acme:index/getThing:getThing", GetThingResult)
+    ref = GetThingResult.__module__ + "." + GetThingResult.__qualname__
+    assert sent == [{"invoke": "acme:index/getThing:getThing", "result": {"ref": ref},
+                     "types": {ref: {"properties": {"name": "string"}, "required": ["name"]}}}]
 
 
 def test_output_form_marker_is_taken_out_of_the_arguments():

@@ -22,10 +22,11 @@ from sahab.api import run_gate
 from sahab.errors import UsageError
 from sahab.gate.config import GateConfig
 from sahab.planner import load_project, plan_project
-from sahab.planner import runner as planner_runner
+from sahab.planner import sandbox
 from sahab.planner.interpreter import choose_interpreter
 from sahab.planner.runner import run_harness
-from sahab.planner.sandbox import NO_NETWORK_NAMESPACE, is_credential, network_isolation, parse_pass_env
+from sahab.planner.sandbox import NO_NETWORK_NAMESPACE, WRITABLE_FILESYSTEM, Namespaces, is_credential, namespaces, parse_pass_env
+from program_projects import write_project
 
 # Values a CI job's environment could hold; none may reach the program.
 CREDENTIALS = {
@@ -100,10 +101,7 @@ def listener() -> Iterator[Listener]:
 
 @pytest.fixture
 def prober(tmp_path: Path, listener: Listener) -> Path:
-    (tmp_path / "Pulumi.yaml").write_text("name: prober\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  sandbox:port: %d\n" % listener.port)
-    (tmp_path / "__main__.py").write_text(PROGRAM)
-    return tmp_path
+    return write_project(tmp_path, PROGRAM, "config:\n  sandbox:port: %d\n" % listener.port, name="prober")
 
 
 @pytest.fixture
@@ -125,7 +123,7 @@ def test_the_program_sees_no_credential_and_cannot_reach_a_loopback_listener(pro
     assert seen["SAHAB_TEST_HARMLESS"] == "visible-when-passed" and seen["AWS_REGION"] == "me-central-1"
     assert seen["PYTHONHASHSEED"] == "0" and seen["PATH"] == os.environ["PATH"]
     assert _leaks(json.dumps(plan)) == []
-    if network_isolation() is not None:
+    if namespaces().unshare:
         assert plan["outputs"]["network"] == "refused errno %d" % errno.ENETUNREACH
         assert NO_NETWORK_NAMESPACE not in [d["message"] for d in plan["diagnostics"]]
         assert listener.received == []
@@ -134,9 +132,10 @@ def test_the_program_sees_no_credential_and_cannot_reach_a_loopback_listener(pro
 
 
 def test_without_a_network_namespace_the_plan_says_the_program_had_network(prober, listener, credentials, monkeypatch):
-    monkeypatch.setattr(planner_runner, "network_isolation", lambda: None)
+    monkeypatch.setattr(sandbox, "namespaces", lambda: Namespaces((), False))
     plan = plan_project(prober, "dev")
-    assert {"severity": "warning", "message": NO_NETWORK_NAMESPACE} in plan["diagnostics"]
+    assert sorted(d["message"] for d in plan["diagnostics"] if d["severity"] == "warning") == sorted(
+        [NO_NETWORK_NAMESPACE, WRITABLE_FILESYSTEM])
     # ...which is the truth: the listener was reached, and still received no credential.
     assert plan["outputs"]["network"] == "connected"
     assert len(listener.received) == 1 and listener.received[0].startswith(b"leak ")
@@ -196,3 +195,39 @@ def test_a_malformed_pass_env_is_a_usage_error():
     with pytest.raises(UsageError) as raised:
         parse_pass_env(["1BAD"])
     assert raised.value.one_line() == "--pass-env '1BAD' is not an environment variable name (pass NAME or NAME=VALUE)"
+
+
+CREDENTIAL_FILES = {".aws/credentials": "[default]\naws_secret_access_key = sahab-test-file-secret-0001\n",
+                    ".kube/config": "token: sahab-test-file-secret-0002\n",
+                    ".netrc": "machine example.com password sahab-test-file-secret-0003\n"}
+READER = '''import os
+import pulumi
+
+def attempt(relative):
+    try:
+        with open(os.path.join(os.environ["HOME"], relative)) as handle:
+            return handle.read()
+    except OSError as exc:
+        return "refused errno " + str(exc.errno)
+
+pulumi.export("read", {relative: attempt(relative) for relative in %r})
+'''
+
+
+def test_the_program_cannot_read_the_users_credential_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Issue 11, section 2: ~/.aws, a kubeconfig, ~/.netrc: hidden from the program, not only the environment."""
+    home = tmp_path / "home"
+    for relative, text in CREDENTIAL_FILES.items():
+        (home / relative).parent.mkdir(parents=True, exist_ok=True)
+        (home / relative).write_text(text, encoding="utf-8")
+    project = write_project(tmp_path / "reader", READER % sorted(CREDENTIAL_FILES), "config: {}\n", name="reader")
+    monkeypatch.setenv("HOME", str(home))
+    plan = plan_project(project, "dev")
+    read = plan["outputs"]["read"]
+    if namespaces().read_only:
+        assert read == {".aws/credentials": "refused errno %d" % errno.EACCES,
+                        ".kube/config": "refused errno %d" % errno.EACCES, ".netrc": ""}
+        assert "sahab-test-file-secret" not in json.dumps(plan)
+    else:  # this machine cannot hide them: the plan must say so
+        assert WRITABLE_FILESYSTEM in [d["message"] for d in plan["diagnostics"]]
+    assert (home / ".aws/credentials").read_text(encoding="utf-8") == CREDENTIAL_FILES[".aws/credentials"]

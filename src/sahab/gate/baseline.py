@@ -53,13 +53,24 @@ def dumps_baseline(result: GateResult) -> str:
 
 def load_baseline(path: Path, project: str, stack: str) -> Baseline:
     """Read and validate ``path`` for ``project``/``stack``; one-line ConfigError otherwise."""
+    return baseline_for(read_baseline(path), project, stack)
+
+
+def baseline_for(baseline: Baseline, project: str, stack: str) -> Baseline:
+    """``baseline`` when it was recorded for ``project``/``stack``; ConfigError otherwise."""
+    if (baseline.project, baseline.stack) != (project, stack):
+        raise ConfigError("baseline %s was created for %s/%s, not %s/%s" % (
+            baseline.path, baseline.project, baseline.stack, project, stack), "use one baseline per stack")
+    return baseline
+
+
+def read_baseline(path: Path) -> Baseline:
+    """Read and validate ``path`` for the project and stack it names (before the program runs:
+    :mod:`sahab.gate.snapshot`; the plan's project is only known after)."""
     document = parse_json(read_input_text(path, "baseline", "fix --baseline or gate.baseline"), "baseline %s" % path,
                           "recreate it with --create-baseline")
     if not isinstance(document, dict) or document.get("schemaVersion") != SCHEMA_VERSION:
         raise ConfigError("%s is not a sahab baseline (%s)" % (path, SCHEMA_VERSION), "recreate it with --create-baseline")
-    if (document.get("project"), document.get("stack")) != (project, stack):
-        raise ConfigError("baseline %s was created for %s/%s, not %s/%s" % (
-            path, document.get("project"), document.get("stack"), project, stack), "use one baseline per stack")
     findings = document.get("findings")
     if not isinstance(findings, list):
         raise ConfigError("baseline %s has no `findings` list" % path, "recreate it with --create-baseline")
@@ -70,7 +81,8 @@ def load_baseline(path: Path, project: str, stack: str) -> Baseline:
             raise ConfigError("baseline %s entry #%d is not {rule_id, urn, ...}" % (path, number),
                               "recreate it with --create-baseline")
         entries.add((entry["rule_id"], entry["urn"]))
-    return Baseline(project=project, stack=stack, entries=frozenset(entries), path=path)
+    return Baseline(project=str(document.get("project")), stack=str(document.get("stack")), entries=frozenset(entries),
+                    path=path)
 
 
 def apply_baseline(findings: Sequence[Finding], baseline: Baseline,

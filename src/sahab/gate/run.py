@@ -11,7 +11,7 @@ from ..charts.findings import RULE as HELM_RULE
 from ..charts.findings import helm_findings
 from ..charts.releases import is_helm
 from ..errors import UsageError
-from .baseline import apply_baseline, load_baseline
+from .baseline import apply_baseline, baseline_for
 from .config import GateConfig
 from .coverage import RULE_ID as COVERAGE_RULE
 from .coverage import coverage_findings
@@ -20,9 +20,10 @@ from .evaluate import evaluate_rules
 from .findings import Finding, GateResult
 from .locations import locate
 from .rules import PolicyBundle, load_bundle
-from .relaxations import TrustedConfig, govern
+from .relaxations import TrustedConfig
 from .selection import rule_selection, select_bundle
-from .waivers import apply_waivers, load_waivers, refuse_unscoped_blankets
+from .snapshot import ProjectSnapshot, take_snapshot
+from .waivers import apply_waivers, refuse_unscoped_blankets
 
 OPAQUE_RULE = "SAHAB-PLN-001"
 OPAQUE_TITLE = "Every resource is visible to the gate"
@@ -79,7 +80,8 @@ def check_plan_shape(plan: Mapping[str, Any]) -> None:
 def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optional[Path] = None,
               bundle: Optional[PolicyBundle] = None, today: Optional[datetime.date] = None,
               checkov: Optional[Callable[..., "Future[List[Finding]]"]] = None,
-              scan_without_project: bool = False, trusted: Optional[TrustedConfig] = None) -> GateResult:
+              scan_without_project: bool = False, trusted: Optional[TrustedConfig] = None,
+              snapshot: Optional[ProjectSnapshot] = None) -> GateResult:
     """Evaluate a plan document with every configured engine and return the merged result.
 
     ``checkov`` starts the checkov scan and returns its future findings (default
@@ -87,10 +89,14 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
     planning). checkov runs when ``project_dir`` is given (it also scans the project's CI files
     and Dockerfiles) or ``scan_without_project`` (the plan's Kubernetes manifests only: a saved
     plan or a preview gated without its project). ``trusted``: CI's trusted configuration, which
-    may forbid what the project's own ``sahab.yaml`` relaxes (:mod:`.relaxations`).
+    may forbid what the project's own ``sahab.yaml`` relaxes (:mod:`.relaxations`). ``snapshot``:
+    the project's inputs (waivers, baseline, CI files, Dockerfiles, checkov checks) as read before
+    the program ran (:mod:`.snapshot`), taken with the same ``bundle``; without one they are read now.
     """
     check_plan_shape(plan)
     bundle = bundle or load_bundle(team_dirs=config.policy_dirs)
+    if snapshot is None:
+        snapshot = take_snapshot(config, bundle, trusted, project_dir, today)
     project, stack = str(plan.get("project", "")), str(plan.get("stack", ""))
     selection = rule_selection(config.rules, config.skip_rules, config.disabled_rules,
                                known=[rule.rule_id for rule in bundle.rules] + list(VISIBILITY_RULES),
@@ -98,15 +104,13 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
     # Coverage is the whole rule set's (a rule left out by a selection is named as skipped, and
     # still understands its types); the same function as in the CrossGuard pack.
     uncovered = coverage_findings(plan, bundle)
-    relaxations = govern(config, bundle, trusted, project_dir)
     bundle, skipped = select_bundle(bundle, selection)
-    waivers = load_waivers(config.waivers, today) if config.waivers else []
-    baseline = load_baseline(config.baseline, project, stack) if config.baseline else None
+    baseline = baseline_for(snapshot.baseline, project, stack) if snapshot.baseline is not None else None
     engine = create_engine(config.engine, config.opa) if bundle.rules else None
     scanning = config.checkov_enabled and (project_dir is not None or scan_without_project)
     # checkov works in its own processes: it scans while the Rego rules are evaluated.
-    checkov_findings = (checkov or _default_checkov())(dict(plan), project_dir, mandatory=config.checkov_mandatory,
-                                                       extra_checks_dirs=config.checkov_checks_dirs) \
+    checkov_findings = (checkov or _default_checkov())(dict(plan), snapshot.project_files, mandatory=config.checkov_mandatory,
+                                                       checks=snapshot.checkov_checks) \
         if scanning else None
     findings: List[Finding] = []
     engines: List[str] = []
@@ -127,8 +131,8 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
         skipped += sorted({f.rule_id for f in scanned if not selection.selects(f.rule_id)})
         engines.append("checkov")
     findings = [_with_enforcement(f, config.enforcement) for f in findings]
-    refuse_unscoped_blankets(waivers, plan, findings, {rule.rule_id: bundle.covered_types(rule) for rule in bundle.rules})
-    findings = apply_waivers(locate(findings, plan), waivers)
+    refuse_unscoped_blankets(snapshot.waivers, plan, findings, {rule.rule_id: bundle.covered_types(rule) for rule in bundle.rules})
+    findings = apply_waivers(locate(findings, plan), snapshot.waivers)
     fixed: List[Dict[str, str]] = []
     if baseline is not None:  # after the waivers: a waiver wins for what it covers
         findings, fixed = apply_baseline(findings, baseline, selection.selects)
@@ -144,7 +148,7 @@ def gate_plan(plan: Mapping[str, Any], config: GateConfig, *, project_dir: Optio
         severity_threshold=config.severity_threshold,
         soft_fail=config.soft_fail,
         baseline_fixed=fixed,
-        relaxations=relaxations,
+        relaxations=snapshot.relaxations,
     )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -126,6 +126,24 @@ def parse_yaml(text: str, source: str, fix: str) -> Any:
     except (ValueError, TypeError) as exc:  # a value PyYAML cannot construct, e.g. a malformed !!binary
         raise ConfigError("%s is not valid YAML: %s" % (source, str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
                           "fix its syntax") from None
+
+
+def parse_yaml_documents(text: str, source: str, fix: str) -> List[Any]:
+    """Every document of a YAML stream (``---``-separated), each within the limits; ConfigError otherwise."""
+    loader = _Loader(text)
+    documents: List[Any] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            _check_expansion(node)
+            documents.append(loader.construct_document(node))
+    except YamlLimitError as exc:
+        raise ConfigError("%s %s" % (source, exc), fix) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError("%s%s is not valid YAML: %s" % ((source,) + _yaml_problem(exc)), "fix its syntax") from None
+    finally:
+        loader.dispose()
+    return documents
 
 
 def load_yaml(path: Path, what: str, fix: str, max_bytes: int = MAX_INPUT_BYTES) -> Any:

@@ -24,11 +24,14 @@ UNKNOWN_REGION = "unknown"
 REGION_KEYS = ("region", "location")
 
 
-def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cache: Optional[Path] = None) -> Dict[str, Any]:
+def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cache: Optional[Path] = None,
+                   root: Optional[Path] = None) -> Dict[str, Any]:
     """Turn a harness capture into the plan document.
 
     Helm releases and v4 charts are expanded here, in sahab's process, into the objects their
     charts render (``chart_cache``: see :func:`sahab.charts.cache.cache_dir`; docs/charts.md).
+    ``root``: the source root as found before the program ran (a program can create a ``.git``
+    marker and move every path the gate reports); by default it is looked up now.
     """
     refuse_duplicate_urns(capture.get("resources", []))
     resources, chart_notes = expand_helm(plan_resources(capture.get("resources", [])),
@@ -46,7 +49,7 @@ def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cac
             })
     return plan_document(project=project.name, stack=project.stack, stack_urn=capture.get("stackUrn"),
                          config=_config(project), resources=resources, outputs=capture.get("outputs") or {},
-                         diagnostics=diagnostics, project_dir=relative_posix(project.root, source_root(project.root)))
+                         diagnostics=diagnostics, project_dir=relative_posix(project.root, root or source_root(project.root)))
 
 
 def plan_document(*, project: str, stack: str, stack_urn: Optional[str], config: Dict[str, Any],

@@ -1,9 +1,10 @@
-"""Run a program under the mock harness in a child process and collect what it registered.
+"""Run a program in a child process against the planning monitor this process serves.
 
 The child is the program's own interpreter with the harness injected from sahab's source tree
 (only the harness package, under a private module name, so it cannot collide with the program's
-modules). A child process also gives every plan a fresh Pulumi runtime, whose global state
-cannot be reset in-process.
+modules); it runs the program on the SDK's normal path, and what it registers is recorded here
+(:mod:`.monitor_server`), out of its reach. A child process also gives every plan a fresh Pulumi
+runtime, whose global state cannot be reset in-process.
 """
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
-import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ..errors import PlannerError, ProgramError, UsageError
+from ..scratch import scratch_folder
+from .child import start as start_child
+from .harness.monitor import Capture, PlanMonitor
+from .harness.partial import Tokens
+from .harness.sources import SourceLocator
+from .monitor_server import MonitorServer, PlanningSession
 from .project import PulumiProject
-from .sandbox import NO_NETWORK_NAMESPACE, network_isolation, program_environment
+from .sandbox import READ_ONLY_HINT, program_environment, program_isolation
 from .sources import source_root
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
@@ -59,10 +64,15 @@ def run_harness(
     The program gets no credential and, where the OS allows it, no network (:mod:`.sandbox`);
     ``pass_env``: the variables ``--pass-env`` names (:func:`.sandbox.parse_pass_env`).
     """
-    with tempfile.TemporaryDirectory(prefix="sahab-plan-") as scratch:
-        capture_path = Path(scratch) / "capture.json"
+    with scratch_folder("sahab-plan-") as scratch:
+        refusal_path = Path(scratch) / "refusal.json"
         request_path = Path(scratch) / "request.json"
-        read_fd, write_fd = os.pipe()
+        tokens = Tokens()
+        session = PlanningSession(PlanMonitor(
+            Capture(), project.config, stack_references, _counting(progress),
+            SourceLocator(str(source_root(project.root)), excluded=[str(HARNESS_DIR)]),
+            tuple(project.secret_keys), project=project.name, stack=project.stack, tokens=tokens,
+        ), tokens)
         request = {
             "project": project.name,
             "stack": project.stack,
@@ -70,70 +80,81 @@ def run_harness(
             "program": str(project.program),
             "cwd": str(project.program_dir),
             "projectRoot": str(project.root),
-            "sourceRoot": str(source_root(project.root)),
             "config": project.config,
             "secretKeys": list(project.secret_keys),
-            "stackReferences": stack_references,
-            "capturePath": str(capture_path),
-            "progressFd": write_fd,
+            "monitorSocket": str(Path(scratch) / "monitor.sock"),
+            "nonce": tokens.nonce,
+            "refusalPath": str(refusal_path),
         }
         request_path.write_text(json.dumps(request), encoding="utf-8")
         env = program_environment(os.environ, pass_env)
         env["PYTHONHASHSEED"] = "0"
-        isolation = network_isolation()
+        isolation = program_isolation(scratch)  # no network, a read-only filesystem but the scratch folder
+        env.update(isolation.environment)
         if shutil.which(interpreter, path=env.get("PATH")) is None:
-            os.close(read_fd)
-            os.close(write_fd)
             raise UsageError("cannot start %s: not an executable" % interpreter, "check --python or the virtualenv in Pulumi.yaml")
-        try:
-            child = subprocess.Popen(
-                [*(isolation or ()), interpreter, "-c", BOOTSTRAP, str(HARNESS_DIR), str(request_path)],
-                cwd=str(project.program_dir),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(write_fd,),
-            )
-        except OSError as exc:
-            os.close(read_fd)
-            os.close(write_fd)
-            raise UsageError("cannot start %s: %s" % (interpreter, exc.strerror), "check --python or the virtualenv in Pulumi.yaml") from None
-        os.close(write_fd)
-        reader = threading.Thread(target=_read_progress, args=(read_fd, progress), daemon=True)
-        reader.start()
-        try:
-            output, _ = child.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            raise PlannerError("the program did not finish within %d s" % timeout, "raise --timeout if it is just large") from None
-        finally:
-            reader.join(timeout=5)
-        program_output = output.decode("utf-8", "replace")
-        if not capture_path.is_file():
+        with MonitorServer(session, str(Path(scratch) / "monitor.sock")):
+            try:  # in a supervised process tree that dies with the plan or with sahab (.child)
+                child = start_child([*isolation.command, interpreter, "-c", BOOTSTRAP, str(HARNESS_DIR), str(request_path)],
+                                    cwd=str(project.program_dir), env=env, timeout=timeout)
+            except OSError as exc:
+                raise UsageError("cannot start %s: %s" % (interpreter, exc.strerror), "check --python or the virtualenv in Pulumi.yaml") from None
+            try:
+                output = child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                raise PlannerError("the program did not finish within %d s" % timeout, "raise --timeout if it is just large") from None
+        program_output = tokens.scrub(output.decode("utf-8", "replace"))
+        finish = session.finish
+        if finish is None and refusal_path.is_file():
+            finish = json.loads(refusal_path.read_text(encoding="utf-8"))
+        if finish is None:
             tail = program_output.strip().splitlines()[-1:] or ["no output"]
             raise PlannerError(
-                "the planning process exited with code %d before writing a plan: %s" % (child.returncode, tail[0]),
+                "the planning process exited with code %d before it finished: %s" % (child.returncode, tail[0]),
                 "rerun with --debug to see its output",
                 details=program_output,
             )
-        capture: Dict[str, Any] = json.loads(capture_path.read_text(encoding="utf-8"))
-    if isolation is None:
-        capture.setdefault("diagnostics", []).append({"severity": "warning", "message": NO_NETWORK_NAMESPACE})
+        capture = _assembled(session, finish)
+    capture.setdefault("diagnostics", []).extend({"severity": "warning", "message": message} for message in isolation.diagnostics)
     capture["programOutput"] = program_output
     _raise_for_error(capture, project, interpreter)
     return capture
 
 
-def _read_progress(fd: int, progress: Optional[ProgressCallback]) -> None:
-    with os.fdopen(fd, "rb") as pipe:
-        for line in pipe:
-            if progress is not None:
-                try:
-                    progress(int(line))
-                except ValueError:
-                    continue
+def _assembled(session: PlanningSession, finish: Dict[str, Any]) -> Dict[str, Any]:
+    """The capture: what the monitor recorded, and how the program said it ended.
+
+    A program error the harness did not report (its report is the program's process's word) but
+    that the program logged through ``pulumi.log.error`` still fails the plan.
+    """
+    recorded = session.capture
+    speculative = finish.get("speculative")
+    recorded.mark_speculative([urn for urn in speculative if isinstance(urn, str)] if isinstance(speculative, list) else [])
+    error = finish.get("error") if isinstance(finish.get("error"), dict) else None
+    logged_errors = [entry["message"] for entry in session.logged if entry["severity"] == "error"]
+    if recorded.refused is not None:  # wherever the program's process says it failed, this is why
+        error = {"kind": "program", "message": recorded.refused, "traceback": (error or {}).get("traceback")}
+    elif error is None and logged_errors:
+        error = {"kind": "program", "message": logged_errors[0]}
+    return {
+        "resources": recorded.resources,
+        "outputs": recorded.outputs,
+        "diagnostics": recorded.diagnostics + session.logged,
+        "stackUrn": recorded.stack_urn,
+        "error": error,
+    }
+
+
+def _counting(progress: Optional[ProgressCallback]) -> Optional[ProgressCallback]:
+    """Progress every 50 resources, as the plan's progress line shows it."""
+    if progress is None:
+        return None
+
+    def report(count: int) -> None:
+        if count % 50 == 0:
+            progress(count)
+
+    return report
 
 
 def _raise_for_error(capture: Dict[str, Any], project: PulumiProject, interpreter: str) -> None:
@@ -156,6 +177,8 @@ def _raise_for_error(capture: Dict[str, Any], project: PulumiProject, interprete
     hint = "fix the program"
     if "ModuleNotFoundError" in message or "ImportError" in message:
         hint = "install the program's requirements into %s, or name its virtualenv in Pulumi.yaml" % interpreter
+    elif "Read-only file system" in message:  # EROFS: it wrote outside its temporary folder (.sandbox)
+        hint = READ_ONLY_HINT
     raise ProgramError("program error: " + message, hint, details=details)
 
 

@@ -11,6 +11,13 @@ Where the OS allows it the program runs in a network namespace of its own (``uns
 ``--user --map-root-user`` first for a user who cannot create one directly): no interface but a
 loopback that is down, so no connection leaves it, not even to the machine's own loopback.
 Otherwise the plan carries a diagnostic saying the program ran with network.
+
+In the same ``unshare`` (``--mount``) the whole filesystem becomes read-only but for the run's
+scratch folder (:mod:`.readonly`): sahab reads and runs much after the program ends (checkov's
+result cache, its own and checkov's installations, the chart cache, configs, report paths), and
+the program, running as the same user, must not be able to prepare any of it. Its temporary
+folder (``TMPDIR``/``TEMP``/``TMP``) is inside the scratch folder. Where that cannot be done the
+program runs with a writable filesystem and the plan says so.
 """
 from __future__ import annotations
 
@@ -18,9 +25,12 @@ import functools
 import re
 import shutil
 import subprocess
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+import sys
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..errors import UsageError
+from ..scratch import scratch_folder
 
 # What the interpreter, its site and the Pulumi SDK read; nothing here is a credential.
 ALLOWED = frozenset({
@@ -36,6 +46,21 @@ _CREDENTIAL = re.compile(r"^(AWS|AZURE|ARM|GOOGLE|GCP|CLOUDSDK)_|TOKEN$|SECRET|(
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NO_NETWORK_NAMESPACE = ("the program ran with network access: this system does not let sahab create a network namespace "
                         "(unshare --net); run the gate where it can (root, or unprivileged user namespaces enabled)")
+WRITABLE_FILESYSTEM = ("the program ran with a writable filesystem and could read the user's credential files: this "
+                       "system does not let sahab make it read-only in a mount namespace (unshare --mount); run the gate "
+                       "where it can (root, or unprivileged user namespaces enabled)")
+READ_ONLY_HINT = "planning runs the program on a read-only filesystem: write temporary files under tempfile.gettempdir()"
+READONLY = Path(__file__).resolve().parent / "readonly.py"
+# Run by the probe inside the locked namespace: the scratch folder takes a file, its parent does not.
+_PROBE = """
+import sys
+open(sys.argv[1] + "/written", "w").close()
+try:
+    open(sys.argv[2] + "/written", "w").close()
+except OSError:
+    sys.exit(0)
+sys.exit(1)
+"""
 
 
 def is_credential(name: str) -> bool:
@@ -70,23 +95,76 @@ def program_environment(parent: Mapping[str, str], pass_env: Sequence[Tuple[str,
     return env
 
 
-@functools.lru_cache(maxsize=1)
-def network_isolation() -> Optional[Tuple[str, ...]]:
-    """The command prefix that runs a program in a new network namespace here, or None if none works.
+class Namespaces(NamedTuple):
+    """What isolation this system allows: the ``unshare`` command with its options (``()``: none),
+    and whether it includes the read-only filesystem (``--mount``, :mod:`.readonly`)."""
 
-    Tried once per process: ``unshare --net`` (root, CAP_SYS_ADMIN), then ``unshare --user
-    --map-root-user --net`` (unprivileged user namespaces). Python 3.11 has no ``os.unshare``.
+    unshare: Tuple[str, ...]
+    read_only: bool
+
+
+class Isolation(NamedTuple):
+    """How one run of the program is confined: the command prefix before its interpreter, the
+    variables that point its temporary files into the scratch folder, and the plan's warnings."""
+
+    command: Tuple[str, ...]
+    environment: Dict[str, str]
+    diagnostics: Tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def namespaces() -> Namespaces:
+    """The strongest isolation that works here, probed once per process.
+
+    ``unshare --net --mount`` (root, CAP_SYS_ADMIN), then ``unshare --user --map-root-user --net
+    --mount`` (unprivileged user namespaces), each with the filesystem locked (:func:`_works`);
+    then the same two without ``--mount``. Python 3.11 has no ``os.unshare``.
     """
-    unshare, true = shutil.which("unshare"), shutil.which("true")
-    if unshare is None or true is None:
-        return None
-    for options in (("--net",), ("--user", "--map-root-user", "--net")):
-        prefix = (unshare, *options, "--")
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return Namespaces((), False)
+    networks = (("--net",), ("--user", "--map-root-user", "--net"))
+    for read_only in (True, False):
+        for options in networks:
+            command = (unshare, *options, *(("--mount",) if read_only else ()), "--")
+            if _works(command, read_only):
+                return Namespaces(command, read_only)
+    return Namespaces((), False)
+
+
+def program_isolation(scratch: Path) -> Isolation:
+    """The isolation of a run whose scratch folder is ``scratch``: makes ``scratch/tmp``, the
+    program's temporary folder, and locks everything but ``scratch`` where :func:`namespaces` can."""
+    temp = scratch / "tmp"
+    temp.mkdir(mode=0o700)
+    environment = {name: str(temp) for name in ("TMPDIR", "TEMP", "TMP")}
+    found = namespaces()
+    command = found.unshare
+    if found.read_only:
+        command += _locked(scratch)
+    diagnostics = (() if found.unshare else (NO_NETWORK_NAMESPACE,)) + (() if found.read_only else (WRITABLE_FILESYSTEM,))
+    return Isolation(command, environment, diagnostics)
+
+
+def _locked(scratch: Path) -> Tuple[str, ...]:
+    """The prefix that locks the filesystem but ``scratch``, then runs what follows (:mod:`.readonly`)."""
+    return (sys.executable, "-I", "-S", str(READONLY), str(scratch), "--")
+
+
+def _works(command: Tuple[str, ...], read_only: bool) -> bool:
+    """Whether ``command`` runs a program here; with ``read_only``, whether that program can write
+    its scratch folder and nothing beside it."""
+    with scratch_folder("sahab-probe-") as root:
+        scratch = root / "scratch"
+        scratch.mkdir()
+        if read_only:
+            program = [*command, *_locked(scratch), sys.executable, "-I", "-S", "-c", _PROBE, str(scratch), str(root)]
+        else:
+            program = [*command, sys.executable, "-I", "-S", "-c", ""]
         try:
-            probe = subprocess.run([*prefix, true], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            probe = subprocess.run(program, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, timeout=10, check=False)
         except (OSError, subprocess.TimeoutExpired):
-            continue
-        if probe.returncode == 0:
-            return prefix
-    return None
+            return False
+        return probe.returncode == 0 and (not read_only or (scratch / "written").is_file()
+                                          and not (root / "written").exists())

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from ...errors import SahabError
 from ...tools.checkov import checkov_executable
 from ..findings import Finding
 from .engine import scan_findings
-from .manifests import build_inputs
+from .manifests import ProjectFiles, build_inputs
 from .runner import PreforkDriver, interpreter_of, requested_mode
 
 
@@ -44,14 +43,17 @@ def prestarted_driver(enabled: bool = True) -> Iterator[Optional[PreforkDriver]]
             driver.close()
 
 
-def start_checkov(plan: Dict[str, Any], project_dir: Optional[Path], *, mandatory: Optional[Sequence[str]] = None,
-                  driver: Optional[PreforkDriver] = None, **scan_options: Any) -> "Future[List[Finding]]":
+def start_checkov(plan: Dict[str, Any], project_files: Optional[ProjectFiles], *,
+                  mandatory: Optional[Sequence[str]] = None, driver: Optional[PreforkDriver] = None,
+                  **scan_options: Any) -> "Future[List[Finding]]":
     """Build checkov's inputs now and scan them in a background thread: the findings, when done.
 
-    ``scan_options`` are :func:`~.engine.scan`'s keywords. An error building the inputs is raised
-    here; a scan error is raised by the future's ``result()``.
+    ``project_files``: the project's CI files and Dockerfiles, read before the program ran
+    (:mod:`sahab.gate.snapshot`); None scans the plan's manifests only. ``scan_options`` are
+    :func:`~.engine.scan`'s keywords. An error building the inputs is raised here; a scan error
+    is raised by the future's ``result()``.
     """
-    inputs = build_inputs(plan, Path(project_dir) if project_dir is not None else None)
+    inputs = build_inputs(plan, None, project_files=project_files)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sahab-checkov")
     try:
         return pool.submit(scan_findings, inputs, mandatory=mandatory, driver=driver, **scan_options)

@@ -32,6 +32,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import yaml
 
 from ...errors import ConfigError
+from ...inputs.files import read_input_bytes
 from ..engines.base import EngineError
 from ..findings import Finding
 from .manifests import Inputs, Manifest, build_inputs
@@ -82,23 +83,42 @@ def _has_graph_checks(checks_dir: Path) -> bool:
     return any(p.suffix in (".yaml", ".yml", ".json") for p in checks_dir.rglob("*") if p.is_file())
 
 
-def _stage_checks(checks_dirs: Sequence[Path], target: Path) -> Path:
-    """checkov loads external checks only from folders with an ``__init__.py``; policies/checkov
-    has none (it is not a sahab package), so the checks are copied into one that has: sahab's and
-    a team's own (``--checkov-checks-dir``) side by side, so every check runs in the same scans."""
-    target.mkdir(parents=True)
-    staged: Dict[str, Path] = {}
-    for checks_dir in checks_dirs:
+@dataclass(frozen=True)
+class CheckFile:
+    """One checkov custom check, read into memory (a team's checks may live in the project)."""
+
+    name: str
+    source: Path
+    content: bytes
+
+
+def read_checks(checks_dirs: Sequence[Path]) -> Tuple[CheckFile, ...]:
+    """The check files of ``checks_dirs`` (sahab's and a team's own, ``--checkov-checks-dir``), read now.
+
+    ``sahab gate`` reads them before the program runs (:mod:`sahab.gate.snapshot`): a check is code
+    checkov runs, and a program must not be able to replace or remove one while it is planned.
+    """
+    checks: Dict[str, CheckFile] = {}
+    for checks_dir in map(Path, checks_dirs):
         if not checks_dir.is_dir():
             raise ConfigError("checkov checks folder %s does not exist" % checks_dir,
                               "pass a folder of checkov custom checks (--checkov-checks-dir, gate.checkov.checks_dirs)")
         for path in sorted(checks_dir.iterdir()):
             if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json") and path.name != "__init__.py":
-                if path.name in staged:
-                    raise ConfigError("checkov check files %s and %s have the same name" % (staged[path.name], path),
+                if path.name in checks:
+                    raise ConfigError("checkov check files %s and %s have the same name" % (checks[path.name].source, path),
                                       "rename one: checks from every folder are loaded from one place")
-                staged[path.name] = path
-                shutil.copyfile(path, target / path.name)
+                checks[path.name] = CheckFile(path.name, path, read_input_bytes(path, "checkov check", "fix or remove it"))
+    return tuple(checks.values())
+
+
+def _stage_checks(checks: Sequence[CheckFile], target: Path) -> Path:
+    """checkov loads external checks only from folders with an ``__init__.py``; policies/checkov
+    has none (it is not a sahab package), so the checks are written into one that has: sahab's and
+    a team's own side by side, so every check runs in the same scans."""
+    target.mkdir(parents=True)
+    for check in checks:
+        (target / check.name).write_bytes(check.content)
     (target / "__init__.py").write_text("", encoding="utf-8")
     return target
 
@@ -130,19 +150,23 @@ class ScanOutcome:
 def scan(inputs: Inputs, *, workers: int = 2, sharded: bool = True, shard_size: int = DEFAULT_TARGET,
          checks_dir: Optional[Path] = None, cache_dir: Optional[Path] = None, use_cache: bool = True,
          timeout: float = 900.0, mode: Optional[str] = None, scratch: Optional[Path] = None,
-         driver: Optional[PreforkDriver] = None, extra_checks_dirs: Sequence[Path] = ()) -> ScanOutcome:
+         driver: Optional[PreforkDriver] = None, extra_checks_dirs: Sequence[Path] = (),
+         checks: Optional[Sequence[CheckFile]] = None) -> ScanOutcome:
     """Scan ``inputs`` with checkov and map the results back; no Finding policy applied yet.
 
     ``sharded=False`` scans every manifest and project file in one checkov run over one folder
     (the reference the sharded scan must equal). ``driver``: a pre-forking driver started
     earlier (see :mod:`.background`), used instead of starting one; its owner closes it.
     ``extra_checks_dirs``: a team's own checks, run beside sahab's and reported the same way.
+    ``checks``: every check, read earlier (:func:`read_checks`); then ``checks_dir`` and
+    ``extra_checks_dirs`` are not read.
     """
-    checks_dir = Path(checks_dir) if checks_dir is not None else default_checks_dir()
+    if checks is None:
+        checks = read_checks([Path(checks_dir) if checks_dir is not None else default_checks_dir(), *extra_checks_dirs])
     owned = scratch is None
     work = Path(tempfile.mkdtemp(prefix="sahab-checkov-")) if owned else Path(scratch)
     try:
-        staged = _stage_checks([checks_dir, *map(Path, extra_checks_dirs)], work / "checks")
+        staged = _stage_checks(checks, work / "checks")
         env = {"SAHAB_ACR_UAE_REGISTRIES": ",".join(inputs.acr_registries)}
         runner = CheckovRunner(checks_dir=staged, workers=workers, cache_dir=cache_dir, use_cache=use_cache,
                                timeout=timeout, mode=mode, extra_env=env, driver=driver)

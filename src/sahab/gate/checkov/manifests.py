@@ -54,6 +54,9 @@ first (any tag allowed) and reports one that does not parse as ``unchecked``
 (``CKV_SAHAB_PARSE``). Project files are untrusted input (sahab.inputs.files): a symlink out of the
 project, a symlink loop, a FIFO or device, a file over 4 MiB and a CI file over sahab's YAML limits
 (an alias bomb, deep nesting) are never read or handed to checkov, and are reported the same way.
+``sahab gate`` reads them (:func:`read_project_files`) before the program runs, and checkov scans
+those bytes: a program that renames or rewrites them while it is planned changes nothing
+(:mod:`sahab.gate.snapshot`).
 """
 from __future__ import annotations
 
@@ -427,9 +430,32 @@ def collect_project_files(project_dir: Path, unparseable: Optional[List[str]] = 
     return found
 
 
-def build_inputs(plan: Dict[str, Any], project_dir: Optional[Path]) -> Inputs:
-    manifests, deferred = build_manifests(plan)
+@dataclass(frozen=True)
+class ProjectFiles:
+    """The project's CI files and Dockerfiles as read at one moment, with those sahab did not scan."""
+
+    files: Tuple[ProjectFile, ...] = ()
+    unparseable: Tuple[str, ...] = ()             # CI files that are not YAML
+    refused: Tuple[Tuple[str, str], ...] = ()     # (path, why): files sahab did not read
+
+
+def read_project_files(project_dir: Path) -> ProjectFiles:
+    """Read the project's CI files and Dockerfiles into memory now (:func:`collect_project_files`)."""
     unparseable: List[str] = []
     refused: List[Tuple[str, str]] = []
-    files = collect_project_files(project_dir, unparseable, refused) if project_dir is not None else []
-    return Inputs(manifests, deferred, files, acr_registries(plan), unparseable, refused)
+    files = collect_project_files(Path(project_dir), unparseable, refused)
+    return ProjectFiles(tuple(files), tuple(unparseable), tuple(refused))
+
+
+def build_inputs(plan: Dict[str, Any], project_dir: Optional[Path], *,
+                 project_files: Optional[ProjectFiles] = None) -> Inputs:
+    """checkov's inputs: the plan's Kubernetes manifests and the project's files.
+
+    ``project_files``: the files as read earlier (before the program ran, :mod:`sahab.gate.snapshot`);
+    without them they are read from ``project_dir`` now, and a plan alone has none.
+    """
+    manifests, deferred = build_manifests(plan)
+    if project_files is None:
+        project_files = read_project_files(project_dir) if project_dir is not None else ProjectFiles()
+    return Inputs(manifests, deferred, list(project_files.files), acr_registries(plan), list(project_files.unparseable),
+                  list(project_files.refused))

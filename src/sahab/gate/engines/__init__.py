@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from .base import EngineError, PolicyEngine
+from .base import EngineError, PolicyEngine, engine_timeout
 
 
 def create_engine(kind: str = "embedded", options: Optional[Dict[str, Any]] = None) -> PolicyEngine:
     """``embedded`` (regorus, the default) or ``opa`` (a real OPA server, see opa_server.py)."""
     options = options or {}
     if kind == "embedded":
-        from .embedded import EmbeddedEngine
+        from .embedded import DEFAULT_TIMEOUT, EmbeddedEngine
 
-        return EmbeddedEngine(timeout=float(options.get("timeout", 60)))
+        return EmbeddedEngine(timeout=engine_timeout(options, DEFAULT_TIMEOUT))
     if kind == "opa":
         from .opa_server import OpaServerEngine
 

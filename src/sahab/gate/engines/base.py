@@ -8,15 +8,32 @@ stops with exit 3 and never reads it as "no findings".
 from __future__ import annotations
 
 import abc
-from typing import Any, Dict, Iterable, Set
+import math
+from typing import Any, Dict, Iterable, Mapping, Set
 
-from ...errors import SahabError
+from ...errors import ConfigError, SahabError
 
 
 class EngineError(SahabError):
     """The policy engine failed: the gate cannot decide, so it stops (exit 3)."""
 
     exit_code = 3
+
+
+def engine_timeout(options: Mapping[str, Any], default: float) -> float:
+    """``options["timeout"]`` (``gate.opa.timeout``): the deadline of each engine call, in seconds.
+
+    A positive, finite number: zero, a negative number, NaN or infinity would make every call
+    fail at once or never end.
+    """
+    value = options.get("timeout", default)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError("opa.timeout %r is not a number of seconds" % (value,), "e.g. timeout: 30") from None
+    if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError("opa.timeout must be a positive number of seconds, not %r" % (value,), "e.g. timeout: 30")
+    return seconds
 
 
 class PolicyEngine(abc.ABC):

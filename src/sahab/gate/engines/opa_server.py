@@ -31,7 +31,8 @@ the one this sahab would build.
   ``undefined`` both mean the builtin exists. Nothing is stored on the server.
 - ``close``: deletes the uploaded policies, dependents first.
 
-The server is health-checked (``GET /health``) before the first request. Every failure —
+The server is health-checked (``GET /health``) before the first request. ``timeout`` is the
+deadline of each whole request, retries and body included (``opa_http.py``). Every failure —
 unreachable server, refused token, rejected module, evaluation error, malformed answer — is an
 :class:`EngineError` (exit 3) with one line naming what failed; none is read as "no findings".
 """
@@ -45,7 +46,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 from urllib.parse import quote, urlsplit
 
 from ...errors import ConfigError
-from .base import EngineError, PolicyEngine
+from .base import EngineError, PolicyEngine, engine_timeout
 
 LOG = logging.getLogger("sahab.gate.opa")
 
@@ -87,7 +88,7 @@ class OpaServerEngine(PolicyEngine):
     def __init__(self, url: str = DEFAULT_URL, token: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
                  policy_prefix: str = DEFAULT_PREFIX, ca_bundle: Optional[str] = None, mode: str = "upload",
                  bundle: str = DEFAULT_BUNDLE, revision: Optional[str] = None) -> None:
-        from opa_client import OpaClient
+        from .opa_http import DeadlineOpaClient
 
         scheme, hostname, port = opa_endpoint(url)
         prefix = policy_prefix.strip("/")
@@ -108,7 +109,8 @@ class OpaServerEngine(PolicyEngine):
         ssl: Any = False
         if scheme == "https":
             ssl = ca_bundle or True  # opa_client hands this to requests as `verify`
-        self._client = OpaClient(host=hostname, port=port, ssl=ssl, token=token, timeout=timeout)
+        # `timeout` bounds each whole request (retries and body included), not each socket read.
+        self._client = DeadlineOpaClient(host=hostname, port=port, ssl=ssl, token=token, timeout=timeout)
         self._ready = False
         self._uploaded: List[str] = []  # policy ids, in upload order
         self._probe_cache: Dict[str, bool] = {}
@@ -128,12 +130,7 @@ class OpaServerEngine(PolicyEngine):
             if not token:
                 raise ConfigError("opa.token_env names %s, but that environment variable is not set" % token_env,
                                   "export the OPA bearer token in %s, or drop token_env" % token_env)
-        try:
-            timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
-        except (TypeError, ValueError):
-            raise ConfigError("opa.timeout %r is not a number of seconds" % options.get("timeout"), "e.g. timeout: 30") from None
-        if timeout <= 0:
-            raise ConfigError("opa.timeout must be positive", "e.g. timeout: 30")
+        timeout = engine_timeout(options, DEFAULT_TIMEOUT)
         revision = options.get("revision")
         if revision is not None and (not isinstance(revision, str) or not revision.strip()):
             raise ConfigError("opa.revision must be a non-empty string", "the revision given to `sahab policy bundle --revision`")
@@ -224,6 +221,7 @@ class OpaServerEngine(PolicyEngine):
             raise EngineError("the OPA engine was used after close()", "create a new engine")
         if self._ready:
             return
+        import requests
         from opa_client.errors import ConnectionsError
 
         if not self._client.check_health():
@@ -239,6 +237,9 @@ class OpaServerEngine(PolicyEngine):
                 if response is not None:
                     raise EngineError("OPA at %s is not serving its API: %s" % (self.url, _http_error(response)),
                                       _SERVER_HINT) from None
+                if isinstance(cause, requests.Timeout):
+                    raise EngineError("OPA at %s did not answer within %g s" % (self.url, self.timeout),
+                                      "check the server, or raise opa.timeout") from None
                 raise EngineError("no OPA server at %s: %s" % (self.url, _reason(cause, self.timeout)), _SERVER_HINT) from None
             raise EngineError("OPA at %s is not healthy (GET /health did not return 200)" % self.url,
                               "check the OPA server's logs")

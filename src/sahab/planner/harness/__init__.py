@@ -1,7 +1,11 @@
-"""The mock harness: the part of the planner that runs *inside* the program's interpreter.
+"""The preview engine's two halves: what runs *inside* the program's interpreter, and the monitor.
 
-It may be loaded into a foreign virtualenv (the one a program's ``Pulumi.yaml`` names), so it
-imports nothing but the standard library and the Pulumi SDK that the program itself depends on,
-and it must keep working on older SDKs and Python 3.8+. Everything else (regions, sorting, the
-plan document) happens in the parent process.
+In the program's process (loaded from this folder under a private name, so it may run in a foreign
+virtualenv: standard library, protobuf and the Pulumi SDK the program depends on, Python
+3.8+): ``run`` (entry point), ``channel`` (the stubs), ``introspection`` and ``shapes`` (describe
+the SDK's types), ``standins`` and ``partial`` (partial values), ``transforms``.
+
+In sahab's process (:mod:`sahab.planner.monitor_server` serves it; :mod:`sahab.testing` runs it
+in-process): ``monitor`` and what it uses, ``catalog``, ``autonames``, ``invokes``, ``providers``,
+``sources``, ``wire``. Everything else (regions, sorting, the plan document) is in the parent too.
 """

@@ -17,9 +17,11 @@ do not cover keeps an unknown name, never a name of a form its provider would no
   ``<logical name>-<7 hex>`` (at most 255 characters), except where the provider overrides the
   property, length, separator or form (:data:`AWS_RULES`); a set ``<property>Prefix``
   (``namePrefix``, ``bucketPrefix``) conflicts with the property, and then nothing is filled.
-- azure-native (``getDefaultName``, strategy ``random``): ``<logical name><8 hex>`` in the
-  resource-name path parameter, for the types of :data:`AZURE_RULES` only (the strategy of
-  each type is in the provider's metadata, which the SDK does not carry).
+- azure-native (``getDefaultName``): the path parameter that ends the type's API path, by the
+  type's strategy: ``random`` ``<logical name><8 hex>``, ``copy`` the logical name as it is,
+  ``uuid`` 32 random hex digits as a UUID. The strategies come from the provider's metadata
+  generator applied to its paths (``azure_autonames.json``, written by
+  ``scripts/gen_azure_autonames.py``, which records its source); types not in it stay unknown.
 
 A name that would exceed the provider's maximum length is left unknown (the provider's check
 fails on it). When the stack configures ``pulumi:autonaming`` the planner fills nothing.
@@ -27,9 +29,10 @@ fails on it). When the stack configures ``pulumi:autonaming`` the planner fills 
 from __future__ import annotations
 
 import hashlib
-import sys
+import json
+import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, FrozenSet, List, Optional
 
 from .wire import SIG_KEY, UNKNOWN_SENTINEL
 
@@ -52,6 +55,7 @@ class Rule:
     lower: bool = False
     prefix: str = ""           # prepended after the length check (a KMS alias's ``alias/``)
     fifo_flag: str = ""        # input that, when true, makes the name end in ``.fifo``
+    uuid: bool = False         # azure-native ``uuid``: the random part alone, as a UUID
 
 
 # pulumi-aws provider/resources.go ``resourceOverrides`` (v7) and compatibility overrides.
@@ -101,12 +105,23 @@ AWS_RULES: Dict[str, Optional[Rule]] = {
 AWS_DEFAULT = Rule("name", 255)
 RDS_SQLSERVER = Rule("identifier", 15, separator="", randlen=3)
 
-# azure-native: the resource-name path parameter of types whose strategy is ``random``.
-AZURE_RULES: Dict[str, Rule] = {
-    "azure-native:resources:ResourceGroup": Rule("resourceGroupName", separator="", randlen=8),
-    "azure-native:storage:StorageAccount": Rule("accountName", separator="", randlen=8),
-    "azure-native:containerservice:ManagedCluster": Rule("resourceName", separator="", randlen=8),
+AZURE_FORMS: Dict[str, Dict[str, Any]] = {
+    "random": {"separator": "", "randlen": 8},  # resource.NewUniqueName(seed, name, 8, 0, nil)
+    "copy": {"separator": "", "randlen": 0},    # the URN's name
+    "uuid": {"uuid": True},                     # uuid.MustParse(NewUniqueName(seed, "", 32, 0, nil))
 }
+
+
+def _azure_rules() -> Dict[str, Rule]:
+    """azure-native's auto-named property per type, read beside this module (the harness runs from its folder).
+
+    A strategy this module has no form for fails here, loudly, rather than naming anything wrongly."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "azure_autonames.json"), encoding="utf-8") as handle:
+        types = json.load(handle)["types"]
+    return {token: Rule(prop, **AZURE_FORMS[kind]) for token, (prop, kind) in types.items()}
+
+
+AZURE_RULES = _azure_rules()
 KUBERNETES_NAME = Rule("name", randlen=8)
 
 
@@ -117,6 +132,9 @@ def unique_name(urn: str, base: str, rule: Rule) -> Optional[str]:
     if rule.maxlen and len(stem) + rule.randlen > rule.maxlen:
         return None
     digest = hashlib.sha256(urn.encode("utf-8"))
+    if rule.uuid:
+        hexits = digest.hexdigest()
+        return "-".join((hexits[:8], hexits[8:12], hexits[12:16], hexits[16:20], hexits[20:32]))
     if rule.charset == HEX:
         suffix = digest.hexdigest()[:rule.randlen]
     else:  # one character per byte of the digest
@@ -135,10 +153,11 @@ class Autonamer:
                             "providers would generate are unknown in this plan")
         self._note = note
         self._names: Dict[str, str] = {}  # auto-name -> URN of the resource it names
-        self._args_names: Dict[type, frozenset] = {}
 
-    def fill(self, urn: str, request: Any, raw_inputs: Dict[str, Any], cls: Optional[type]) -> List[str]:
-        """Add the auto-name the provider's check would add to ``raw_inputs``; its dotted paths."""
+    def fill(self, urn: str, request: Any, raw_inputs: Dict[str, Any], input_names: FrozenSet[str]) -> List[str]:
+        """Add the auto-name the provider's check would add to ``raw_inputs``; its dotted paths.
+
+        ``input_names``: the wire names of the inputs the resource's SDK class takes."""
         if not self.enabled or not request.custom or request.remote:
             return []
         type_, name = request.type, request.name
@@ -146,7 +165,7 @@ class Autonamer:
         if package == "kubernetes":
             return self._kubernetes(urn, type_, name, raw_inputs)
         if package == "aws":
-            rule = self._aws_rule(type_, raw_inputs, cls)
+            rule = self._aws_rule(type_, raw_inputs, input_names)
         elif package == "azure-native":
             rule = AZURE_RULES.get(_unversioned(type_))
         else:
@@ -161,7 +180,8 @@ class Autonamer:
         if rule.fifo_flag and raw_inputs.get(rule.fifo_flag) is True:
             value += ".fifo"
         raw_inputs[rule.prop] = value
-        self._names[value] = urn
+        if rule.randlen or rule.uuid:  # a copy of the logical name is not unique: equal inputs elsewhere are not copies
+            self._names[value] = urn
         return [rule.prop]
 
     def paths(self, inputs: Dict[str, Any], own: List[str]) -> List[str]:
@@ -193,28 +213,14 @@ class Autonamer:
         raw_inputs["metadata"] = metadata
         return ["metadata.name"]
 
-    def _aws_rule(self, type_: str, raw_inputs: Dict[str, Any], cls: Optional[type]) -> Optional[Rule]:
+    def _aws_rule(self, type_: str, raw_inputs: Dict[str, Any], input_names: FrozenSet[str]) -> Optional[Rule]:
         if type_ in AWS_RULES:
             rule = AWS_RULES[type_]
             engine = raw_inputs.get("engine")
             if rule is not None and rule.prop == "identifier" and isinstance(engine, str) and "sqlserver" in engine.lower():
                 return RDS_SQLSERVER
             return rule
-        return AWS_DEFAULT if cls is not None and "name" in self._input_names(cls) else None
-
-    def _input_names(self, cls: type) -> frozenset:
-        """Wire names of the inputs a resource class takes (its ``<Class>Args``), read without type hints."""
-        names = self._args_names.get(cls)
-        if names is None:
-            module = sys.modules.get(cls.__module__)
-            args = getattr(module, cls.__name__ + "Args", None) if module is not None else None
-            names = frozenset(
-                getattr(attr.fget, "_pulumi_name", None)
-                for attr in (vars(args).values() if isinstance(args, type) else ())
-                if isinstance(attr, property) and attr.fget is not None
-            ) - {None}
-            self._args_names[cls] = names
-        return names
+        return AWS_DEFAULT if "name" in input_names else None
 
     def _remember(self, value: Optional[str], urn: str) -> str:
         assert value is not None  # Kubernetes names have no maximum here
@@ -238,13 +244,3 @@ def _collect(value: Any, path: str, names: Dict[str, str], found: set) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _collect(item, str(index) if not path else path + "." + str(index), names, found)
-
-
-def echoes_as_given(type_: str) -> bool:
-    """Whether a type's preview outputs are its checked inputs as given, nested objects included.
-
-    Kubernetes: the provider's preview returns the checked inputs, so an absent nested property
-    reads as ``None`` (as in ``pulumi preview``). Everything else: an absent nested property of
-    an echoed object may be computed by the provider, so it is unknown (``shapes.fill_unknowns``).
-    """
-    return type_.startswith("kubernetes:")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import shapes, wire
+from . import wire
+from .catalog import TypeCatalog
 
 ACCOUNT_ID = "123456789012"
 AZURE_TENANT_ID = "00000000-0000-0000-0000-00000000a001"
@@ -131,8 +132,9 @@ def _invented_fields(token: str, region: str) -> Tuple[str, ...]:
     return _INVENTED.get(token, ())
 
 
-def answer(token: str, args: Dict[str, Any], region: str, output_form: bool = False) -> InvokeAnswer:
-    """Answer one invoke; ``region`` is the effective region of the provider it goes to.
+def answer(token: str, args: Dict[str, Any], region: str, output_form: bool, catalog: TypeCatalog) -> InvokeAnswer:
+    """Answer one invoke; ``region`` is the effective region of the provider it goes to; result
+    types come from ``catalog`` (described by the program's SDK).
 
     ``output_form`` (``get_x_output``): a result the planner would have to make up is unknown
     instead, as a preview whose provider has not answered yet; the program's ``apply`` on it is
@@ -157,13 +159,13 @@ def answer(token: str, args: Dict[str, Any], region: str, output_form: bool = Fa
                    "its region-specific values read 'unknown'" % token
     elif package == "azure-native":
         hints = _azure_hints(token)
-    result_type = shapes.invoke_result_type(token)
+    result_type = catalog.invoke_result(token)
     if result_type is None:
         if hints:
             return InvokeAnswer(hints, note)
         return InvokeAnswer(None, "invoke %s is not known to the planner; its result is unknown" % token)
     hint: Callable[[str], Optional[Any]] = _hint(hints, args)
-    value = shapes.synthesize_object(result_type, hint)
+    value = catalog.synthesize_object(result_type, hint)
     if token in _WELL_KNOWN:
         invented = _invented_fields(token, region)
         if invented and not note:
@@ -175,7 +177,7 @@ def answer(token: str, args: Dict[str, Any], region: str, output_form: bool = Fa
                                   "its result, so what the program derives from it is unknown" % token)
     return InvokeAnswer(
         value,
-        "invoke %s answered with placeholder values shaped like %s" % (token, result_type.__name__),
+        "invoke %s answered with placeholder values shaped like %s" % (token, result_type.rsplit(".", 1)[-1]),
     )
 
 
@@ -206,12 +208,13 @@ def _chart_name(args: Dict[str, Any]) -> str:
 
 
 def _decode_yaml(args: Dict[str, Any]) -> InvokeAnswer:
-    try:
-        import yaml
-    except ImportError:
-        return InvokeAnswer(None, "PyYAML is not installed in the program's environment; YAML manifests are unknown")
-    documents = [doc for doc in yaml.safe_load_all(args.get("text") or "") if doc is not None]
-    return InvokeAnswer({"result": documents})
+    """Parsed in sahab's process, so with the bounded loader: a program's alias bomb is refused."""
+    from ...inputs.safe_yaml import parse_yaml_documents
+
+    text = args.get("text") or ""
+    documents = parse_yaml_documents(text if isinstance(text, str) else "", "the YAML given to kubernetes:yaml:decode",
+                                     "fix the manifest the program decodes")
+    return InvokeAnswer({"result": [doc for doc in documents if doc is not None]})
 
 
 def region_of_provider_inputs(inputs: Dict[str, Any]) -> Optional[str]:

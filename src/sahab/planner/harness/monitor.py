@@ -1,6 +1,8 @@
-"""A resource monitor for the Pulumi mock engine that records a plan instead of deploying.
+"""The planning monitor: records a plan instead of deploying, with preview semantics.
 
-It replaces the stock ``MockMonitor`` behaviour where that behaviour misleads a plan:
+It runs in sahab's own process and answers the program over a Unix socket (:mod:`sahab.planner.monitor_server`),
+or in-process as the mock engine's monitor (:mod:`sahab.testing`). It replaces the stock
+``MockMonitor`` behaviour where that behaviour misleads a plan:
 resources are captured from the raw registration request (parent, provider, dependencies and
 the wire values with their secret and unknown markers); outputs follow preview semantics (only
 inputs echoed where the type declares an output of the same shape, the rest unknown); resource
@@ -9,7 +11,6 @@ random with "attached to a different loop"; invokes are answered by :mod:`.invok
 """
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -17,7 +18,10 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from . import autonames, introspection, invokes, providers, shapes, transforms, wire
+from ...errors import ConfigError
+from . import autonames, introspection, invokes, providers, wire
+from .catalog import TypeCatalog, fill_mode
+from .partial import TOKENS, Tokens
 from .sources import SourceLocator
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -44,6 +48,8 @@ class Capture:
         self.resources: List[Dict[str, Any]] = []
         self.diagnostics: List[Dict[str, Any]] = []
         self.stack_urn: Optional[str] = None
+        self.outputs: Dict[str, Any] = {}
+        self.refused: Optional[str] = None  # why the monitor refused what the program sent: the plan fails
         self._noted: set = set()
         self._lock = threading.Lock()
 
@@ -51,6 +57,24 @@ class Capture:
         with self._lock:
             self.resources.append(record)
             return len(self.resources)
+
+    def mark_speculative(self, urns: Sequence[str]) -> None:
+        """Mark ``"speculative": true`` on the resources registered during a stand-in run (``urns``)
+        and on their descendants (a component built on stand-ins registers its children in the
+        same run or later): a real preview would not show them yet."""
+        marked = set(urns)
+        if not marked:
+            return
+        parents = {record["urn"]: record.get("parent") for record in self.resources}
+        for record in self.resources:
+            urn: Optional[str] = record["urn"]
+            seen = 0
+            while urn is not None and seen <= len(parents):
+                if urn in marked:
+                    record["speculative"] = True
+                    break
+                urn = parents.get(urn)
+                seen += 1
 
     def note(self, severity: str, message: str, urn: Optional[str] = None) -> None:
         key = (severity, message, urn)
@@ -75,9 +99,18 @@ class PlanMonitor(MockMonitor):
         progress: Optional[Callable[[int], None]] = None,
         sources: Optional[SourceLocator] = None,
         secret_keys: Tuple[str, ...] = (),
+        *,
+        project: str,
+        stack: str,
+        catalog: Optional[TypeCatalog] = None,
+        tokens: Tokens = TOKENS,
     ) -> None:
         super().__init__(NoMocks())
         self.capture = capture
+        self.project = project
+        self.stack = stack
+        self.catalog = catalog if catalog is not None else TypeCatalog()
+        self.tokens = tokens
         self.sources = sources
         self.config = config
         self.stack_references = stack_references
@@ -86,21 +119,10 @@ class PlanMonitor(MockMonitor):
         self.secret_keys = frozenset(secret_keys)
         self._default_providers: Dict[Tuple[str, str], str] = {}
         self._default_lock = threading.Lock()
-        self.transforms = transforms.Transforms(capture.note)
         self.autonamer = autonames.Autonamer(config, capture.note)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """The URN the engine would give: the parent's whole qualified type, minus the stack.
-
-        (The stock mock keeps only the parent's last type and keeps the root stack's type.)
-        """
-        from pulumi.runtime.settings import get_project, get_stack
-
-        if parent:
-            qualified = parent.split("::")[2] if parent.count("::") >= 3 else ""
-            if qualified and qualified != STACK_TYPE:
-                type_ = qualified + "$" + type_
-        return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
+        return wire.make_urn(self.stack, self.project, parent, type_, name)
 
     # -- features -------------------------------------------------------------------------
 
@@ -123,9 +145,8 @@ class PlanMonitor(MockMonitor):
         if request.type == STACK_TYPE:
             self.capture.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        request = self.transforms.apply(urn, request)
         raw_inputs = json_format.MessageToDict(request.object)
-        autonamed = self.autonamer.fill(urn, request, raw_inputs, introspection.RESOURCE_CLASSES.get(request.type))
+        autonamed = self.autonamer.fill(urn, request, raw_inputs, self.catalog.inputs(request.type))
         self._record(urn, request, raw_inputs, mode="create", autonamed=autonamed)
         resource_id = request.importId or ""
         outputs = self._outputs(urn, request.type, raw_inputs, bool(request.remote))
@@ -142,21 +163,15 @@ class PlanMonitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, {})
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(outputs))
 
-    def RegisterStackTransform(self, request):  # noqa: N802
-        self.transforms.register_stack_transform(request)
-        return super().RegisterStackTransform(request)
-
-    def RegisterStackInvokeTransform(self, request):  # noqa: N802
-        self.capture.note("warning", "invoke transforms (register_invoke_transform) are not applied by the planner; "
-                          "provider functions are answered as if they were not registered")
-        return super().RegisterStackInvokeTransform(request)
-
     def RegisterResourceOutputs(self, request):  # noqa: N802
+        """The stack's outputs, as the engine stores them (secrets redacted); other components' are not kept."""
+        if request.urn and request.urn == self.capture.stack_urn:
+            self.capture.outputs = wire.Redactor(self.tokens).convert(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
 
     def _record(self, urn: str, request: Any, raw_inputs: Dict[str, Any], mode: str,
                 autonamed: Sequence[str] = ()) -> None:
-        redactor = wire.Redactor()
+        redactor = wire.Redactor(self.tokens)
         inputs = redactor.convert(raw_inputs)
         record: Dict[str, Any] = {
             "urn": urn,
@@ -216,7 +231,7 @@ class PlanMonitor(MockMonitor):
                for key, value in providers.package_config(package, self.config).items()}
         if version:
             raw["version"] = version
-        redactor = wire.Redactor()
+        redactor = wire.Redactor(self.tokens)
         inputs = redactor.convert(raw)
         region = invokes.region_of_provider_inputs(inputs)
         self.provider_regions[urn] = region
@@ -237,15 +252,14 @@ class PlanMonitor(MockMonitor):
             return self._stack_reference_outputs(urn, raw_inputs)
         if type_.startswith(PROVIDER_PREFIX):
             return dict(raw_inputs)
-        cls = introspection.RESOURCE_CLASSES.get(type_)
-        if cls is None:
+        declared = self.catalog.outputs(type_)
+        if declared is None:
             return dict(raw_inputs)
-        declared = shapes.declared_properties(cls)
+        catalog, fill = self.catalog, fill_mode(type_)
         return {
-            key: shapes.fill_unknowns(declared[key], value, wire.UNKNOWN_SENTINEL,
-                                      complete=not autonames.echoes_as_given(type_))
+            key: catalog.fill_unknowns(declared[key], value, wire.UNKNOWN_SENTINEL, fill)
             for key, value in raw_inputs.items()
-            if key in declared and (_is_opaque_wire(value) or shapes.same_shape(declared[key], value))
+            if key in declared and (_is_opaque_wire(value) or catalog.same_shape(declared[key], value))
         }
 
     def _stack_reference_outputs(self, urn: str, raw_inputs: Dict[str, Any]) -> Dict[str, Any]:
@@ -274,7 +288,11 @@ class PlanMonitor(MockMonitor):
             return super().Invoke(request)
         args = json_format.MessageToDict(request.args)
         output_form = introspection.take_output_form(args)
-        answer = invokes.answer(request.tok, args, self._invoke_region(request, args), output_form)
+        try:
+            answer = invokes.answer(request.tok, args, self._invoke_region(request, args), output_form, self.catalog)
+        except ConfigError as exc:  # the program handed the planner something it refuses (a YAML bomb)
+            self.capture.refused = exc.message
+            raise
         if answer.note:
             self.capture.note("warning", answer.note)
         if answer.value is None:
@@ -354,18 +372,3 @@ def _options(request: Any) -> Dict[str, Any]:
     if import_id:
         options["importId"] = import_id
     return options
-
-
-def progress_writer(fd: Optional[int]) -> Optional[Callable[[int], None]]:
-    """Report progress as ``<count>\\n`` lines on a pipe the parent reads."""
-    if fd is None:
-        return None
-
-    def write(count: int) -> None:
-        if count % 50 == 0:
-            try:
-                os.write(fd, b"%d\n" % count)
-            except OSError:
-                pass
-
-    return write

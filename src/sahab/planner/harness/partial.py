@@ -18,7 +18,7 @@ import json
 import re
 import secrets
 import threading
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 UNKNOWN_KEY = "$unknown"
 PARTIAL_KEY = "$partial"
@@ -42,23 +42,30 @@ def _ticked(text: str) -> str:
 MARK = _TICK + _ticked(_HEAD)
 
 Origin = Dict[str, str]
-Part = Union[str, int]
+Part = Union[str, Origin]
 
 
 class Tokens:
-    """The tokens of one run: their nonce and, for each token number, the output it stands for.
+    """The tokens of one run: their nonce, and the output each stands for, written in the token.
 
-    Token numbers follow creation order, which depends on scheduling; they never reach the plan,
-    which shows origins. One origin always gets the same token.
+    A token names its origin (resource URN and output wire name, hex-encoded), so sahab's
+    process reads it without asking the program's process; neither the encoding nor the nonce
+    ever reaches the plan, which shows origins.
     """
 
     def __init__(self, nonce: Optional[str] = None) -> None:
-        self.nonce = nonce or secrets.token_hex(8)
         self.active = False  # set by the first token: until then no string can hold one
-        self._origins: Dict[int, Origin] = {}
         self._by_origin: Dict[Tuple[str, str], str] = {}
         self._lock = threading.Lock()
-        self._pattern = re.compile(re.escape(MARK + _ticked(self.nonce + ".")) + r"((?:[0-9]`)+)" + re.escape(_ticked(_TAIL)))
+        self._on_first: Optional[Callable[[], None]] = None
+        self.use_nonce(nonce or secrets.token_hex(8))
+
+    def use_nonce(self, nonce: str, on_first: Optional[Callable[[], None]] = None) -> None:
+        """Take the nonce sahab's process chose (before any token exists); ``on_first`` hears of the
+        first token before it is handed out, so the monitor starts looking for tokens."""
+        self.nonce = nonce
+        self._on_first = on_first
+        self._pattern = re.compile(re.escape(MARK + _ticked(nonce + ".")) + r"((?:[0-9a-f]`)+)" + re.escape(_ticked(_TAIL)))
 
     def token_for(self, urn: str, output: str) -> str:
         """The token text standing for output ``output`` (wire name) of the resource ``urn``."""
@@ -66,21 +73,22 @@ class Tokens:
         with self._lock:
             token = self._by_origin.get(key)
             if token is None:
-                number = len(self._origins) + 1
-                self._origins[number] = {"urn": urn, "output": output}
-                token = _TICK + _ticked(_HEAD + self.nonce + "." + str(number) + _TAIL)
+                if not self.active and self._on_first is not None:
+                    self._on_first()
+                encoded = (urn + "\n" + output).encode("utf-8").hex()
+                token = _TICK + _ticked(_HEAD + self.nonce + "." + encoded + _TAIL)
                 self._by_origin[key] = token
                 self.active = True
             return token
 
     def parts(self, text: str) -> Optional[List[Part]]:
-        """``text`` as known pieces (str) and token numbers (int), in order; None if it holds a fragment."""
+        """``text`` as known pieces (str) and origins (dict), in order; None if it holds a fragment."""
         parts: List[Part] = []
         position = 0
         for match in self._pattern.finditer(text):
             if match.start() > position:
                 parts.append(text[position:match.start()])
-            parts.append(int(match.group(1).replace(_TICK, "")))
+            parts.append(_origin(match.group(1).replace(_TICK, "")))
             position = match.end()
         if position < len(text):
             parts.append(text[position:])
@@ -90,9 +98,6 @@ class Tokens:
 
     def holds_token(self, text: str) -> bool:
         return self.active and _TICK in text and self._pattern.search(text) is not None
-
-    def origin(self, number: int) -> Optional[Origin]:
-        return self._origins.get(number)
 
     def scrub(self, text: str) -> str:
         """``text`` with every token, and every fragment of one, written as ``{unknown}``.
@@ -121,21 +126,17 @@ class Tokens:
         parts = self.parts(text)
         if parts is None:
             return {UNKNOWN_KEY: True}, False
-        if not any(isinstance(part, int) for part in parts):
+        if not any(isinstance(part, dict) for part in parts):
             return None
         if len(parts) == 1:
-            return self._unknown(parts[0]), False  # type: ignore[arg-type]
+            return _unknown(parts[0]), False  # type: ignore[arg-type]
         marker: Dict[str, Any] = {UNKNOWN_KEY: True, PARTIAL_KEY: [
-            part if isinstance(part, str) else self._unknown(part) for part in parts
+            part if isinstance(part, str) else _unknown(part) for part in parts
         ]}
         document = self._json_document(text)
         if document is not None:
             marker[JSON_KEY] = document
         return marker, True
-
-    def _unknown(self, number: int) -> Dict[str, Any]:
-        origin = self.origin(number)
-        return {UNKNOWN_KEY: True, OF_KEY: dict(origin)} if origin else {UNKNOWN_KEY: True}
 
     def _json_document(self, text: str) -> Any:
         """The parsed document of a JSON object/array with tokens inside its strings, else None."""
@@ -161,6 +162,19 @@ class Tokens:
                 raise _KeyHoldsToken()
             return {key: self._mark_document(item) for key, item in value.items()}
         return value
+
+
+def _origin(encoded: str) -> Origin:
+    """The origin a token's hex part names; an empty one when it does not decode (a forged token)."""
+    try:
+        urn, _, output = bytes.fromhex(encoded).decode("utf-8").partition("\n")
+    except ValueError:
+        return {}
+    return {"urn": urn, "output": output}
+
+
+def _unknown(origin: Origin) -> Dict[str, Any]:
+    return {UNKNOWN_KEY: True, OF_KEY: dict(origin)} if origin.get("urn") else {UNKNOWN_KEY: True}
 
 
 class _KeyHoldsToken(Exception):

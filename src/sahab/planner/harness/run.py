@@ -1,9 +1,11 @@
-"""Entry point of the harness: run one Pulumi program under the planning monitor.
+"""Entry point of the harness: run one Pulumi program against the planning monitor.
 
-Called by the parent process as ``python -c <bootstrap> REQUEST.json``; writes the capture
-(resources, stack outputs, diagnostics, or the program's error) to the path the request names.
-The program runs the way Pulumi's Python language host runs it: ``runpy.run_path`` inside the
-SDK's ``run_pulumi_func``, with the working directory set to the program's folder.
+Called by the parent process as ``python -c <bootstrap> REQUEST.json``. The program runs the way
+Pulumi's Python language host runs it: ``runpy.run_path`` inside the SDK's ``run_in_stack``, with
+the working directory set to the program's folder, on the SDK's normal path against the monitor
+sahab's process serves (:mod:`.channel`), which records what it registers. This process only
+tells the monitor how the program ended (its error, classified; the resources registered on
+stand-ins) and leaves.
 """
 from __future__ import annotations
 
@@ -12,66 +14,52 @@ import functools
 import gc
 import inspect
 import json
-import logging
 import os
 import runpy
 import sys
 import traceback
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Dict, List, Optional
 
 from . import partial, standins
 
 HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-class _LogCollector(logging.Handler):
-    """Collects what the program logs through ``pulumi.log`` (the mock engine's logger)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.entries: List[Dict[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            severity = "error" if record.levelno >= logging.ERROR else "warning"
-            self.entries.append({"severity": severity, "message": record.getMessage()})
-
-
 def main(request_path: str) -> int:
     with open(request_path, encoding="utf-8") as handle:
         request = json.load(handle)
-    capture_path = request["capturePath"]
-    result: Dict[str, Any] = {"resources": [], "outputs": {}, "diagnostics": [], "error": None}
+    result: Dict[str, Any] = {"error": None, "speculative": []}
     try:
         import pulumi  # noqa: F401 - fail early with a clear message when the SDK is missing
+        from .channel import Connection
     except ImportError as exc:
         result["error"] = {"kind": "environment", "message": "the Pulumi SDK is not importable in %s: %s" % (sys.executable, exc)}
-        _write(capture_path, result)
+        _write_refusal(request, result)
         return 0
     refusal = unsupported_sdk(pulumi)
     if refusal is not None:
         result["error"] = refusal
-        _write(capture_path, result)
+        _write_refusal(request, result)
         return 0
 
-    from . import monitor as monitor_module
-
-    capture = monitor_module.Capture()
-    collector = _LogCollector()
+    connection = Connection(request["monitorSocket"])
     try:
-        outputs = _plan(request, capture, collector)
-        result["outputs"] = outputs
+        _plan(request, connection)
     except BaseException as exc:  # noqa: BLE001 - every failure is classified and reported
         result["error"] = classify_error(exc, request["projectRoot"])
-    result["resources"] = capture.resources
-    result["diagnostics"] = capture.diagnostics + collector.entries
-    result["stackUrn"] = capture.stack_urn
-    _write(capture_path, result)
+    result["speculative"] = standins.speculative_urns()
+    connection.tell({"finish": json.loads(partial.TOKENS.scrub_tokens(json.dumps(result)))})  # no nonce leaves
     return 0
 
 
+def _write_refusal(request: Dict[str, Any], result: Dict[str, Any]) -> None:
+    """Without the SDK there are no messages to tell the monitor with: the refusal goes to a file."""
+    with open(request["refusalPath"], "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+
+
 # The oldest SDK major version whose API the harness uses (``set_all_config`` with secret keys,
-# ``mocks.set_mocks`` with a monitor and logger, ``run_pulumi_func``).
+# ``run_in_stack``, monitor feature discovery).
 SUPPORTED_SDK_MAJOR = 3
 
 
@@ -107,53 +95,60 @@ def unsupported_sdk(pulumi_module: Any) -> Optional[Dict[str, Any]]:
 _DRIVER_FUNCTIONS = ("main", "_plan")
 
 
-def _plan(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> Dict[str, Any]:
-    """Run the program under the planning monitor (a driver: it calls nothing but the phases)."""
-    from pulumi.runtime.stack import run_pulumi_func
+def _plan(request: Dict[str, Any], connection: Any) -> None:
+    """Run the program against the planning monitor (a driver: it calls nothing but the phases)."""
+    from pulumi.runtime.stack import run_in_stack
 
-    loop = _configure(request, capture, collector)
-    program = request["program"]
-    loop.run_until_complete(run_pulumi_func(functools.partial(runpy.run_path, program, run_name="__main__")))
-    standins.mark_speculative(capture.resources)
-    errors = [entry for entry in collector.entries if entry["severity"] == "error"]
-    if errors:
-        raise ProgramLoggedError(errors[0]["message"])
-    return _exported(loop)
+    loop = _configure(request, connection)
+    loop.run_until_complete(run_in_stack(functools.partial(_run_program, request["program"])))
+    if connection.engine.first_error is not None:
+        raise ProgramLoggedError(connection.engine.first_error)
 
 
-def _configure(request: Dict[str, Any], capture: Any, collector: _LogCollector) -> asyncio.AbstractEventLoop:
-    """Set up the SDK's runtime, the monitor, the working directory and ``sys.path``."""
+def _run_program(program: str) -> Awaitable[None]:
+    """Run the program as the language host does; then wait for its outputs (:func:`_outputs_settled`)."""
+    runpy.run_path(program, run_name="__main__")
+    return _outputs_settled()
+
+
+async def _outputs_settled() -> None:
+    """Wait until every output the program made has settled, one pass over them per round.
+
+    The SDK waits for them too once the program returns, but on each completion it rescans every
+    pending output (``asyncio.wait(..., FIRST_COMPLETED)``): quadratic, seconds at 5,000
+    resources. Waiting first leaves it nothing to wait for; failures stay for it to raise.
+    """
+    from pulumi.runtime.settings import SETTINGS
+
+    while True:
+        with SETTINGS.lock:
+            pending = [output for output in SETTINGS.outputs if not output.done()]
+        if not pending:
+            return
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _configure(request: Dict[str, Any], connection: Any) -> asyncio.AbstractEventLoop:
+    """Set up the SDK's runtime against the monitor, the working directory and ``sys.path``."""
     import pulumi
-    from pulumi.runtime import mocks
+    from pulumi.runtime import settings
 
     from . import introspection
-    from . import monitor as monitor_module
-    from .sources import SourceLocator
+    from .transforms import Transforms, TransformingMonitor
 
-    introspection.install()
-    config: Dict[str, str] = request["config"]
-    plan_monitor = monitor_module.PlanMonitor(
-        capture, config, request.get("stackReferences") or {},
-        monitor_module.progress_writer(request.get("progressFd")),
-        SourceLocator(request.get("sourceRoot") or request["projectRoot"], excluded=[HARNESS_DIR]),
-        tuple(request.get("secretKeys") or ()),
-    )
-    logger = logging.getLogger("sahab.harness.program")
-    logger.propagate = False
-    logger.addHandler(collector)
-    logger.setLevel(logging.WARNING)  # only warnings and errors are kept; skip formatting the rest
-    standins.install(logger)  # apply callbacks on unknowns run on stand-ins: partial values
-    kwargs: Dict[str, Any] = {
-        "project": request["project"], "stack": request["stack"], "preview": True,
-        "monitor": plan_monitor, "logger": logger,
-    }
-    if request.get("organization") and "organization" in inspect.signature(mocks.set_mocks).parameters:
-        kwargs["organization"] = request["organization"]
-    # The loop must exist before set_mocks: the root stack it creates binds futures to it.
+    introspection.install(lambda description: connection.tell({"declare": description}))
+    partial.TOKENS.use_nonce(request["nonce"], lambda: connection.tell({"tokens": "active"}))
+    standins.install()  # apply callbacks on unknowns run on stand-ins: partial values
+    transforms = Transforms(lambda severity, message: connection.tell({"note": [severity, message]}))
+    monitor = TransformingMonitor(connection.monitor, transforms, request["project"], request["stack"])
+    wanted = {"project": request["project"], "stack": request["stack"], "monitor": monitor,
+              "engine": connection.engine, "dry_run": True, "organization": request.get("organization"),
+              "root_directory": request["projectRoot"]}
+    accepted = inspect.signature(settings.Settings).parameters
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    pulumi.runtime.set_all_config(config, request.get("secretKeys") or [])
-    mocks.set_mocks(monitor_module.NoMocks(), **kwargs)
+    settings.configure(settings.Settings(**{key: value for key, value in wanted.items() if key in accepted}))
+    pulumi.runtime.set_all_config(request["config"], request.get("secretKeys") or [])
 
     os.chdir(request["cwd"])
     program = request["program"]
@@ -168,22 +163,6 @@ def _configure(request: Dict[str, Any], capture: Any, collector: _LogCollector) 
     gc.freeze()
     gc.disable()
     return loop
-
-
-def _exported(loop: asyncio.AbstractEventLoop) -> Dict[str, Any]:
-    """The stack's outputs, serialized the way the engine would store them (secrets redacted)."""
-    from pulumi.runtime import rpc, settings
-
-    from . import wire
-
-    root = settings.get_root_resource()
-    exported = getattr(root, "outputs", None) or {}
-    if not exported:
-        return {}
-    serialized = loop.run_until_complete(rpc.serialize_properties(exported, {}))
-    from google.protobuf import json_format
-
-    return wire.Redactor().convert(json_format.MessageToDict(serialized))
 
 
 class ProgramLoggedError(Exception):
@@ -272,9 +251,3 @@ def _is_program_file(path: str, program_root: str) -> bool:
         return False
     parts = path[len(program_root):].split(os.sep)
     return not any(part in ("site-packages", "dist-packages") for part in parts)
-
-
-def _write(path: str, result: Dict[str, Any]) -> None:
-    text = json.dumps(result)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(partial.TOKENS.scrub_tokens(text))  # no stand-in's nonce ever leaves the child

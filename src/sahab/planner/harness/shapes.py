@@ -1,22 +1,26 @@
-"""Read the shapes the generated Pulumi SDKs declare, and make plausible values of a shape.
+"""Describe the shapes the generated Pulumi SDKs declare, in the program's interpreter.
 
-Generated SDK classes carry their wire names (``pulumi.getter(name=...)``) and type
-annotations. The planner uses them for two fidelity rules: echo an input back as an output only
-where the resource declares an output of the same shape, and answer an invoke with a value
-shaped like its ``Get…Result`` type rather than an echo of its arguments.
+Generated SDK classes carry their wire names (``pulumi.getter(name=...)``), type annotations,
+and, in an output type's ``__init__``, which properties the provider always returns (no
+default). The monitor that answers registrations runs in sahab's own process and cannot import
+the program's SDKs, so the harness turns what it needs into plain data here, on the program's
+thread (:mod:`.introspection`), and sends it with the registration: a *description*
+(:mod:`.catalog` reads it). Descriptors: ``"string"``, ``"number"``, ``"bool"``, ``"any"``,
+``{"list": d}``, ``{"map": d}`` (``d`` None when the element type is not declared) and
+``{"ref": name}`` for an output type, whose ``properties`` and ``required`` names are in the
+description's ``types``.
 """
 from __future__ import annotations
 
 import collections.abc
 import importlib
-import re
+import inspect
 import typing
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
-from .wire import SIG_KEY
+STRING, NUMBER, BOOL, ANY = "string", "number", "bool", "any"
 
-STRING, NUMBER, BOOL, LIST, OBJECT, ANY = "string", "number", "bool", "list", "object", "any"
-
+Description = Dict[str, Any]
 
 _DECLARED: Dict[type, Dict[str, Any]] = {}
 
@@ -25,39 +29,12 @@ def declared_properties(cls: type) -> Dict[str, Any]:
     """Map wire name -> type annotation for every ``pulumi.getter`` property of ``cls`` (cached)."""
     cached = _DECLARED.get(cls)
     if cached is None:
-        cached = _DECLARED[cls] = _read_declared_properties(cls)
+        cached = _DECLARED[cls] = {wire: annotation for wire, (_, annotation) in _getters(cls).items()}
     return cached
 
 
-_PREPARED: set = set()
-
-
-def prepare(cls: type) -> None:
-    """Read the declared properties of ``cls`` and of every output type nested in them.
-
-    Called on the program's thread (:mod:`.introspection`), so that reading type hints, which
-    can load a lazily imported provider module, never happens on the monitor's thread.
-    """
-    pending = [cls]
-    while pending:
-        current = pending.pop()
-        if current in _PREPARED:
-            continue
-        _PREPARED.add(current)
-        for annotation in declared_properties(current).values():
-            pending.extend(_output_types_in(annotation))
-
-
-def _output_types_in(annotation: Any, depth: int = 0) -> List[type]:
-    annotation = _strip(annotation)
-    if isinstance(annotation, type) and _is_output_type(annotation):
-        return [annotation]
-    if depth > 8:
-        return []
-    return [found for arg in typing.get_args(annotation) for found in _output_types_in(arg, depth + 1)]
-
-
-def _read_declared_properties(cls: type) -> Dict[str, Any]:
+def _getters(cls: type) -> Dict[str, Any]:
+    """wire name -> (Python attribute name, return annotation) of ``cls``'s getters."""
     try:
         from pulumi import _types
     except ImportError:  # pragma: no cover - every supported SDK has it
@@ -65,13 +42,12 @@ def _read_declared_properties(cls: type) -> Dict[str, Any]:
     marker = getattr(_types, "_PULUMI_NAME", "_pulumi_name")
     result: Dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
-        for attr in vars(klass).values():
+        for attr_name, attr in vars(klass).items():
             if not isinstance(attr, property) or attr.fget is None:
                 continue
             wire_name = getattr(attr.fget, marker, None)
-            if not wire_name:
-                continue
-            result[wire_name] = _return_annotation(attr.fget)
+            if wire_name:
+                result[wire_name] = (attr_name, _return_annotation(attr.fget))
     return result
 
 
@@ -101,6 +77,13 @@ def _strip(annotation: Any) -> Any:
 
 
 def kind_of_annotation(annotation: Any) -> str:
+    """``string``, ``number``, ``bool``, ``list``, ``map``, ``ref`` (an output type) or ``any``."""
+    described = describe(annotation, {}, shallow=True)
+    return described if isinstance(described, str) else next(iter(described))
+
+
+def describe(annotation: Any, types: Dict[str, Any], shallow: bool = False) -> Any:
+    """The descriptor of an annotation; output types it reaches are added to ``types``."""
     annotation = _strip(annotation)
     if annotation is str:
         return STRING
@@ -109,95 +92,67 @@ def kind_of_annotation(annotation: Any) -> str:
     if annotation is bool:
         return BOOL
     origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
     if origin is not None:
-        if isinstance(origin, type) and issubclass(origin, (list, tuple, collections.abc.Sequence)) and origin is not str:
-            return LIST
-        if isinstance(origin, type) and issubclass(origin, (dict, collections.abc.Mapping)):
-            return OBJECT
+        if not isinstance(origin, type):
+            return ANY
+        if issubclass(origin, (list, tuple, collections.abc.Sequence)) and origin is not str:
+            return {"list": describe(args[0], types, shallow) if args and not shallow else None}
+        if issubclass(origin, (dict, collections.abc.Mapping)):
+            return {"map": describe(args[1], types, shallow) if len(args) == 2 and not shallow else None}
         return ANY
     if isinstance(annotation, type) and _is_output_type(annotation):
-        return OBJECT
-    return ANY
-
-
-def kind_of_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return BOOL
-    if isinstance(value, (int, float)):
-        return NUMBER
-    if isinstance(value, str):
-        return STRING
-    if isinstance(value, list):
-        return LIST
-    if isinstance(value, dict):
-        return OBJECT
-    return ANY
-
-
-def same_shape(annotation: Any, value: Any) -> bool:
-    """Shallow shape check: kinds agree, and for lists the first element's kind agrees."""
-    expected = kind_of_annotation(annotation)
-    actual = kind_of_value(value)
-    if expected == ANY or actual == ANY:
-        return True
-    if expected != actual:
-        return False
-    if expected == LIST and value:
-        element_args = typing.get_args(_strip(annotation))
-        if element_args:
-            return same_shape(element_args[0], value[0])
-    return True
-
-
-def fill_unknowns(annotation: Any, value: Any, unknown: Any, depth: int = 0, complete: bool = True) -> Any:
-    """An echoed input completed to the declared output shape, as a preview would return it.
-
-    Where an input object is echoed as an output, the properties of the declared output type
-    the input leaves out are computed by the provider (``metadata.name`` of an auto-named
-    Kubernetes object, the ids inside an AWS block): in a preview they are unknown, not absent
-    (absent reads as a known ``None``). Recurses into nested objects and lists of objects;
-    wire envelopes (secrets, unknowns) are left as they are. A nested input whose shape differs
-    from the declared output's (azure-native takes ``userAssignedIdentities`` as a list of IDs
-    and returns a map keyed by them) is unknown, as the provider computes it: echoed as it is,
-    the SDK would fail the program on the mismatch. ``complete=False`` (Kubernetes, whose preview
-    outputs are the checked inputs) leaves absent properties absent and only guards the shapes:
-    one filled-in unknown makes the SDK treat the whole object as unknown.
-    """
-    if depth > 16:
-        return value
-    annotation = _strip(annotation)
-    if isinstance(value, dict):
-        if SIG_KEY in value:
-            return value
-        if isinstance(annotation, type) and _is_output_type(annotation):
-            declared = declared_properties(annotation)
-            filled = {
-                key: (_fill_nested(declared[key], item, unknown, depth, complete) if key in declared else item)
-                for key, item in value.items()
+        name = annotation.__module__ + "." + annotation.__qualname__
+        if not shallow and name not in types:
+            types[name] = None  # reserved first: output types may nest themselves
+            getters = _getters(annotation)
+            required = _required_parameters(annotation)
+            types[name] = {
+                "properties": {wire: describe(hint, types) for wire, (_, hint) in getters.items()},
+                "required": sorted(wire for wire, (attr, _) in getters.items() if attr in required),
             }
-            if complete:
-                for key in declared:
-                    if key not in filled:
-                        filled[key] = unknown
-            return filled
-        args = typing.get_args(annotation)
-        if kind_of_annotation(annotation) == OBJECT and len(args) == 2:
-            return {key: _fill_nested(args[1], item, unknown, depth, complete) for key, item in value.items()}
-        return value
-    if isinstance(value, list):
-        args = typing.get_args(annotation)
-        if kind_of_annotation(annotation) == LIST and args:
-            return [_fill_nested(args[0], item, unknown, depth, complete) for item in value]
-    return value
+        return {"ref": name}
+    return ANY
 
 
-def _fill_nested(annotation: Any, value: Any, unknown: Any, depth: int, complete: bool) -> Any:
-    """:func:`fill_unknowns` of a value inside an echoed output; unknown when its shape differs."""
-    if value == unknown or (isinstance(value, dict) and SIG_KEY in value):
-        return value
-    if not same_shape(annotation, value):
-        return unknown
-    return fill_unknowns(annotation, value, unknown, depth + 1, complete)
+def _required_parameters(cls: type) -> frozenset:
+    """Parameters of an output type's ``__init__`` without a default: what the provider always returns."""
+    try:
+        parameters = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(name for name, parameter in parameters.items()
+                     if parameter.default is inspect.Parameter.empty
+                     and parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+                     and name not in ("self", "__self__"))
+
+
+def describe_resource(token: str, cls: type, types: Dict[str, Any]) -> Description:
+    """What the monitor needs of a resource class: its outputs' descriptors and its input names
+    (the output types they reach are added to ``types``)."""
+    outputs = {wire: describe(annotation, types) for wire, annotation in declared_properties(cls).items()}
+    return {"resource": token, "outputs": outputs, "inputs": sorted(_input_names(cls))}
+
+
+def _input_names(cls: type) -> frozenset:
+    """Wire names of the inputs a resource class takes (its ``<Class>Args``), read without type hints."""
+    import sys
+
+    module = sys.modules.get(cls.__module__)
+    args = getattr(module, cls.__name__ + "Args", None) if module is not None else None
+    return frozenset(
+        getattr(attr.fget, "_pulumi_name", None)
+        for attr in (vars(args).values() if isinstance(args, type) else ())
+        if isinstance(attr, property) and attr.fget is not None
+    ) - {None}
+
+
+def describe_invoke(token: str, declared: Optional[type], types: Dict[str, Any]) -> Description:
+    """The result type of an invoke. Generated SDKs pass it (``typ=GetAmiResult``); otherwise it is
+    looked up by token (:func:`_find_invoke_result_type`)."""
+    result_type = declared if isinstance(declared, type) else _find_invoke_result_type(token)
+    result = describe(result_type, types) if result_type is not None else None
+    return {"invoke": token, "result": result if isinstance(result, dict) and "ref" in result else None}
 
 
 def _is_output_type(cls: type) -> bool:
@@ -208,8 +163,6 @@ def _is_output_type(cls: type) -> bool:
     except Exception:  # noqa: BLE001
         return False
 
-
-# --- invoke result types -------------------------------------------------------------------
 
 _PACKAGE_MODULES = {
     "aws": "pulumi_aws",
@@ -225,29 +178,6 @@ _PACKAGE_MODULES = {
 }
 
 
-_INVOKE_RESULT_TYPES: Dict[str, Optional[type]] = {}
-
-
-def remember_invoke_result_type(token: str, declared: Optional[type]) -> None:
-    """Record (and :func:`prepare`) the result type of an invoke, on the program's thread.
-
-    Generated SDKs pass it (``typ=GetAmiResult``); otherwise it is looked up by token here.
-    """
-    if token in _INVOKE_RESULT_TYPES:
-        return
-    result_type = declared if isinstance(declared, type) else _find_invoke_result_type(token)
-    if result_type is not None:
-        prepare(result_type)
-    _INVOKE_RESULT_TYPES[token] = result_type
-
-
-def invoke_result_type(token: str) -> Optional[type]:
-    """The result type recorded for an invoke token, else looked up (see :func:`remember_invoke_result_type`)."""
-    if token in _INVOKE_RESULT_TYPES:
-        return _INVOKE_RESULT_TYPES[token]
-    return _find_invoke_result_type(token)
-
-
 def _find_invoke_result_type(token: str) -> Optional[type]:
     """Find the ``Get…Result`` class the SDK declares for an invoke token, if it can be found.
 
@@ -260,7 +190,7 @@ def _find_invoke_result_type(token: str) -> Optional[type]:
     package, module, function = parts
     root = _PACKAGE_MODULES.get(package, "pulumi_" + package.replace("-", "_"))
     first = module.split("/")[0]
-    candidates = [root] if first in ("index", "") else [
+    candidates: List[str] = [root] if first in ("index", "") else [
         root + "." + first.replace("-", "_"),
         root + "." + module.replace("/", ".").replace("-", "_"),
     ]
@@ -274,59 +204,3 @@ def _find_invoke_result_type(token: str) -> Optional[type]:
         if isinstance(cls, type):
             return cls
     return None
-
-
-ValueHint = Callable[[str], Optional[Any]]
-
-
-def synthesize(annotation: Any, field: str, hint: ValueHint, depth: int = 0) -> Any:
-    """A plausible value of the given type; ``hint`` may supply one for a known field name."""
-    hinted = hint(field) if depth == 0 else None  # hints name top-level result fields only
-    if hinted is not None and same_shape(annotation, hinted):
-        return hinted
-    annotation = _strip(annotation)
-    if annotation is str:
-        return _string_for(field)
-    if annotation is bool:
-        return False
-    if annotation in (int, float):
-        return 1
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is not None and isinstance(origin, type):
-        if issubclass(origin, (dict, collections.abc.Mapping)):
-            return {}
-        if issubclass(origin, (list, tuple, collections.abc.Sequence)):
-            if depth > 4 or not args:
-                return []
-            return [synthesize(args[0], field, hint, depth + 1)]
-    if isinstance(annotation, type) and _is_output_type(annotation) and depth <= 4:
-        return synthesize_object(annotation, hint, depth + 1)
-    return None
-
-
-def synthesize_object(cls: type, hint: ValueHint, depth: int = 0) -> Dict[str, Any]:
-    return {
-        wire: synthesize(annotation, wire, hint, depth)
-        for wire, annotation in declared_properties(cls).items()
-    }
-
-
-def _string_for(field: str) -> str:
-    lowered = field.lower()
-    if lowered.endswith("arn"):
-        return "arn:aws:iam::123456789012:mock/" + field
-    if lowered in ("id",) or lowered.endswith("id"):
-        return field + "-mock"
-    return "mock-" + _kebab(field)
-
-
-def _kebab(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
-
-
-def split_token(token: str) -> Tuple[str, str, str]:
-    parts = token.split(":")
-    while len(parts) < 3:
-        parts.append("")
-    return parts[0], parts[1], parts[2]

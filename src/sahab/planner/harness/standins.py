@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import logging
 from inspect import isawaitable
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -126,7 +125,7 @@ def _plain(value: Any, depth: int = 0) -> Tuple[Any, bool]:
         parts = TOKENS.parts(text)
         if parts is None:
             raise _NotPartial()
-        return text, any(isinstance(part, int) for part in parts)
+        return text, any(isinstance(part, dict) for part in parts)
     if value is None or isinstance(value, (bytes, bytearray)):
         raise _NotPartial()
     if isinstance(value, (bool, int, float)):
@@ -175,8 +174,8 @@ _DECLARED: Dict[Tuple[type, str], Optional[str]] = {}
 _MISSING = object()
 
 
-def install(logger: Optional[logging.Logger] = None) -> None:
-    """Patch the SDK for this run (once per process); ``logger`` gets a filter that rewrites tokens."""
+def install() -> None:
+    """Patch the SDK for this run (once per process)."""
     import pulumi.output as output_module
     import pulumi.resource as resource_module
     from pulumi.output import Output
@@ -201,8 +200,6 @@ def install(logger: Optional[logging.Logger] = None) -> None:
     rpc.serialize_property = _serialize_property
     _ORIGINAL["resolve_properties"] = rpc.resolve_properties
     rpc.resolve_properties = _resolve_properties
-    if logger is not None:
-        logger.addFilter(_scrub_record)
 
 
 def _apply(self: Any, func: Callable[[Any], Any], run_with_unknowns: bool = False) -> Any:
@@ -462,32 +459,12 @@ def _registering(original: Callable[..., Any]) -> Callable[..., Any]:
     return register
 
 
-def _scrub_record(record: logging.LogRecord) -> bool:
-    """A log filter: a message that holds tokens shows ``{unknown}`` in their place."""
-    if TOKENS.active:
-        message = record.getMessage()
-        if _TICK in message:
-            record.msg, record.args = TOKENS.scrub(message), None
-    return True
-
-
-def mark_speculative(records: List[Dict[str, Any]]) -> None:
-    """Mark ``"speculative": true`` on every record registered during a stand-in run, and on their
-    descendants (a component built on stand-ins registers its children in the same run or later)."""
+def speculative_urns() -> List[str]:
+    """The URNs of the resources registered during a stand-in run (the monitor marks them and
+    their descendants ``"speculative": true``)."""
     urns = set()
     for resource in _SPECULATIVE:
         urn_data = getattr(vars(resource).get("urn"), "_data", None)
         if urn_data is not None and urn_data.done() and not urn_data.cancelled() and urn_data.exception() is None:
             urns.add(urn_data.result().value)
-    if not urns:
-        return
-    parents = {record["urn"]: record.get("parent") for record in records}
-    for record in records:
-        urn: Optional[str] = record["urn"]
-        seen = 0
-        while urn is not None and seen <= len(parents):
-            if urn in urns:
-                record["speculative"] = True
-                break
-            urn = parents.get(urn)
-            seen += 1
+    return sorted(urn for urn in urns if isinstance(urn, str))

@@ -8,15 +8,48 @@ mock monitor records none of this, so without this module a program that tags or
 resources with a transform is planned as if it did not. (Legacy ``register_stack_transformation``
 runs inside the SDK and needs nothing here.)
 
-The monitor is called from the SDK's executor threads; each transform runs on the program's
-event loop, where its callback server lives, while the calling thread waits for it.
+Transforms run in the program's process (:class:`TransformingMonitor`, in front of the planning
+monitor), as the program's own code: the planning monitor in sahab's process could not reach the
+callback server, which listens inside the program's network namespace. The SDK calls the
+monitor from its executor threads; each transform runs on the program's event loop, where its
+callback server lives, while the calling thread waits for it.
 """
 from __future__ import annotations
 
 import asyncio
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from google.protobuf import empty_pb2
 from pulumi.runtime.proto import resource_pb2
+
+from .wire import make_urn
+
+
+class TransformingMonitor:
+    """The resource monitor as the program sees it: transforms run here, in the program's process,
+    where their callbacks live; everything else goes to the planning monitor unchanged."""
+
+    def __init__(self, monitor: Any, transforms: "Transforms", project: str, stack: str) -> None:
+        self._monitor = monitor
+        self._transforms = transforms
+        self._project = project
+        self._stack = stack
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = make_urn(self._stack, self._project, request.parent, request.type, request.name)
+        return self._monitor.RegisterResource(self._transforms.apply(urn, request))
+
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802
+        self._transforms.register_stack_transform(request)
+        return empty_pb2.Empty()
+
+    def RegisterStackInvokeTransform(self, request: Any) -> Any:  # noqa: N802
+        self._transforms.note("warning", "invoke transforms (register_invoke_transform) are not applied by the "
+                              "planner; provider functions are answered as if they were not registered")
+        return empty_pb2.Empty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._monitor, name)
 
 
 class Transforms:

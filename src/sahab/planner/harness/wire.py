@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from .partial import TOKENS
+from .partial import TOKENS, Tokens
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -33,7 +33,8 @@ def secret_marker() -> Dict[str, Any]:
 class Redactor:
     """Converts one resource's wire values, remembering where secrets and unknowns were."""
 
-    def __init__(self) -> None:
+    def __init__(self, tokens: Tokens = TOKENS) -> None:
+        self.tokens = tokens
         self.unknowns: List[str] = []
         self.secrets: List[str] = []
         self.partials: List[str] = []  # paths of strings built from known text and unknowns
@@ -45,7 +46,7 @@ class Redactor:
             if value == UNKNOWN_SENTINEL:
                 self.unknowns.append(path)
                 return unknown_marker()
-            if TOKENS.active and "`" in value:
+            if self.tokens.active and "`" in value:
                 return self._stand_ins(value, path)
             return value
         if isinstance(value, list):
@@ -56,7 +57,7 @@ class Redactor:
 
     def _stand_ins(self, value: str, path: str) -> Any:
         """A string that holds stand-in tokens (:mod:`.standins`) as its partial-value marker."""
-        marked = TOKENS.marker(value)
+        marked = self.tokens.marker(value)
         if marked is None:
             return value
         self.unknowns.append(path)
@@ -126,3 +127,15 @@ def contains_secret(value: Any) -> bool:
         return any(contains_secret(v) for v in value)
     return False
 
+
+def make_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """The URN the engine gives: the parent's whole qualified type, minus the stack's.
+
+    (The stock mock monitor keeps only the parent's last type and keeps the root stack's type.)
+    The monitor and the harness's transforms both key resources by it.
+    """
+    if parent:
+        qualified = parent.split("::")[2] if parent.count("::") >= 3 else ""
+        if qualified and qualified != "pulumi:pulumi:Stack":
+            type_ = qualified + "$" + type_
+    return "urn:pulumi:" + "::".join([stack, project, type_, name])
