@@ -1,7 +1,7 @@
 """The program cannot tamper with its own verdict (issue 11, section 1).
 
 The record of what a program registered lives in sahab's process, which serves the Pulumi engine's
-resource-monitor protocol to the program (sahab.planner.monitor_server). The fixture attacks the
+resource-monitor methods to the program (sahab.planner.monitor_server, sahab.planner.session). The fixture attacks the
 record the way that worked while it lived in the program's process: it patched the harness's
 capture and cleared every list of registration records; the gate then said "0 resources, PASS".
 """

@@ -13,18 +13,20 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence, Tuple
 
 from ..errors import PlannerError, ProgramError, UsageError
 from ..scratch import scratch_folder
 from .child import start as start_child
-from .harness.monitor import Capture, PlanMonitor
 from .harness.partial import Tokens
 from .harness.sources import SourceLocator
-from .monitor_server import MonitorServer, PlanningSession
+from .monitor_server import MonitorServer
 from .project import PulumiProject
 from .sandbox import READ_ONLY_HINT, program_environment, program_isolation
 from .sources import source_root
+
+if TYPE_CHECKING:
+    from .session import PlanningSession
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 
@@ -68,11 +70,6 @@ def run_harness(
         refusal_path = Path(scratch) / "refusal.json"
         request_path = Path(scratch) / "request.json"
         tokens = Tokens()
-        session = PlanningSession(PlanMonitor(
-            Capture(), project.config, stack_references, _counting(progress),
-            SourceLocator(str(source_root(project.root)), excluded=[str(HARNESS_DIR)]),
-            tuple(project.secret_keys), project=project.name, stack=project.stack, tokens=tokens,
-        ), tokens)
         request = {
             "project": project.name,
             "stack": project.stack,
@@ -93,12 +90,18 @@ def run_harness(
         env.update(isolation.environment)
         if shutil.which(interpreter, path=env.get("PATH")) is None:
             raise UsageError("cannot start %s: not an executable" % interpreter, "check --python or the virtualenv in Pulumi.yaml")
-        with MonitorServer(session, str(Path(scratch) / "monitor.sock")):
+        with MonitorServer(str(Path(scratch) / "monitor.sock")) as server:
             try:  # in a supervised process tree that dies with the plan or with sahab (.child)
                 child = start_child([*isolation.command, interpreter, "-c", BOOTSTRAP, str(HARNESS_DIR), str(request_path)],
                                     cwd=str(project.program_dir), env=env, timeout=timeout)
             except OSError as exc:
                 raise UsageError("cannot start %s: %s" % (interpreter, exc.strerror), "check --python or the virtualenv in Pulumi.yaml") from None
+            try:
+                session = _session(project, stack_references, progress, tokens)
+                server.serve(session.handlers())
+            except BaseException:
+                child.kill()
+                raise
             try:
                 output = child.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -121,7 +124,21 @@ def run_harness(
     return capture
 
 
-def _assembled(session: PlanningSession, finish: Dict[str, Any]) -> Dict[str, Any]:
+def _session(project: PulumiProject, stack_references: Dict[str, Any], progress: Optional[ProgressCallback],
+             tokens: Tokens) -> "PlanningSession":
+    """The monitor for this plan, made while the program's interpreter starts: the Pulumi SDK it
+    imports costs sahab ~0.15 s, which would otherwise add to every plan."""
+    from .harness.monitor import Capture, PlanMonitor
+    from .session import PlanningSession
+
+    return PlanningSession(PlanMonitor(
+        Capture(), project.config, stack_references, _counting(progress),
+        SourceLocator(str(source_root(project.root)), excluded=[str(HARNESS_DIR)]),
+        tuple(project.secret_keys), project=project.name, stack=project.stack, tokens=tokens,
+    ), tokens)
+
+
+def _assembled(session: "PlanningSession", finish: Dict[str, Any]) -> Dict[str, Any]:
     """The capture: what the monitor recorded, and how the program said it ended.
 
     A program error the harness did not report (its report is the program's process's word) but
