@@ -1,6 +1,6 @@
 """Installing sahab puts only the ``sahab`` package into site-packages.
 
-The repository keeps components/, stacks/, policies/ and pipelines/ at the top level; the
+The repository keeps components/, stacks/ and policies/ at the top level; the
 build maps them into ``sahab.*``. A bare ``components`` module in site-packages would collide
 with users' own code, so the built wheel is inspected, not just the source tree.
 """
@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 MAPPED_FOLDERS = {"components": "sahab.components", "stacks": "sahab.stacks",
-                  "policies": "sahab.policies", "pipelines": "sahab.pipelines"}
+                  "policies": "sahab.policies"}
 
 
 def _declared_packages(repo_root: Path) -> set:

@@ -51,3 +51,26 @@ def test_a_yaml_bomb_the_program_decodes_is_refused_in_sahabs_process(tmp_path):
     done = run_cli(["plan", "--stack", "dev"], cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "the YAML given to kubernetes:yaml:decode expands to more than 1000000 values" in done.stderr
+
+
+FORGED_END = '''
+import json, os
+from pulumi.runtime.settings import SETTINGS
+stub = SETTINGS.monitor._monitor  # the harness's own stub, behind its transforms
+forged = {"finish": {"error": {"kind": 5, "file": ["x"], "line": "two", "message": None}, "speculative": [1]}}
+stub.call("Tell", json.dumps(forged).encode())
+os._exit(0)
+'''
+
+
+def test_a_forged_end_of_the_program_is_a_planner_failure_without_a_traceback(tmp_path):
+    """What the program's process says about its end is its word: ill-typed fields are dropped, never trusted."""
+    folder = tmp_path / "forger"
+    shutil.copytree(program("tamper_capture"), folder)
+    main = folder / "__main__.py"
+    main.write_text(main.read_text(encoding="utf-8") + FORGED_END, encoding="utf-8")
+    done = run_cli(["plan", "--stack", "dev"], cwd=folder)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        "error: planner limitation at the planning process reported an error without a message "
+        "(please report it with --debug output)"]

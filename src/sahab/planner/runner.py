@@ -107,9 +107,7 @@ def run_harness(
             except subprocess.TimeoutExpired:
                 raise PlannerError("the program did not finish within %d s" % timeout, "raise --timeout if it is just large") from None
         program_output = tokens.scrub(output.decode("utf-8", "replace"))
-        finish = session.finish
-        if finish is None and refusal_path.is_file():
-            finish = json.loads(refusal_path.read_text(encoding="utf-8"))
+        finish = session.finish if session.finish is not None else _refusal(refusal_path)
         if finish is None:
             tail = program_output.strip().splitlines()[-1:] or ["no output"]
             raise PlannerError(
@@ -147,7 +145,7 @@ def _assembled(session: "PlanningSession", finish: Dict[str, Any]) -> Dict[str, 
     recorded = session.capture
     speculative = finish.get("speculative")
     recorded.mark_speculative([urn for urn in speculative if isinstance(urn, str)] if isinstance(speculative, list) else [])
-    error = finish.get("error") if isinstance(finish.get("error"), dict) else None
+    error = _reported_error(finish.get("error"))
     logged_errors = [entry["message"] for entry in session.logged if entry["severity"] == "error"]
     if recorded.refused is not None:  # wherever the program's process says it failed, this is why
         error = {"kind": "program", "message": recorded.refused, "traceback": (error or {}).get("traceback")}
@@ -160,6 +158,33 @@ def _assembled(session: "PlanningSession", finish: Dict[str, Any]) -> Dict[str, 
         "stackUrn": recorded.stack_urn,
         "error": error,
     }
+
+
+# What the program's process may say about its error, and of which type (it is the program's word).
+_ERROR_FIELDS = {"kind": str, "message": str, "file": str, "line": int, "traceback": str, "hint": str}
+_ERROR_KINDS = ("program", "planner", "unplaced", "environment")
+
+
+def _reported_error(reported: Any) -> Optional[Dict[str, Any]]:
+    """The error the harness reported, keeping only well-typed fields; an unknown kind is the planner's."""
+    if not isinstance(reported, dict):
+        return None
+    error = {key: value for key, value in reported.items()
+             if key in _ERROR_FIELDS and isinstance(value, _ERROR_FIELDS[key]) and not isinstance(value, bool)}
+    if error.get("kind") not in _ERROR_KINDS:
+        error["kind"] = "planner"
+    error.setdefault("message", "the planning process reported an error without a message")
+    return error
+
+
+def _refusal(path: Path) -> Optional[Dict[str, Any]]:
+    """What the harness wrote when the program's interpreter has no usable Pulumi SDK, if anything."""
+    try:
+        with open(path, "rb") as handle:
+            refusal = json.loads(handle.read(1024 * 1024).decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return refusal if isinstance(refusal, dict) else None
 
 
 def _counting(progress: Optional[ProgressCallback]) -> Optional[ProgressCallback]:
