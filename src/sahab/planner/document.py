@@ -90,9 +90,16 @@ def refuse_duplicate_urns(records: List[Dict[str, Any]]) -> None:
     for record in records:
         earlier = first.setdefault(record["urn"], record)
         if earlier is not record:
-            raise ProgramError("duplicate resource URN %s: registered at %s and again at %s" % (
-                record["urn"], _registered_at(earlier), _registered_at(record)),
-                "give each resource a unique name (or a different parent), as `pulumi preview` requires")
+            # Registrations arrive in the order their inputs resolve: name the two in program order.
+            one, other = sorted((_registered_at(earlier), _registered_at(record)), key=_program_order)
+            raise ProgramError("duplicate resource URN %s: registered at %s and again at %s" % (record["urn"], one, other),
+                               "give each resource a unique name (or a different parent), as `pulumi preview` requires")
+
+
+def _program_order(place: str) -> tuple:
+    """``file:line`` sorted by file, then line as a number."""
+    file, _, line = place.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (place, 0)
 
 
 def _registered_at(record: Dict[str, Any]) -> str:
