@@ -92,7 +92,10 @@ class GitlabRunners:
     """A gitlab-runner (Kubernetes executor). ``runner_token`` is the ``glrt-`` authentication token
     of a runner created in GitLab, by reference. ``manager_image`` is GitLab's ``gitlab-runner``
     image, ``helper_image`` its ``gitlab-runner-helper`` and ``job_image`` the default image of a
-    job; job images are limited to ``job_image``'s registry. ``rbac_rules`` are the manager's."""
+    job; job images are limited to ``job_image``'s registry. ``rbac_rules`` are the manager's.
+    ``tags`` must stay empty: a runner created in GitLab takes its tags from GitLab, and the runner
+    cannot set them with its ``glrt-`` token (GitLab Runner refuses ``--tag-list`` with one, and the
+    chart drops it); set them when creating the runner in GitLab."""
 
     url: str
     runner_token: RemoteRef
@@ -208,9 +211,11 @@ def _validate_gitlab(component: str, forge: GitlabRunners) -> None:
     require_chart_image(component, "forge.manager_image", forge.manager_image)
     require_chart_image(component, "forge.helper_image", forge.helper_image)
     require_image(component, "forge.job_image", forge.job_image)
-    for tag in forge.tags:
-        if not isinstance(tag, str) or not re.match(r"^[A-Za-z0-9_.-]+$", tag):
-            raise ComponentInputError("%s: forge.tags entry %r is not a runner tag" % (component, tag))
+    if forge.tags:
+        raise ComponentInputError(
+            "%s: forge.tags %r cannot be set by the runner: a runner created in GitLab takes its tags from GitLab, "
+            "and its glrt- token cannot change them; set the tags where the runner is created (GitLab's runner "
+            "settings or API) and leave forge.tags empty" % (component, list(forge.tags)))
     _validate_rules(component, forge.rbac_rules)
 
 

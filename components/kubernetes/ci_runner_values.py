@@ -267,7 +267,7 @@ def gitlab_values(forge: GitlabRunners, *, credential_secret: str, namespace: st
         "imagePullPolicy": pull_policy(manager),
         # Explicit rules in the release's namespace only: empty rules would mean every verb on every core resource.
         "rbac": {"create": True, "clusterWideAccess": False, "rules": [rule.values() for rule in rules]},
-        "runners": {"secret": credential_secret, "tags": ",".join(forge.tags),
+        "runners": {"secret": credential_secret,
                     "config": gitlab_config(forge, namespace=namespace, job_service_account=job_service_account,
                                             job_resources=job_resources, privileged=privileged)},
         "podLabels": dict(RUNNER_POD_LABELS),

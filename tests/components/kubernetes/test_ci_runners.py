@@ -295,6 +295,10 @@ def _gitlab(**changes):
     ({"forge": _gitlab(runner_token=RemoteRef("glrt-abcdefghijklmnopqrst"))},
      "CiRunners: forge.runner_token holds a credential instead of naming where it is stored; pass the secret's ARN "
      "or name"),
+    ({"forge": _gitlab(tags=["gpu"])},
+     "CiRunners: forge.tags ['gpu'] cannot be set by the runner: a runner created in GitLab takes its tags from "
+     "GitLab, and its glrt- token cannot change them; set the tags where the runner is created (GitLab's runner "
+     "settings or API) and leave forge.tags empty"),
     ({"forge": _gitlab(rbac_rules=())},
      "CiRunners: forge.rbac_rules must not be empty: the gitlab-runner chart turns empty rules into every verb on "
      "every core resource; list the rules the executor needs (GITLAB_RUNNER_RULES)"),
