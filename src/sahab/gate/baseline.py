@@ -51,11 +51,6 @@ def dumps_baseline(result: GateResult) -> str:
     return json.dumps(baseline_document(result), indent=2, sort_keys=True) + "\n"
 
 
-def load_baseline(path: Path, project: str, stack: str) -> Baseline:
-    """Read and validate ``path`` for ``project``/``stack``; one-line ConfigError otherwise."""
-    return baseline_for(read_baseline(path), project, stack)
-
-
 def baseline_for(baseline: Baseline, project: str, stack: str) -> Baseline:
     """``baseline`` when it was recorded for ``project``/``stack``; ConfigError otherwise."""
     if (baseline.project, baseline.stack) != (project, stack):

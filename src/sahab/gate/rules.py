@@ -72,9 +72,6 @@ class PolicyBundle:
         """Every type token ``rule`` understands: its covers and the members of its covers_sets."""
         return frozenset(rule.covers).union(*(self.catalogue.sets[name] for name in rule.covers_sets))
 
-    def rule_by_package(self) -> Dict[str, Rule]:
-        return {rule.package: rule for rule in self.rules}
-
     def without_tests(self) -> Dict[str, str]:
         return {path: text for path, text in self.modules.items() if not path.endswith("_test.rego")}
 

@@ -6,8 +6,9 @@ engine are stubs whose methods take and return the Pulumi engine's own protobuf 
 the filesystem, so it is reachable from inside the program's network namespace), one frame per
 message: a 4-byte big-endian length, then the method's name, a newline and the serialized
 request; the answer is a status byte (0 ok, else a gRPC status code) and the serialized response
-or the error's text. Not gRPC itself: its Python client cost ~0.25 ms of CPU per call, 1.2 s at
-5,000 resources, a fifth of a whole plan (docs/decisions.md). What the program registers is
+or the error's text. Not gRPC itself: its Python client costs ~0.2 ms of CPU per call against
+0.045 ms for these frames, about a second of every 5,000-resource plan
+(bench/monitor_transport_bench.py, docs/decisions.md). What the program registers is
 recorded in sahab's process, out of the program's reach. One more method, ``Tell``, carries what
 only the program's process knows: the shapes its SDK declares (:mod:`.introspection`), that
 stand-in tokens exist (:mod:`.partial`), notes of the transforms, and how the program ended.
