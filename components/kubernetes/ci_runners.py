@@ -56,9 +56,9 @@ TYPE_TOKEN = "sahab:kubernetes:CiRunners"
 ARC_CHARTS = "oci://ghcr.io/actions/actions-runner-controller-charts"
 ARC_CONTROLLER_CHART = ChartRef(ARC_CHARTS, "gha-runner-scale-set-controller", "0.14.2")
 ARC_SCALE_SET_CHART = ChartRef(ARC_CHARTS, "gha-runner-scale-set", "0.14.2")
-# UNVERIFIED: no source of the chart at this version was available offline (chart 0.87.0 pairs
-# with GitLab Runner 18.10.0); check with `helm search repo gitlab/gitlab-runner --versions`.
-GITLAB_RUNNER_CHART = ChartRef("https://charts.gitlab.io", "gitlab-runner", "0.87.0")
+# Chart 0.86.0 ships GitLab Runner 18.9.0 (appVersion); its published archive was reviewed
+# (docs/chart-reviews.md), so the manager and helper images should be v18.9.0 builds.
+GITLAB_RUNNER_CHART = ChartRef("https://charts.gitlab.io", "gitlab-runner", "0.86.0")
 CONTAINER_MODES = ("kubernetes", "dind")
 HTTPS = 443
 CREDENTIAL_SECRET = "forge-credential"

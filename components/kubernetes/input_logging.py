@@ -11,8 +11,8 @@ with its own size-limited scratch folder; its counters are on :data:`METRICS_POR
 
 Its only storage credential is the pod's workload identity, which must be allowed to write the
 ``<inputs_uri>/<model>/`` prefix (AWS: a ``BucketPrefixAccess`` with ``read_only=False`` on
-that prefix; the reference stacks grant exactly that). gRPC requests reach MLServer directly
-and are not logged (docs/components-kubernetes.md, "Model drift").
+that prefix; the reference stacks grant exactly that). The proxy speaks REST only, so a logging
+``ModelServing`` publishes no gRPC port (docs/components-kubernetes.md, "Model drift").
 """
 from __future__ import annotations
 

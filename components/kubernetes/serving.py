@@ -19,7 +19,10 @@ One :class:`ModelServing` per model. What it writes, in the model's zero-trust n
 * with ``input_logging`` (:class:`~.input_logging.InputLogging`), a sidecar in every pod that
   proxies the serving port to MLServer (moved to :data:`~.input_logging.UPSTREAM_HTTP_PORT`) and
   writes the V2 inference requests' inputs to the drift job's layout under ``inputs_uri``: the
-  Services then reach the proxy, and the PodMonitor scrapes its counters too. Off by default:
+  Services then reach the proxy, and the PodMonitor scrapes its counters too. The proxy speaks
+  REST only, so with input logging the model is served over REST alone: MLServer's gRPC port is
+  neither declared on the pod nor published by any Service, and no inference bypasses the log
+  (a drift check judging only part of the traffic would look healthy while blind). Off by default:
   it stores request payloads (a data-protection decision) and needs a write grant on the inputs
   prefix, which only the caller can give; a model a DriftMonitor watches needs it on.
 
@@ -30,8 +33,8 @@ horizontal-pod-autoscale, "Migrating Deployments and StatefulSets to horizontal 
 An alias is resolved each time a pod starts: after the alias moves, a pod started by a scale-up
 loads the new version outside any rollout. Pin a version to release through the rollout only.
 
-The namespace's policies must allow: ingress from clients to :data:`HTTP_PORT` /
-:data:`GRPC_PORT`, ingress from Prometheus to :data:`METRICS_PORT` (:func:`metrics_scrape_allow`,
+The namespace's policies must allow: ingress from clients to :data:`HTTP_PORT` (and
+:data:`GRPC_PORT` without input logging; never with it), ingress from Prometheus to :data:`METRICS_PORT` (:func:`metrics_scrape_allow`,
 with ``logs_inputs=True`` also the sidecar's port), egress to the MLflow server and to the
 artifact store (with input logging, writes to it). The Prometheus Operator's CRDs must be
 installed and Prometheus must select PodMonitors in every namespace (kube-prometheus-stack:
@@ -187,6 +190,12 @@ def _validate(name: str, args: ModelServingArgs) -> re.Match:
     return model
 
 
+def client_ports(logs_inputs: bool) -> Dict[str, int]:
+    """The ports a model's clients may call: REST and gRPC, or REST alone when every request must
+    pass the input logger (it proxies REST only)."""
+    return {"http": HTTP_PORT} if logs_inputs else {"http": HTTP_PORT, "grpc": GRPC_PORT}
+
+
 def pod_labels(name: str) -> Dict[str, str]:
     """The labels every pod of the service carries (and its selectors use)."""
     return {NAME_LABEL: name, COMPONENT_LABEL: "model-serving"}
@@ -231,8 +240,9 @@ class ModelServing(KubernetesComponent):
             metadata=self._metadata(name, labels, annotations=dict(identity.service_account_annotations) or None),
             automount_service_account_token=False,
             opts=self.child_opts())
-        services = [self._service(name, labels)]
-        services += [self._service("%s-%s" % (name, role), labels) for role in args.strategy.service_roles()]
+        ports = client_ports(logs_inputs=args.input_logging is not None)
+        services = [self._service(name, labels, ports)]
+        services += [self._service("%s-%s" % (name, role), labels, ports) for role in args.strategy.service_roles()]
         template = k8s.apiextensions.CustomResource(
             "%s-analysis" % name,
             api_version=ROLLOUTS_API_VERSION,
@@ -288,7 +298,7 @@ class ModelServing(KubernetesComponent):
     def _metadata(self, name: str, labels: Mapping[str, str], **extra: object) -> k8s.meta.v1.ObjectMetaArgs:
         return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=self.namespace_name, labels=dict(labels), **extra)
 
-    def _service(self, service_name: str, labels: Mapping[str, str]) -> k8s.core.v1.Service:
+    def _service(self, service_name: str, labels: Mapping[str, str], ports: Mapping[str, int]) -> k8s.core.v1.Service:
         """An internal Service over the model's pods; Argo Rollouts narrows role Services to one version."""
         return k8s.core.v1.Service(
             "%s-svc" % service_name,
@@ -297,7 +307,7 @@ class ModelServing(KubernetesComponent):
                 type="ClusterIP",
                 selector=dict(labels),
                 ports=[k8s.core.v1.ServicePortArgs(name=port, port=number, target_port=port, protocol="TCP")
-                       for port, number in (("http", HTTP_PORT), ("grpc", GRPC_PORT))],
+                       for port, number in ports.items()],
             ),
             opts=self.child_opts())
 
@@ -328,7 +338,8 @@ class ModelServing(KubernetesComponent):
             volumes.append(secret_volume("mlflow-credentials", args.tracking_credentials_secret))
         container = secure_container(
             "mlserver", args.image.reference, args.resources,
-            env=env, ports={http_name: http_port, "grpc": GRPC_PORT, "metrics": METRICS_PORT}, volume_mounts=mounts,
+            env=env, ports={http_name: http_port, **({} if logging is not None else {"grpc": GRPC_PORT}),
+                            "metrics": METRICS_PORT}, volume_mounts=mounts,
             # Loading a model from the registry can take minutes: liveness waits, readiness gates traffic.
             liveness=http_probe("/v2/health/live", http_name, initial_delay=60, failure_threshold=6),
             readiness=http_probe("/v2/health/ready", http_name, initial_delay=10, period=5),

@@ -3,6 +3,7 @@ then reported by the gate, egress exactly the arguments, credentials only by ref
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,6 +13,7 @@ from sahab.components.kubernetes import (
     CiRunners, CiRunnersArgs, DockerInDocker, GithubApp, GithubRunners, GitlabRunners, Image, RbacRule, RemoteRef,
     WorkloadIdentityBinding,
 )
+from sahab.charts.expand import expand_helm
 from sahab.components.kubernetes.secrets import SecretStoreBinding
 from sahab.gate.engines.embedded import EmbeddedEngine
 from sahab.gate.evaluate import evaluate_rules
@@ -19,6 +21,7 @@ from sahab.gate.rules import load_bundle
 from sahab.testing import attempt_plan, one_of_type, plan_resources, resources_of_type
 
 ECR = "111122223333.dkr.ecr.me-central-1.amazonaws.com"
+PUBLISHED_CHARTS = Path(__file__).resolve().parents[2] / "fixtures" / "charts" / "published"
 KEY_ARN = "arn:aws:secretsmanager:me-central-1:111122223333:secret:ci/github-app-key"
 TOKEN_ARN = "arn:aws:secretsmanager:me-central-1:111122223333:secret:ci/gitlab-runner"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -33,8 +36,8 @@ GITHUB = GithubRunners(
     app=GithubApp("123456", "654321", RemoteRef(KEY_ARN)))
 GITLAB = GitlabRunners(
     url="https://gitlab.example.com", runner_token=RemoteRef(TOKEN_ARN),
-    manager_image=Image(ECR, "gitlab-org/gitlab-runner", "alpine-v18.10.0"),
-    helper_image=Image(ECR, "gitlab-org/gitlab-runner/gitlab-runner-helper", "x86_64-v18.10.0"),
+    manager_image=Image(ECR, "gitlab-org/gitlab-runner", "alpine-v18.9.0"),
+    helper_image=Image(ECR, "gitlab-org/gitlab-runner/gitlab-runner-helper", "x86_64-v18.9.0"),
     job_image=Image(ECR, "ci/python", "3.12"))
 DIND = DockerInDocker(Image(ECR, "library/docker", "28.3-dind"), reason="image builds need a Docker daemon (team ml-images)")
 # The networks every runner namespace may reach, and the ports: exactly the arguments below, plus DNS.
@@ -246,7 +249,7 @@ def test_gitlab_dind_makes_job_pods_privileged_under_the_declared_exception():
 def test_gitlab_runner_uses_the_glrt_token_secret_and_explicit_rules(gitlab):
     release = _release(gitlab, "gitlab-runner")
     assert (release["chart"], release["version"], release["repositoryOpts"], release["namespace"]) == (
-        "gitlab-runner", "0.87.0", {"repo": "https://charts.gitlab.io"}, "ci-runners")
+        "gitlab-runner", "0.86.0", {"repo": "https://charts.gitlab.io"}, "ci-runners")
     values = release["values"]
     assert values["runners"]["secret"] == "forge-credential"
     assert "runnerToken" not in values and "runnerRegistrationToken" not in values
@@ -265,7 +268,7 @@ def test_gitlab_jobs_are_restricted_and_pull_only_from_the_registry(gitlab):
     config = _release(gitlab, "gitlab-runner")["values"]["runners"]["config"]
     for line in ('    namespace = "ci-runners"', "    privileged = false", "    allow_privilege_escalation = false",
                  '    service_account = "ci-job"', '    allowed_images = ["%s/**/*"]' % ECR,
-                 '    helper_image = "%s/gitlab-org/gitlab-runner/gitlab-runner-helper:x86_64-v18.10.0"' % ECR,
+                 '    helper_image = "%s/gitlab-org/gitlab-runner/gitlab-runner-helper:x86_64-v18.9.0"' % ECR,
                  "      run_as_non_root = true", '      drop = ["ALL"]',
                  "    FF_USE_ADVANCED_POD_SPEC_CONFIGURATION = true"):
         assert line + "\n" in config, line
@@ -273,6 +276,27 @@ def test_gitlab_jobs_are_restricted_and_pull_only_from_the_registry(gitlab):
 
 
 # -- bad input ------------------------------------------------------------------------------------
+
+def test_the_published_gitlab_runner_chart_renders_exactly_what_the_values_ask(gitlab):
+    # The pinned chart's archive as GitLab publishes it (tests/fixtures/charts/published): the values
+    # must reach the objects, since a key the chart ignores would silently weaken the runner.
+    resources, _ = expand_helm(gitlab, cache=PUBLISHED_CHARTS, program_dir=None)
+    rendered = {(r["inputs"]["kind"], r["inputs"]["metadata"]["name"]): r["inputs"] for r in resources if "rendered" in r}
+    assert sorted(rendered) == [("ConfigMap", "gitlab-runner"), ("Deployment", "gitlab-runner"), ("Role", "gitlab-runner"),
+                                ("RoleBinding", "gitlab-runner"), ("ServiceAccount", "gitlab-runner")]
+    assert rendered[("Role", "gitlab-runner")]["rules"] == [rule.values() for rule in GITLAB.rbac_rules]
+    pod = rendered[("Deployment", "gitlab-runner")]["spec"]["template"]["spec"]
+    (manager,) = pod["containers"]
+    assert manager["image"] == GITLAB.manager_image.reference
+    assert (manager["securityContext"]["privileged"], manager["securityContext"]["allowPrivilegeEscalation"]) == (False, False)
+    assert manager["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    config = rendered[("ConfigMap", "gitlab-runner")]["data"]["config.template.toml"]
+    assert "    privileged = false\n" in config and "    allow_privilege_escalation = false\n" in config
+    assert '    allowed_images = ["%s/**/*"]\n' % ECR in config
+    assert not [kind for kind, _ in rendered if kind in ("ClusterRole", "ClusterRoleBinding", "Secret")]
+    assert _gate(resources) == []
+
 
 def _github(**changes):
     return GithubRunners(**{**GITHUB.__dict__, **changes})

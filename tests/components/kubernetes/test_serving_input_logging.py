@@ -69,7 +69,7 @@ def test_the_sidecar_proxies_the_serving_port_to_mlserver_behind_it(logged):
                                "--flush-rows", "1000", "--max-rows", "20000"]
     assert sidecar["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
                                 {"name": "inputs-metrics", "containerPort": 8083, "protocol": "TCP"}]
-    assert [p["name"] for p in mlserver["ports"]] == ["grpc", "metrics", "mlserver-http"]
+    assert [p["name"] for p in mlserver["ports"]] == ["metrics", "mlserver-http"]
     assert {e["name"]: e["value"] for e in mlserver["env"]}["MLSERVER_HTTP_PORT"] == "8090"
     # MLServer's own probes stay on MLServer; the sidecar is ready only while MLServer is (passed through).
     assert mlserver["readinessProbe"]["httpGet"] == {"path": "/v2/health/ready", "port": "mlserver-http"}
@@ -77,14 +77,16 @@ def test_the_sidecar_proxies_the_serving_port_to_mlserver_behind_it(logged):
     assert sidecar["livenessProbe"]["httpGet"] == {"path": "/metrics", "port": "inputs-metrics"}
 
 
-def test_every_service_reaches_the_proxy_not_mlserver(logged):
+def test_every_service_reaches_the_proxy_alone_so_no_inference_bypasses_the_log(logged):
     named = {port["name"]: name for name, container in _containers(logged).items() for port in container["ports"]}
     services = resources_of_type(logged, SERVICE)
     assert len(services) == 3
     for service in services:
-        http = next(p for p in service["inputs"]["spec"]["ports"] if p["name"] == "http")
-        assert (http["port"], http["targetPort"], named[http["targetPort"]]) == (8080, "http", "inputs-log")
-        assert "mlserver-http" not in {p["targetPort"] for p in service["inputs"]["spec"]["ports"]}
+        # REST through the logging proxy only: MLServer's gRPC port (unlogged) is not published.
+        assert [(p["name"], p["port"], p["targetPort"]) for p in service["inputs"]["spec"]["ports"]] == [
+            ("http", 8080, "http")]
+        assert named["http"] == "inputs-log"
+    assert "grpc" not in named
 
 
 def test_the_sidecar_is_scraped_and_its_losses_alert(logged):
