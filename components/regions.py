@@ -17,7 +17,9 @@ AWS_UAE_REGIONS: Tuple[str, ...] = (AWS_UAE_REGION,)
 AZURE_UAE_LOCATIONS: Tuple[str, ...] = ("uaenorth", "uaecentral")
 # Geo-redundant copies of a region go to its pair; both UAE regions pair with each other.
 AZURE_UAE_PAIRS: Mapping[str, str] = {"uaenorth": "uaecentral", "uaecentral": "uaenorth"}
-AZURE_LOCATIONS_WITH_ZONES: Tuple[str, ...] = ("uaenorth",)
+# Availability zones per location; a location missing here has none (uaecentral).
+AZURE_ZONES: Mapping[str, Tuple[str, ...]] = {"uaenorth": ("1", "2", "3")}
+AZURE_LOCATIONS_WITH_ZONES: Tuple[str, ...] = tuple(AZURE_ZONES)
 
 UAE_REGIONS_BY_CLOUD: Dict[str, Tuple[str, ...]] = {"aws": AWS_UAE_REGIONS, "azure": AZURE_UAE_LOCATIONS}
 UAE_REGIONS: FrozenSet[str] = frozenset(AWS_UAE_REGIONS + AZURE_UAE_LOCATIONS)

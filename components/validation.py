@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Iterable, List, Mapping, Optional, Sequence
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 __all__ = [
     "ComponentInputError", "DNS_LABEL", "input_list", "known_length", "require_choice", "require_cidrs", "require_labels",
@@ -34,18 +34,20 @@ def require_name(component: str, name: object) -> str:
 
 
 def require_size_range(component: str, min_size: int, max_size: int, desired: Optional[int] = None,
-                       allow_zero: bool = True) -> None:
-    """Autoscaling bounds: 0 <= min <= desired <= max, max >= 1."""
+                       allow_zero: bool = True, names: Tuple[str, str] = ("min_size", "max_size")) -> None:
+    """Autoscaling bounds: 0 <= min <= desired <= max, max >= 1 (``names``: the arguments as the
+    component calls them, e.g. AKS's ``min_count``/``max_count``)."""
+    low, high = names
     floor = 0 if allow_zero else 1
     if min_size < floor:
-        raise ComponentInputError("%s: min_size must be >= %d, got %d" % (component, floor, min_size))
+        raise ComponentInputError("%s: %s must be >= %d, got %d" % (component, low, floor, min_size))
     if max_size < 1:
-        raise ComponentInputError("%s: max_size must be >= 1, got %d" % (component, max_size))
+        raise ComponentInputError("%s: %s must be >= 1, got %d" % (component, high, max_size))
     if min_size > max_size:
-        raise ComponentInputError("%s: min_size (%d) must not exceed max_size (%d)" % (component, min_size, max_size))
+        raise ComponentInputError("%s: %s (%d) must not exceed %s (%d)" % (component, low, min_size, high, max_size))
     if desired is not None and not min_size <= desired <= max_size:
         raise ComponentInputError(
-            "%s: desired_size (%d) must be between min_size (%d) and max_size (%d)" % (component, desired, min_size, max_size)
+            "%s: desired_size (%d) must be between %s (%d) and %s (%d)" % (component, desired, low, min_size, high, max_size)
         )
 
 

@@ -12,6 +12,8 @@ import pulumi
 from sahab.components.aws import (
     ArtifactStore,
     ArtifactStoreArgs,
+    AuditTrail,
+    AuditTrailArgs,
     CiIdentity,
     CiIdentityArgs,
     Cluster,
@@ -53,6 +55,16 @@ def build_aws_platform(settings: PlatformSettings) -> AwsFoundation:
         kms_key_arn=keys.key_arn("artifacts"),
         vpc_endpoint_id=network.s3_endpoint_id,
         admin_principal_arns=[settings.admin_role_arn],
+        provider=provider,
+    ))
+    # The account's audit trail: every management event, and the artifact bucket's data events,
+    # locked in me-central-1 for the environment's retention (SAHAB-AUD-001/002).
+    audit = AuditTrail("%s-audit" % name, AuditTrailArgs(
+        kms_key_arn=keys.key_arn("logs"),
+        vpc_endpoint_id=network.s3_endpoint_id,
+        admin_principal_arns=[settings.admin_role_arn],
+        retention_days=settings.audit_retention_days,
+        data_event_bucket_arns=[artifacts.bucket_arn],
         provider=provider,
     ))
     registry = ImageRegistry(name, ImageRegistryArgs(kms_key_arn=keys.key_arn("images"), provider=provider))
@@ -113,6 +125,7 @@ def build_aws_platform(settings: PlatformSettings) -> AwsFoundation:
     ))
     pulumi.export("environment", settings.environment)
     pulumi.export("artifactBucket", artifacts.bucket_name)
+    pulumi.export("auditTrailBucket", audit.bucket_name)
     pulumi.export("imageRepositories", registry.repository_urls)
     pulumi.export("clusterName", cluster.cluster_name)
     pulumi.export("registryDatabaseEndpoint", database.endpoint)

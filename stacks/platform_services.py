@@ -7,11 +7,15 @@ secrets that service needs. The cluster's API, the database and the VPC interfac
 (STS, KMS, ECR, Logs, Secrets Manager) all sit in the VPC, so those egress rules name the VPC's
 network; S3 is reached through its gateway endpoint, whose addresses are the entries of the
 region's S3 managed prefix list, read at deploy time.
+
+The builders that take only bindings, references and networks (``secret_sync``,
+``platform_monitoring``, ``monitored_gpus``, ``github_runners``) are cloud-neutral: the Azure
+stack (:mod:`.azure_services`) calls them with its Key Vault stores and Azure networks.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List
+from typing import Any, List, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -82,7 +86,7 @@ from sahab.components.kubernetes.platform_alerts import PlatformAlerts
 from sahab.components.kubernetes.storage import EncryptedStorageClass, EncryptedStorageClassArgs
 from sahab.components.kubernetes.rollouts import ARGO_ROLLOUTS_VERSION, CONTROLLER_POD_LABELS, CONTROLLER_REPOSITORY
 from sahab.components.kubernetes.rollout_strategy import PrometheusEndpoint
-from sahab.components.kubernetes.secrets import external_secret, secret_store
+from sahab.components.kubernetes.secrets import SecretStoreBinding, external_secret, secret_store
 from sahab.components.kubernetes.input_logging import METRICS_PORT as INPUTS_METRICS_PORT
 from sahab.components.kubernetes.input_logging import InputLogging
 from sahab.components.kubernetes.serving import METRICS_PORT, pod_labels
@@ -100,6 +104,8 @@ DRIFT_NAMESPACE = "drift"
 INFERENCE_INPUTS_PREFIX = "inference-inputs"
 FEATURES_PREFIX = "features"
 FEAST_VERSION = "0.67.0"
+# The KubeRay operator image (chart kuberay-operator 1.7.0), on AWS and Azure alike.
+KUBERAY_OPERATOR_TAG = "v1.7.0"
 # Training and serving pods read features from the feature server (FeatureStore's port).
 FEATURE_SERVER = Allow("features", ports=[6566], namespace=FEATURES_NAMESPACE,
                        peer_pods={"app.kubernetes.io/name": "feast", "app.kubernetes.io/component": "feature-server"})
@@ -153,9 +159,7 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
         return BucketPrefixAccess(bucket_arn=aws_side.artifacts.bucket_arn, prefix=MLFLOW_PREFIX, read_only=read_only,
                                   kms_key_arn=keys.key_arn("artifacts"))
 
-    SecretSync("%s-secrets" % name, SecretSyncArgs(
-        provider=kube, image=Image(registry, "external-secrets/external-secrets", tag="v2.9.0"),
-        api_server_cidrs=[vpc], cloud_endpoint_cidrs=[vpc]))
+    secret_sync(name, kube, registry, api_server_cidrs=[vpc], cloud_endpoint_cidrs=[vpc])
     secrets = PlatformSecrets("%s-platform" % name, PlatformSecretsArgs(
         kms_key_arn=keys.key_arn("secrets"), provider=aws_side.provider,
         secrets=(MLFLOW_ADMIN_PASSWORD, MLFLOW_FLASK_SECRET_KEY, MLFLOW_SERVING_PASSWORD, GRAFANA_ADMIN_PASSWORD,
@@ -164,12 +168,10 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
         provider=kube, volumes=cluster.encrypted_volumes(keys.key_arn("volumes")), class_name=ENCRYPTED_STORAGE_CLASS,
         default_class=True))
     monitoring = _monitoring(name, settings, aws_side, kube, secrets, volumes)
-    GpuEnablement("%s-gpu" % name, GpuEnablementArgs(
-        provider=kube, registry=registry, api_server_cidrs=[vpc], metrics_namespace=PROMETHEUS.namespace,
-        metrics_pods=dict(PROMETHEUS.pods), service_monitor=True), pulumi.ResourceOptions(depends_on=[monitoring]))
+    monitored_gpus(name, kube, registry, [vpc], monitoring)
     gpu_pool = aws_side.gpu_pool.gpu_pool
     TrainingOperator("%s-training" % name, TrainingOperatorArgs(
-        provider=kube, operator_image=Image(registry, "kuberay/operator", tag="v1.7.0"), api_server_cidrs=[vpc],
+        provider=kube, operator_image=Image(registry, "kuberay/operator", tag=KUBERAY_OPERATOR_TAG), api_server_cidrs=[vpc],
         queues=[TrainingQueue(TRAINING_NAMESPACE, quota=NamespaceQuota(
             cpu="256", memory="1Ti", pods=100, gpus=settings.gpu_max_size * gpu_pool.gpus_per_node), egress=[
                 Allow("s3", ports=[443], cidrs=s3), Allow("aws-apis", ports=[443], cidr=vpc),
@@ -202,24 +204,56 @@ def _monitoring(name: str, settings: PlatformSettings, aws_side: AwsFoundation, 
         kms_key_arn=aws_side.keys.key_arn("secrets"),
         oidc_provider_arn=aws_side.cluster.oidc_provider_arn, oidc_issuer_url=aws_side.cluster.oidc_issuer_url,
         provider=aws_side.provider))
+    return platform_monitoring(
+        name, kube, settings.image_registry, api_server_cidrs=[vpc], node_cidrs=[vpc], volumes=volumes,
+        storage_size=settings.prometheus_storage_size, retention=settings.prometheus_retention,
+        store=store.binding, store_name=STORE, grafana_admin_password=RemoteRef(password), receiver=receiver,
+        receiver_url=RemoteRef(receiver["urlSecretArn"]), served_models=settings.served_models, registry_and_rollouts=True)
+
+
+def secret_sync(name: str, kube: k8s.Provider, registry: str, *, api_server_cidrs: List[str], cloud_endpoint_cidrs: List[str],
+                identity_provider_cidrs: Sequence[str] = ()) -> SecretSync:
+    """The External Secrets Operator (cloud-neutral; the clouds differ in the networks it reaches)."""
+    return SecretSync("%s-secrets" % name, SecretSyncArgs(
+        provider=kube, image=Image(registry, "external-secrets/external-secrets", tag="v2.9.0"),
+        api_server_cidrs=api_server_cidrs, cloud_endpoint_cidrs=cloud_endpoint_cidrs,
+        identity_provider_cidrs=identity_provider_cidrs))
+
+
+def monitored_gpus(name: str, kube: k8s.Provider, registry: str, api_server_cidrs: List[str], monitoring: Monitoring) -> GpuEnablement:
+    """The GPU operator, its DCGM exporter scraped by the platform's Prometheus."""
+    return GpuEnablement("%s-gpu" % name, GpuEnablementArgs(
+        provider=kube, registry=registry, api_server_cidrs=api_server_cidrs, metrics_namespace=PROMETHEUS.namespace,
+        metrics_pods=dict(PROMETHEUS.pods), service_monitor=True), pulumi.ResourceOptions(depends_on=[monitoring]))
+
+
+def platform_monitoring(name: str, kube: k8s.Provider, registry: str, *, api_server_cidrs: List[str], node_cidrs: List[str],
+                        volumes: EncryptedStorageClass, storage_size: str, retention: str, store: SecretStoreBinding,
+                        store_name: str, grafana_admin_password: RemoteRef, receiver: Mapping[str, Any],
+                        receiver_url: RemoteRef, served_models: Mapping[str, str], registry_and_rollouts: bool) -> Monitoring:
+    """kube-prometheus-stack and the platform's alerts (cloud-neutral: the cloud side hands the
+    store's binding and the references into it). Prometheus scrapes DCGM exporter and every served
+    model; with ``registry_and_rollouts`` it alerts on MLflow and answers the Argo Rollouts
+    controller's analysis queries."""
     targets = [ScrapeTarget("dcgm-exporter", "gpu-operator", DCGM_EXPORTER_POD_LABELS, DCGM_EXPORTER_PORT)]
-    targets += [ScrapeTarget(model, SERVING_NAMESPACE, pod_labels(model), METRICS_PORT) for model in sorted(settings.served_models)]
+    targets += [ScrapeTarget(model, SERVING_NAMESPACE, pod_labels(model), METRICS_PORT) for model in sorted(served_models)]
     # Every served model logs its inputs for its DriftMonitor: the sidecar's counters.
     targets += [ScrapeTarget("%s-inputs" % model, SERVING_NAMESPACE, pod_labels(model), INPUTS_METRICS_PORT)
-                for model in sorted(settings.served_models)]
+                for model in sorted(served_models)]
     targets += [ScrapeTarget(_drift_name(model), DRIFT_NAMESPACE, drift_monitor.pod_labels(_drift_name(model)), drift_monitor.METRICS_PORT)
-                for model in sorted(settings.served_models)]
+                for model in sorted(served_models)]
     return Monitoring("%s-monitoring" % name, MonitoringArgs(
-        provider=kube, registry=settings.image_registry, api_server_cidrs=[vpc], node_cidrs=[vpc],
-        storage_class=volumes, storage_size=settings.prometheus_storage_size,
-        retention=settings.prometheus_retention, secret_store=store.binding, secret_store_name=STORE,
-        grafana_admin_password=RemoteRef(password),
-        alerts=PlatformAlerts(training_namespaces=[TRAINING_NAMESPACE], mlflow_namespace=MLFLOW_NAMESPACE,
+        provider=kube, registry=registry, api_server_cidrs=api_server_cidrs, node_cidrs=node_cidrs,
+        storage_class=volumes, storage_size=storage_size,
+        retention=retention, secret_store=store, secret_store_name=store_name,
+        grafana_admin_password=grafana_admin_password,
+        alerts=PlatformAlerts(training_namespaces=[TRAINING_NAMESPACE],
+                              mlflow_namespace=MLFLOW_NAMESPACE if registry_and_rollouts else None,
                               mlflow_deployment="mlflow"),
-        alert_receiver=AlertReceiver(kind=receiver["kind"], url=RemoteRef(receiver["urlSecretArn"]),
+        alert_receiver=AlertReceiver(kind=receiver["kind"], url=receiver_url,
                                      cidrs=list(receiver["cidrs"]), port=int(receiver["port"])),
         scrape_targets=targets,
-        query_clients=[QueryClient("argo-rollouts", ROLLOUTS_NAMESPACE, CONTROLLER_POD_LABELS)]))
+        query_clients=[QueryClient("argo-rollouts", ROLLOUTS_NAMESPACE, CONTROLLER_POD_LABELS)] if registry_and_rollouts else []))
 
 
 def _ci_runners(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider,
@@ -234,7 +268,18 @@ def _ci_runners(name: str, settings: PlatformSettings, aws_side: AwsFoundation, 
         namespace=CI_NAMESPACE, secret_arns=[private_key], kms_key_arn=aws_side.keys.key_arn("secrets"),
         oidc_provider_arn=aws_side.cluster.oidc_provider_arn, oidc_issuer_url=aws_side.cluster.oidc_issuer_url,
         provider=aws_side.provider))
-    registry = settings.image_registry
+    return github_runners(
+        name, kube, settings.image_registry, config=config, store=store.binding, store_name=STORE,
+        private_key=RemoteRef(private_key), api_server_cidrs=[vpc], registry_cidrs=[vpc], cloud_endpoint_cidrs=[vpc],
+        s3_cidrs=s3, volumes=volumes)
+
+
+def github_runners(name: str, kube: k8s.Provider, registry: str, *, config: Mapping[str, Any], store: SecretStoreBinding,
+                   store_name: str, private_key: RemoteRef, api_server_cidrs: List[str], registry_cidrs: List[str],
+                   cloud_endpoint_cidrs: List[str], volumes: EncryptedStorageClass, s3_cidrs: Optional[pulumi.Output] = None,
+                   identity_provider_cidrs: Sequence[str] = ()) -> CiRunners:
+    """GitHub Actions runners (ARC, kubernetes mode) from the stack's ``ciRunners`` settings
+    (cloud-neutral: the store's binding, the key's reference and the networks come from the cloud side)."""
     return CiRunners("%s-ci" % name, CiRunnersArgs(
         provider=kube,
         forge=GithubRunners(
@@ -242,13 +287,13 @@ def _ci_runners(name: str, settings: PlatformSettings, aws_side: AwsFoundation, 
             controller_image=Image(registry, "actions/gha-runner-scale-set-controller", tag="0.14.2"),
             runner_image=Image(registry, "actions/actions-runner", tag=ACTIONS_RUNNER_VERSION),
             app=GithubApp(app_id=str(config["appId"]), installation_id=str(config["installationId"]),
-                          private_key=RemoteRef(private_key))),
+                          private_key=private_key)),
         namespace=CI_NAMESPACE,
-        secret_store=store.binding,
-        api_server_cidrs=[vpc], forge_cidrs=list(config["forgeCidrs"]), registry_cidrs=[vpc],
-        cloud_endpoint_cidrs=[vpc], s3_cidrs=s3,
+        secret_store=store,
+        api_server_cidrs=api_server_cidrs, forge_cidrs=list(config["forgeCidrs"]), registry_cidrs=registry_cidrs,
+        cloud_endpoint_cidrs=cloud_endpoint_cidrs, s3_cidrs=s3_cidrs, identity_provider_cidrs=identity_provider_cidrs,
         min_runners=int(config["minRunners"]), max_runners=int(config["maxRunners"]),
-        storage_class=volumes.class_name, secret_store_name=STORE), pulumi.ResourceOptions(depends_on=[volumes]))
+        storage_class=volumes.class_name, secret_store_name=store_name), pulumi.ResourceOptions(depends_on=[volumes]))
 
 
 def _secret_store(name: str, namespace: ZeroTrustNamespace, secret_arns: List[pulumi.Input[str]], aws_side: AwsFoundation,

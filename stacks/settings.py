@@ -1,7 +1,9 @@
-"""Per-environment settings of the reference platform, read from ``Pulumi.<env>.yaml``.
+"""Per-environment settings of the reference platform, read from ``Pulumi.<stack>.yaml``.
 
-Environments differ in size and availability only (zones, pool sizes, spot GPUs, Multi-AZ);
-every security setting is the components' default and is identical in dev, staging and prod.
+``sahab-platform:cloud`` chooses the cloud (``aws``, the default, or ``azure``); each cloud's
+stacks read the settings of that cloud. Environments differ in size and availability only
+(zones, pool sizes, spot GPUs, high availability); every security setting is the components'
+default and is identical in dev, staging and prod.
 """
 from __future__ import annotations
 
@@ -10,9 +12,25 @@ from typing import Any, Dict, List
 
 import pulumi
 
+from sahab.components.validation import ComponentInputError
+
+CLOUDS = ("aws", "azure")
+
+
+def stack_cloud() -> str:
+    """The cloud the stack's configuration chooses (``aws`` when it says nothing)."""
+    cloud = pulumi.Config().get("cloud") or "aws"
+    if cloud not in CLOUDS:
+        raise ComponentInputError(
+            "sahab-platform:cloud %r is not a cloud the reference platform builds; set it to one of: %s"
+            % (cloud, ", ".join(CLOUDS)))
+    return cloud
+
 
 @dataclass(frozen=True)
 class PlatformSettings:
+    """The AWS reference platform's settings (me-central-1)."""
+
     environment: str
     admin_role_arn: str
     network_zones: List[str]
@@ -32,6 +50,7 @@ class PlatformSettings:
     prometheus_storage_size: str
     prometheus_retention: str
     alert_receiver: Dict[str, Any]
+    audit_retention_days: int
 
     @classmethod
     def from_config(cls) -> "PlatformSettings":
@@ -56,4 +75,68 @@ class PlatformSettings:
             prometheus_storage_size=config.require("prometheusStorageSize"),
             prometheus_retention=config.require("prometheusRetention"),
             alert_receiver=dict(config.require_object("alertReceiver")),
+            audit_retention_days=config.require_int("auditRetentionDays"),
+        )
+
+
+@dataclass(frozen=True)
+class AzurePlatformSettings:
+    """The Azure reference platform's settings (a UAE location, uaenorth by default)."""
+
+    environment: str
+    location: str
+    tenant_id: str
+    admin_group_id: str
+    admin_group_name: str
+    address_space: str
+    registry_name: str
+    github_repository: str
+    gpu_vm_size: str
+    gpu_spot: bool
+    gpu_max_size: int
+    system_min_count: int
+    inference_min_size: int
+    inference_max_size: int
+    production: bool
+    artifact_sku: str
+    backup_retention_days: int
+    audit_retention_days: int
+    entra_cidrs: List[str]
+    prometheus_storage_size: str
+    prometheus_retention: str
+    alert_receiver: Dict[str, Any]
+    ci_runners: Dict[str, Any]
+
+    @property
+    def image_registry(self) -> str:
+        """The login server of the stack's registry, where every platform image is mirrored."""
+        return "%s.azurecr.io" % self.registry_name
+
+    @classmethod
+    def from_config(cls) -> "AzurePlatformSettings":
+        config = pulumi.Config()
+        return cls(
+            environment=config.require("environment"),
+            location=config.get("location") or "uaenorth",
+            tenant_id=config.require("tenantId"),
+            admin_group_id=config.require("adminGroupId"),
+            admin_group_name=config.require("adminGroupName"),
+            address_space=config.require("addressSpace"),
+            registry_name=config.require("registryName"),
+            github_repository=config.require("githubRepository"),
+            gpu_vm_size=config.require("gpuVmSize"),
+            gpu_spot=config.get_bool("gpuSpot") or False,
+            gpu_max_size=config.require_int("gpuMaxSize"),
+            system_min_count=config.require_int("systemMinCount"),
+            inference_min_size=config.require_int("inferenceMinSize"),
+            inference_max_size=config.require_int("inferenceMaxSize"),
+            production=config.get_bool("production") or False,
+            artifact_sku=config.require("artifactSku"),
+            backup_retention_days=config.require_int("backupRetentionDays"),
+            audit_retention_days=config.require_int("auditRetentionDays"),
+            entra_cidrs=list(config.require_object("entraCidrs")),
+            prometheus_storage_size=config.require("prometheusStorageSize"),
+            prometheus_retention=config.require("prometheusRetention"),
+            alert_receiver=dict(config.require_object("alertReceiver")),
+            ci_runners=dict(config.require_object("ciRunners")),
         )

@@ -44,7 +44,7 @@ def test_folder_without_pulumi_yaml_names_the_fix(sahab_cli, tmp_path: Path):
 
 def test_unknown_stack_lists_the_stacks_that_exist(sahab_cli, repo_root: Path):
     result = sahab_cli(["plan", str(repo_root), "--stack", "qa"])
-    _assert_one_line_error(result, "no Pulumi.qa.yaml in %s (create it, or pick one of: dev, prod, staging)" % repo_root)
+    _assert_one_line_error(result, "no Pulumi.qa.yaml in %s (create it, or pick one of: azure-dev, azure-prod, azure-staging, dev, prod, staging)" % repo_root)
 
 
 def test_invalid_stack_yaml_names_file_and_line(sahab_cli, tmp_path: Path):

@@ -15,10 +15,11 @@ import tomllib
 from importlib.metadata import distribution
 
 BLOCKED = ("mlflow", "testinfra")
-# What `sahab plan`, `sahab gate`, `sahab policy` and the CrossGuard pack import, with their subpackages
+# What `sahab plan`, `sahab gate`, `sahab policy` and the CrossGuard pack import, with their subpackages;
+# sahab.verification too (`sahab gate --verify-results` reads its result file; it starts testinfra in a child only).
 # (sahab.policies holds data, and checks that run inside checkov's own environment).
 PLAN_AND_GATE = ("sahab", "sahab.planner", "sahab.gate", "sahab.reports", "sahab.crossguard", "sahab.tools",
-                 "sahab.charts", "sahab.components", "sahab.stacks")
+                 "sahab.charts", "sahab.components", "sahab.stacks", "sahab.verification")
 
 _PROBE = r"""
 import importlib, json, pkgutil, sys
@@ -65,8 +66,8 @@ print(json.dumps({"imported": imported, "failed": failed, "refused": refused,
 def test_extras_are_declared_and_not_required(repo_root):
     project = tomllib.loads((repo_root / "pyproject.toml").read_text())["project"]
     assert project["optional-dependencies"]["promotion"] == ["mlflow[auth]>=3.17,<3.18"]
-    assert project["optional-dependencies"]["verify"] == ["pytest-testinfra>=10.2,<11"]
-    assert not any(dep.startswith(("mlflow", "pytest-testinfra")) for dep in project["dependencies"])
+    assert project["optional-dependencies"]["verify"] == ["pytest-testinfra>=10.2,<11", "paramiko>=3.4,<5"]
+    assert not any(dep.startswith(("mlflow", "pytest-testinfra", "paramiko")) for dep in project["dependencies"])
 
 
 def test_no_plan_or_gate_module_imports_an_extra(repo_root):
@@ -85,5 +86,6 @@ def test_no_plan_or_gate_module_imports_an_extra(repo_root):
     # the walk reached the planner, the gate, the reports, the CrossGuard pack and the components
     for module in ("sahab.cli", "sahab.planner.runner", "sahab.planner.harness.monitor", "sahab.gate.run",
                    "sahab.gate.checkov.runner", "sahab.reports.gate_formats", "sahab.crossguard.pack",
-                   "sahab.components.kubernetes.model_registry", "sahab.stacks"):
+                   "sahab.components.kubernetes.model_registry", "sahab.stacks", "sahab.verification.run",
+                   "sahab.verification.results"):
         assert module in result["imported"], module

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 MAPPED_FOLDERS = {"components": "sahab.components", "stacks": "sahab.stacks",
-                  "policies": "sahab.policies"}
+                  "policies": "sahab.policies", "verify": "sahab.verify"}
 
 
 def _declared_packages(repo_root: Path) -> set:
@@ -56,3 +56,6 @@ def test_wheel_installs_only_the_sahab_namespace(built_wheel: Path):
     assert "sahab/tools/checkov-lock/requirements.txt" in names
     assert "sahab/policies/crossguard/__main__.py" in names
     assert "sahab/policies/crossguard/requirements.txt" not in names   # the checkout's (-e ../..)
+    # the post-deploy suites `sahab verify` runs from the installed package, with their conftest
+    assert {"sahab/verify/conftest.py", "sahab/verify/test_ci_runner_pods.py", "sahab/verify/test_platform_endpoints.py",
+            "sahab/verification/plugin.py"} <= set(names)

@@ -27,7 +27,8 @@ GITLAB = REPO / "pipelines" / "gitlab" / "sahab.gitlab-ci.yml"
 PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 OIDC_ACTION = "aws-actions/configure-aws-credentials@"
 # Reusable workflows that take GitHub's OIDC token: a caller must grant id-token to them, and only to them.
-OIDC_WORKFLOWS = ("./.github/workflows/sahab-deploy.yml", "./.github/workflows/sahab-drift.yml")
+OIDC_WORKFLOWS = ("./.github/workflows/sahab-deploy.yml", "./.github/workflows/sahab-drift.yml",
+                  "./.github/workflows/sahab-ml-pipeline.yml")
 
 
 def _load(path: Path) -> Dict[str, Any]:
@@ -68,8 +69,8 @@ def _runs_gate(job: Dict[str, Any]) -> bool:
 
 def test_every_workflow_is_found_and_has_minimal_top_level_permissions():
     names = {p.relative_to(GITHUB).as_posix() for p in _workflows()}
-    assert names == {"pr-gate.yml", "deploy.yml", "drift.yml", "examples/promote.yml",
-                     "examples/pull-request.yml", "examples/drift-schedule.yml"}
+    assert names == {"pr-gate.yml", "deploy.yml", "drift.yml", "ml-pipeline.yml", "examples/promote.yml",
+                     "examples/pull-request.yml", "examples/drift-schedule.yml", "examples/ml-retrain.yml"}
     for path in _workflows():
         assert _load(path)["permissions"] == {}, path
 
@@ -152,7 +153,53 @@ def test_deploy_runs_after_the_gate_in_an_environment_with_the_crossguard_pack()
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(aws["with"])
     steps = deploy["steps"]
     assert steps.index(pack) < steps.index(aws) < steps.index(pulumi[0]) < steps.index(pulumi[1])
-    assert _on(workflow)["workflow_call"]["inputs"]["verify-command"]["required"] is True
+
+
+def test_deploy_verifies_with_sahab_verify_on_the_stack_outputs_and_a_failure_fails_the_job():
+    """After `pulumi up` the deploy job hands verifyHosts/verifyEndpoints to verify, which runs `sahab verify` by
+    default; nothing there swallows its exit code, so a failed check fails the call and the next environment's `needs`."""
+    workflow = _load(GITHUB / "deploy.yml")
+    inputs = _on(workflow)["workflow_call"]["inputs"]
+    default = inputs["verify-command"]["default"]
+    assert default.startswith('sahab verify --stack "$SAHAB_STACK" --stack-outputs "$SAHAB_STACK_OUTPUTS"')
+    assert "--junit" in default and "--results" in default and "required" not in inputs["verify-command"]
+    deploy, verify = workflow["jobs"]["deploy"], workflow["jobs"]["verify"]
+    (handover,) = [s for s in deploy["steps"] if s.get("id") == "verify-outputs"]
+    assert deploy["steps"].index(handover) > deploy["steps"].index(_steps_using(deploy, "pulumi/actions@")[-1])
+    assert 'pulumi stack output --json --stack "$STACK"' in handover["run"] and '("verifyHosts", "verifyEndpoints")' in handover["run"]
+    assert "--show-secrets" not in handover["run"]
+    assert deploy["outputs"]["verify-outputs"] == "${{ steps.verify-outputs.outputs.json }}"
+    (run,) = [s for s in verify["steps"] if s.get("name") == "Post-deploy verification"]
+    assert run["env"]["VERIFY_OUTPUTS"] == "${{ needs.deploy.outputs.verify-outputs }}"
+    assert run["run"].rstrip().endswith('bash -euo pipefail -c "$VERIFY_COMMAND"')
+    assert "continue-on-error" not in run and "||" not in run["run"] and "if" not in run
+    install = next(s for s in verify["steps"] if "verify-requirements.txt" in str(s.get("run", "")))
+    assert 'extra == \\"verify\\"' in install["run"]  # the extra's own pins, read from the installed metadata
+    assert verify["needs"] == "deploy" and verify["runs-on"] == "${{ inputs.verify-runs-on }}"
+    # the example promotion chain uses the default: sahab verify
+    assert all("verify-command" not in job["with"] for job in _load(GITHUB / "examples" / "promote.yml")["jobs"].values())
+
+
+# actions/upload-artifact v7.0.0: the tag's commit, read from the action's repository (docs/pipelines.md).
+UPLOAD_ARTIFACT = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"
+
+
+def test_deploy_keeps_the_verification_junit_and_results_pass_or_fail():
+    """The JUnit and result file `sahab verify` writes are the run-time evidence (`sahab gate --verify-results`):
+    uploaded after the verification step even when it failed, under a name per stack, with no extra permission."""
+    workflow = _load(GITHUB / "deploy.yml")
+    verify = workflow["jobs"]["verify"]
+    default = _on(workflow)["workflow_call"]["inputs"]["verify-command"]["default"]
+    (run,) = [s for s in verify["steps"] if s.get("name") == "Post-deploy verification"]
+    (upload,) = _steps_using(verify, "actions/upload-artifact@")
+    assert upload["uses"] == UPLOAD_ARTIFACT and verify["steps"].index(upload) == verify["steps"].index(run) + 1
+    assert upload["if"] == "${{ !cancelled() }}" and "continue-on-error" not in upload  # a failed verify is uploaded too
+    assert upload["with"]["name"] == "sahab-verify-${{ inputs.stack || inputs.environment }}"
+    written = re.findall(r'--(?:junit|results) "\$RUNNER_TEMP/([^"]+)"', default)
+    assert written == ["verify.xml", "verify.json"]
+    assert upload["with"]["path"].splitlines() == ["${{ runner.temp }}/%s" % name for name in written]
+    assert verify["permissions"] == {"contents": "read"}
+    assert "upload-artifact v7.0.0" in (REPO / "docs" / "pipelines.md").read_text()
 
 
 def test_promotion_chains_dev_staging_prod_through_the_deploy_workflow():
@@ -171,6 +218,100 @@ def test_drift_fails_on_any_change_and_reports_it():
     assert any(s.get("if") == "${{ failure() }}" and "::error" in s["run"] for s in job["steps"])
     schedule = _on(_load(GITHUB / "examples" / "drift-schedule.yml"))
     assert schedule["schedule"][0]["cron"]
+
+
+ML_STAGES = ["validate-data", "train", "evaluate", "evidence", "promote-staging", "canary", "canary-result", "promote-production"]
+
+
+def _needs(job: Dict[str, Any]) -> List[str]:
+    needs = job.get("needs") or []
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def _ancestors(jobs: Dict[str, Any], name: str) -> set:
+    found: set = set()
+    for parent in _needs(jobs[name]):
+        found |= {parent} | _ancestors(jobs, parent)
+    return found
+
+
+def test_ml_pipeline_runs_its_stages_in_order_and_each_waits_for_every_earlier_one():
+    jobs = _load(GITHUB / "ml-pipeline.yml")["jobs"]
+    assert list(jobs) == ML_STAGES
+    for index, name in enumerate(ML_STAGES):
+        assert _ancestors(jobs, name) == set(ML_STAGES[:index]), name
+    # the immediate predecessor is always a direct need: skipping a stage cannot go unnoticed
+    assert all(ML_STAGES[i - 1] in _needs(jobs[name]) for i, name in enumerate(ML_STAGES) if i)
+    assert not any("continue-on-error" in job or "if" in job for job in jobs.values())
+
+
+def _promote_step(job: Dict[str, Any]) -> Dict[str, Any]:
+    (step,) = [s for s in job["steps"] if "sahab promote" in str(s.get("run", ""))]
+    return step
+
+
+def test_ml_pipeline_promotes_to_production_only_after_the_canary_with_reviewers():
+    workflow = _load(GITHUB / "ml-pipeline.yml")
+    jobs, inputs = workflow["jobs"], _on(workflow)["workflow_call"]["inputs"]
+    staging, production = jobs["promote-staging"], jobs["promote-production"]
+    assert _promote_step(staging)["run"] == 'sahab promote "$MODEL" --version "$MODEL_VERSION" --to staging --audit-log "$AUDIT_LOG"'
+    assert _promote_step(production)["run"] == (
+        'sahab promote "$MODEL" --version "$MODEL_VERSION" --to production --audit-log "$AUDIT_LOG"')
+    for job in (staging, production):  # the version this run trained, never one named by the caller
+        assert _promote_step(job)["env"]["MODEL_VERSION"] == "${{ needs.train.outputs.version }}"
+        assert job["concurrency"] == {"group": "sahab-promote-${{ github.repository }}-${{ inputs.model }}", "cancel-in-progress": False}
+        (upload,) = _steps_using(job, "actions/upload-artifact@")
+        assert upload["uses"] == UPLOAD_ARTIFACT and upload["if"] == "${{ !cancelled() }}"
+    assert "canary-result" in _needs(production) and "canary" in _needs(jobs["canary-result"])
+    assert production["environment"] == {"name": "${{ inputs.production-environment }}"} and "environment" not in staging
+    assert inputs["production-environment"]["default"] == "model-production"
+    assert "version" not in inputs and "model-version" not in inputs
+
+
+def test_ml_pipeline_canary_is_the_serving_stack_deploy_with_the_new_version():
+    workflow = _load(GITHUB / "ml-pipeline.yml")
+    canary, result = workflow["jobs"]["canary"], workflow["jobs"]["canary-result"]
+    assert canary["uses"] == "./.github/workflows/sahab-deploy.yml"
+    assert canary["with"]["environment"] == "${{ inputs.serving-environment }}"
+    assert canary["with"]["config-map"] == (
+        "${{ format('{{\"{0}\":{{\"value\":\"{1}\",\"secret\":false}}}}', inputs.model-version-config, needs.train.outputs.version) }}")
+    assert "verify-command" not in canary["with"]  # sahab verify, as every deploy
+    deploy = _load(GITHUB / "deploy.yml")
+    assert _on(deploy)["workflow_call"]["inputs"]["config-map"]["default"] == ""
+    assert [s["with"]["config-map"] for s in _steps_using(deploy["jobs"]["deploy"], "pulumi/actions@")] == ["${{ inputs.config-map }}"] * 2
+    (wait,) = result["steps"]
+    assert wait["env"]["WANT"] == "models:/${{ inputs.model }}/${{ needs.train.outputs.version }}"
+    script = wait["run"]
+    assert 'Degraded) echo "::error title=Canary aborted::' in script and "exit 1" in script
+    assert '[ "$uri" != "$WANT" ]' in script  # a rollout of another version is a failure, not a pass
+    assert "{.status.stableRS}" in script and "{.status.currentPodHash}" in script and "{.status.observedGeneration}" in script
+
+
+def test_ml_pipeline_trains_with_a_rayjob_and_takes_the_version_it_registered():
+    jobs = _load(GITHUB / "ml-pipeline.yml")["jobs"]
+    train = jobs["train"]
+    assert train["env"]["SAHAB_PIPELINE_RUN"] == "${{ github.run_id }}-${{ github.run_attempt }}"
+    scripts = "\n".join(str(s.get("run", "")) for s in train["steps"])
+    assert 'job.get("kind") != "RayJob"' in scripts and 'kubectl create -f "$RUNNER_TEMP/rayjob.yaml"' in scripts
+    assert "{.status.jobDeploymentStatus}" in scripts and '[ "$status" = SUCCEEDED ] && break' in scripts
+    assert "tags.`sahab.pipeline.run`" in scripts and "len(found) != 1" in scripts
+    assert train["outputs"]["version"] == "${{ steps.version.outputs.version }}"
+    for name, job in jobs.items():  # every stage but the deploy runs on the in-cluster runners
+        assert job.get("runs-on") == "${{ fromJSON(inputs.runs-on) }}" or name == "canary", name
+    for name in ("validate-data", "evaluate", "evidence"):
+        (command,) = [s for s in jobs[name]["steps"] if str(s.get("run", "")).startswith("bash -euo pipefail -c ")]
+        assert command["env"]["MLFLOW_TRACKING_TOKEN"] == "${{ secrets.MLFLOW_TRACKING_TOKEN }}"
+
+
+def test_ml_retrain_example_is_triggered_by_the_drift_alert_and_trusts_no_payload():
+    workflow = _load(GITHUB / "examples" / "ml-retrain.yml")
+    on = _on(workflow)
+    assert on["repository_dispatch"] == {"types": ["model-drift"]} and on["workflow_dispatch"] is None
+    (job,) = workflow["jobs"].values()
+    assert job["uses"] == "./.github/workflows/sahab-ml-pipeline.yml"
+    assert "client_payload" not in (GITHUB / "examples" / "ml-retrain.yml").read_text().split("name: retrain churn")[1]
+    required = {k for k, v in _on(_load(GITHUB / "ml-pipeline.yml"))["workflow_call"]["inputs"].items() if v.get("required")}
+    assert required <= set(job["with"])
 
 
 def test_action_is_a_composite_that_gates_and_returns_the_exit_code():
@@ -215,6 +356,14 @@ def test_gitlab_template_stages_reports_and_oidc():
     with_tokens = {name for name, job in ci.items() if isinstance(job, dict) and "id_tokens" in job}
     assert with_tokens == {".sahab-deploy", "sahab-drift"}
     assert "--expect-no-changes" in " ".join(ci["sahab-drift"]["script"])
+    # verification: sahab verify by default, on the outputs the deploy job leaves as an artifact, JUnit reported
+    assert ci["variables"]["SAHAB_VERIFY_COMMAND"].startswith(
+        'sahab verify --stack "$SAHAB_STACK" --stack-outputs "$CI_PROJECT_DIR/sahab-reports/stack-outputs-$SAHAB_STACK.json"')
+    assert "pulumi stack output --json" in " ".join(base["script"]) and base["artifacts"]["paths"] == ["sahab-reports/stack-outputs-*.json"]
+    verify = ci[".sahab-verify"]
+    assert verify["extends"] == ".sahab-install" and verify["script"][-1] == 'bash -euo pipefail -c "$SAHAB_VERIFY_COMMAND"'
+    assert verify["artifacts"]["reports"] == {"junit": "sahab-reports/verify-*.xml"} and verify["artifacts"]["when"] == "always"
+    assert not any("allow_failure" in job for name, job in ci.items() if isinstance(job, dict) and "verify" in name)
 
 
 @pytest.fixture(scope="module")

@@ -140,3 +140,39 @@ def test_reference_waivers_reach_exactly_the_reviewed_chart_objects(repo_root: P
     assert covering("CKV_K8S_49", operator_role.replace("-operator", "-prometheus")) == []
     assert covering("CKV_K8S_20", operator_role) == []
     assert len(waivers) == sum(len(templates) for templates in _WAIVED_OBJECTS.values()) + 1
+
+
+def test_verify_outputs_parse_and_point_at_what_the_plan_deploys(plan, tmp_path: Path):
+    """verifyHosts/verifyEndpoints are plain values at plan time, parse as sahab verify's inventory, and name the
+    node groups' labels, the runner pods and ClusterIP Services the same plan creates (docs/verify.md#stack-outputs)."""
+    from sahab.verification.inventory import inventory_from_stack_outputs
+
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(plan["outputs"]))  # what `pulumi stack output --json` prints after `pulumi up`
+    inventory = inventory_from_stack_outputs(outputs)
+    assert inventory.hosts == {}  # nothing is named before it runs: sahab verify resolves the selectors with kubectl
+    selectors = {role: [s.to_json() for s in found] for role, found in inventory.selectors.items()}
+    assert set(selectors) == {"gpu-training", "inference", "ci-runner"}
+    node_groups = [r["inputs"]["labels"] for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
+    for role in ("gpu-training", "inference"):
+        (selector,) = selectors[role]
+        assert [labels for labels in node_groups if selector["nodes"].items() <= labels.items()] == [selector["nodes"]]
+        # the debug pods' image comes from the stack's in-region registry (settings.imageRegistry), never Docker Hub
+        assert selector["namespace"] == "default" and selector["image"].endswith(".dkr.ecr.me-central-1.amazonaws.com/busybox:1.37.0")
+    assert selectors["ci-runner"] == [{"pods": {"sahab.io/ci-role": "runner"}, "namespace": "ci-runners", "container": "runner"}]
+    (runners,) = [r for r in plan["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release" and r["inputs"]["namespace"] == "ci-runners"]
+    assert '"sahab.io/ci-role": "runner"' in json.dumps(runners["inputs"]["values"])
+    endpoints = {e.name: e for e in inventory.endpoints}
+    assert set(endpoints) == {"mlflow", "serving-fraud-scorer"}
+    mlflow = endpoints["mlflow"]
+    assert (mlflow.url, mlflow.auth, mlflow.tls, mlflow.private) == (plan["outputs"]["mlflowTrackingUri"], True, False, True)
+    assert mlflow.auth_probe.startswith("/api/2.0/mlflow/")
+    serving = endpoints["serving-fraud-scorer"]
+    assert (serving.auth, serving.tls, serving.private) == (False, False, True)  # MLServer has no login of its own
+    services = {(r["inputs"]["metadata"]["name"], r["inputs"]["metadata"]["namespace"], port["port"])
+                for r in plan["resources"] if r["type"] == "kubernetes:core/v1:Service" and r["inputs"]["spec"].get("type") == "ClusterIP"
+                for port in r["inputs"]["spec"]["ports"]}
+    for endpoint in endpoints.values():
+        host, port = endpoint.url.split("://", 1)[1].split(":")
+        name, namespace = host.split(".")[:2]
+        assert (name, namespace, int(port)) in services, endpoint

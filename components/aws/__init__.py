@@ -4,6 +4,7 @@ Every component takes a :class:`UaeProvider` (or creates one), refuses a non-UAE
 registering anything, and hands the provider to every child.
 """
 from .artifact_store import ArtifactStore, ArtifactStoreArgs
+from .audit_trail import AuditTrail, AuditTrailArgs
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION, UAE_AWS_REGIONS, RegionCatalogue, load_catalogue
 from .ci_identity import CiIdentity, CiIdentityArgs, GithubBinding, GitlabBinding
@@ -22,7 +23,7 @@ from .secret_store import SecretsManagerStore, SecretsManagerStoreArgs
 from .workload_role import BucketPrefixAccess, SecretsRead, WorkloadRole, WorkloadRoleArgs
 
 __all__ = [
-    "ArtifactStore", "ArtifactStoreArgs", "AwsComponent", "BucketPrefixAccess", "CiIdentity", "CiIdentityArgs",
+    "ArtifactStore", "ArtifactStoreArgs", "AuditTrail", "AuditTrailArgs", "AwsComponent", "BucketPrefixAccess", "CiIdentity", "CiIdentityArgs",
     "Cluster", "ClusterArgs", "EncryptionKeys", "EncryptionKeysArgs", "GeneratedSecret", "GithubBinding",
     "GitlabBinding", "GpuTrainingPool", "GpuTrainingPoolArgs", "ImageRegistry", "ImageRegistryArgs", "InferencePool",
     "InferencePoolArgs", "Network", "NetworkArgs", "NodeTaint", "OnlineStoreCache", "OnlineStoreCacheArgs", "PlatformSecrets", "PlatformSecretsArgs",

@@ -20,6 +20,7 @@ from ..validation import ComponentInputError, require_name
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION, UAE_AWS_REGIONS
 from .arguments import require_kms_key_arn
+from .private_bucket import private_bucket
 from .provider import UaeProvider, resolve_provider
 
 COMPONENT = "ArtifactStore"
@@ -232,32 +233,8 @@ class ArtifactStore(AwsComponent):
                 expire_current_after_days: Optional[int] = None) -> Tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
         """One bucket with every protection; ``log_source`` makes it that bucket's log target."""
         args = self._args
-        bucket = aws.s3.Bucket(logical, bucket=bucket_name, force_destroy=False, tags=extra_tags or None, opts=self.child_opts())
-        aws.s3.BucketOwnershipControls(
-            logical, bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=self.child_opts(),
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            logical, bucket=bucket.id,
-            block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
-            opts=self.child_opts(),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            logical, bucket=bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn,
-                ),
-                bucket_key_enabled=True,
-            )],
-            opts=self.child_opts(),
-        )
-        versioning = aws.s3.BucketVersioning(
-            logical, bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=self.child_opts(),
-        )
+        made = private_bucket(self, logical, bucket_name=bucket_name, kms_key_arn=args.kms_key_arn, tags=extra_tags)
+        bucket, public_access, versioning = made.bucket, made.public_access, made.versioning
         rules = [
             aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="expire-noncurrent-versions", status="Enabled",

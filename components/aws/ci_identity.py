@@ -21,6 +21,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import pulumi
 import pulumi_aws as aws
 
+from ..ci_subjects import (
+    GITHUB_ISSUER, HTTPS_URL, WILDCARDS, GithubSubject, GitlabSubject, require_github, require_gitlab,
+    require_unique_subjects,
+)
 from ..validation import ComponentInputError, require_name
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION
@@ -28,48 +32,25 @@ from .provider import UaeProvider, resolve_provider
 
 COMPONENT = "CiIdentity"
 TYPE_TOKEN = "sahab:aws:CiIdentity"
-GITHUB_URL = "https://token.actions.githubusercontent.com"
+GITHUB_URL = GITHUB_ISSUER
 GITHUB_AUDIENCE = "sts.amazonaws.com"
 MAX_SESSION_SECONDS = 3600
 
-_SEGMENT = r"[A-Za-z0-9_.-]+"
-_GITHUB_REPOSITORY = re.compile(r"^%s/%s$" % (_SEGMENT, _SEGMENT))
-_GITLAB_PROJECT = re.compile(r"^%s(/%s)+$" % (_SEGMENT, _SEGMENT))
-_REF = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")
-_ENVIRONMENT = re.compile(r"^[A-Za-z0-9_. -]+$")
-_URL = re.compile(r"^https://[a-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9_.-]+)*$")
 _POLICY_ARN = re.compile(r"^arn:aws:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
-_WILDCARDS = ("*", "?")
 
 
 @dataclass(frozen=True)
-class GithubBinding:
-    """``repo:<repository>:environment:<environment>``, or ``…:ref:refs/heads/<branch>``."""
+class GithubBinding(GithubSubject):
+    """A GitHub Actions subject (see :class:`~..ci_subjects.GithubSubject`) and what it may do."""
 
-    repository: str
-    environment: Optional[str] = None
-    branch: Optional[str] = None
     policy_arns: Sequence[str] = ()
-
-    @property
-    def subject(self) -> str:
-        if self.environment is not None:
-            return "repo:%s:environment:%s" % (self.repository, self.environment)
-        return "repo:%s:ref:refs/heads/%s" % (self.repository, self.branch)
 
 
 @dataclass(frozen=True)
-class GitlabBinding:
-    """``project_path:<project_path>:ref_type:branch:ref:<branch>``."""
+class GitlabBinding(GitlabSubject):
+    """A GitLab CI subject (see :class:`~..ci_subjects.GitlabSubject`) and what it may do."""
 
-    project_path: str
-    branch: str
-    environment: Optional[str] = None
     policy_arns: Sequence[str] = ()
-
-    @property
-    def subject(self) -> str:
-        return "project_path:%s:ref_type:branch:ref:%s" % (self.project_path, self.branch)
 
 
 @dataclass
@@ -88,20 +69,9 @@ class CiIdentityArgs:
     region: str = UAE_AWS_REGION
 
 
-def _exact(where: str, argument: str, value: Any, pattern: "re.Pattern[str]", shape: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ComponentInputError("%s: %s.%s must not be empty" % (COMPONENT, where, argument))
-    if any(w in value for w in _WILDCARDS):
-        raise ComponentInputError(
-            "%s: %s.%s %r contains a wildcard; trust exactly one %s" % (COMPONENT, where, argument, value, argument)
-        )
-    if not pattern.match(value) or ".." in value:
-        raise ComponentInputError("%s: %s.%s %r must look like %s" % (COMPONENT, where, argument, value, shape))
-
-
 def _policy_arns(where: str, arns: Sequence[str]) -> None:
     for arn in arns:
-        if isinstance(arn, str) and (any(w in arn for w in _WILDCARDS) or not _POLICY_ARN.match(arn)):
+        if isinstance(arn, str) and (any(w in arn for w in WILDCARDS) or not _POLICY_ARN.match(arn)):
             raise ComponentInputError("%s: %s.policy_arns entry %r must be an IAM policy ARN" % (COMPONENT, where, arn))
 
 
@@ -114,36 +84,22 @@ def _validate(name: str, args: CiIdentityArgs) -> None:
         where = "github[%d]" % index
         if not isinstance(binding, GithubBinding):
             raise ComponentInputError("%s: %s must be a GithubBinding, got %s" % (COMPONENT, where, type(binding).__name__))
-        _exact(where, "repository", binding.repository, _GITHUB_REPOSITORY, "'org/repo'")
-        if (binding.environment is None) == (binding.branch is None):
-            raise ComponentInputError(
-                "%s: %s needs exactly one of environment or branch (GitHub's sub claim names only one)" % (COMPONENT, where)
-            )
-        if binding.environment is not None:
-            _exact(where, "environment", binding.environment, _ENVIRONMENT, "a GitHub environment name such as 'production'")
-        else:
-            _exact(where, "branch", binding.branch, _REF, "a branch name such as 'main'")
+        require_github(COMPONENT, where, binding.repository, binding.environment, binding.branch)
         _policy_arns(where, binding.policy_arns)
     for index, binding in enumerate(args.gitlab):
         where = "gitlab[%d]" % index
         if not isinstance(binding, GitlabBinding):
             raise ComponentInputError("%s: %s must be a GitlabBinding, got %s" % (COMPONENT, where, type(binding).__name__))
-        _exact(where, "project_path", binding.project_path, _GITLAB_PROJECT, "'group/project' or 'group/subgroup/project'")
-        _exact(where, "branch", binding.branch, _REF, "a branch name such as 'main'")
-        if binding.environment is not None:
-            _exact(where, "environment", binding.environment, _ENVIRONMENT, "a GitLab environment name such as 'production'")
+        require_gitlab(COMPONENT, where, binding.project_path, binding.branch, binding.environment)
         _policy_arns(where, binding.policy_arns)
-    subjects = [b.subject for b in args.github] + [b.subject for b in args.gitlab]
-    repeated = sorted({s for s in subjects if subjects.count(s) > 1})
-    if repeated:
-        raise ComponentInputError("%s: bindings repeat the subject(s) %s" % (COMPONENT, ", ".join(repeated)))
+    require_unique_subjects(COMPONENT, [b.subject for b in args.github] + [b.subject for b in args.gitlab])
     if args.gitlab:
-        if not isinstance(args.gitlab_url, str) or not _URL.match(args.gitlab_url):
+        if not isinstance(args.gitlab_url, str) or not HTTPS_URL.match(args.gitlab_url):
             raise ComponentInputError(
                 "%s: gitlab_url %r must be an https URL without a trailing slash, e.g. https://gitlab.com" % (COMPONENT, args.gitlab_url)
             )
         audience = args.gitlab_audience
-        if audience is not None and (not isinstance(audience, str) or not audience.strip() or any(w in audience for w in _WILDCARDS)):
+        if audience is not None and (not isinstance(audience, str) or not audience.strip() or any(w in audience for w in WILDCARDS)):
             raise ComponentInputError("%s: gitlab_audience %r must be a non-empty value without wildcards" % (COMPONENT, audience))
 
 

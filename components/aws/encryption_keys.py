@@ -32,7 +32,7 @@ DATA_CLASSES: Dict[str, Dict[str, str]] = {
     "cluster-secrets": {"service": "eks", "description": "Kubernetes secrets envelope encryption (EKS)"},
     "volumes": {"service": "ec2", "description": "node and training volumes (EBS)"},
     "database": {"service": "rds", "description": "model registry database (RDS)"},
-    "logs": {"service": "logs", "description": "CloudWatch log groups"},
+    "logs": {"service": "logs", "description": "CloudWatch log groups and the CloudTrail audit trail"},
     # Not one of the five storage classes of the platform design, but ECR encrypts through its own
     # grant (kms:ViaService ecr), so images cannot share the artifacts (S3-only) key.
     "images": {"service": "ecr", "description": "container images (ECR)"},
@@ -145,6 +145,42 @@ def key_policy(data_class: str, account_id: str, admin_role_arn: str, region: st
                 "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:%s:%s:log-group:*" % (region, account_id),
             }},
         })
+        # CloudTrail encrypts the audit trail's log files with this key (AuditTrail): only for
+        # this account's trails homed here, and the account's principals may read them back
+        # (when their own IAM policy allows it), as AWS documents for CloudTrail's key policy.
+        trails = "arn:aws:cloudtrail:%s:%s:trail/*" % (region, account_id)
+        trail_context = "arn:aws:cloudtrail:*:%s:trail/*" % account_id
+        statements += [
+            {
+                "Sid": "CloudTrailEncryptLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {"aws:SourceArn": trails, "kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
+                },
+            },
+            {
+                "Sid": "CloudTrailDescribeKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"StringLike": {"aws:SourceArn": trails}},
+            },
+            {
+                "Sid": "ReadCloudTrailLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::%s:root" % account_id},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": account_id},
+                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
+                },
+            },
+        ]
     else:
         via = "%s.%s.amazonaws.com" % (service, region)
         statements.append({

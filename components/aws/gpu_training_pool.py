@@ -21,7 +21,7 @@ import pulumi
 from ..validation import ComponentInputError, require_choice
 from ..kubernetes.training import GpuPool
 from .catalogue import load_catalogue, require_gpu_types_in_zones
-from .node_pool import NodePool, NodePoolArgs, NodePoolShape, NodeTaint, validate_node_pool
+from .node_pool import NodePool, NodePoolArgs, NodePoolShape, NodeTaint, validate_bootstrap, validate_node_pool
 
 COMPONENT = "GpuTrainingPool"
 TYPE_TOKEN = "sahab:aws:GpuTrainingPool"
@@ -60,6 +60,7 @@ def _shape(name: str, args: GpuTrainingPoolArgs) -> NodePoolShape:
     """Validate everything and decide the pool's shape; raises before any resource exists."""
     validate_node_pool(COMPONENT, name, args, allow_zero=True, reserved_labels=POOL_LABELS)
     require_choice(COMPONENT, "ami_type", args.ami_type, GPU_AMI_TYPES)
+    validate_bootstrap(COMPONENT, args, args.ami_type)
     zones = tuple(args.zones)
     types = require_gpu_types_in_zones(COMPONENT, list(args.instance_types), list(zones), args.region)
     missing = [zone for zone in zones if zone not in args.subnet_ids_by_zone]
@@ -103,6 +104,7 @@ def _shape(name: str, args: GpuTrainingPoolArgs) -> NodePoolShape:
         taints=(GPU_TAINT, *args.taints),
         efa_interfaces=efa_interfaces,
         placement_strategy=placement,
+        gpu=True,
     )
 
 

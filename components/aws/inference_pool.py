@@ -15,7 +15,7 @@ import pulumi
 
 from ..validation import ComponentInputError, known_length, require_choice, require_non_empty
 from .catalogue import load_catalogue
-from .node_pool import NodePool, NodePoolArgs, NodePoolShape, validate_node_pool
+from .node_pool import NodePool, NodePoolArgs, NodePoolShape, validate_bootstrap, validate_node_pool
 
 COMPONENT = "InferencePool"
 TYPE_TOKEN = "sahab:aws:InferencePool"
@@ -41,6 +41,7 @@ class InferencePoolArgs(NodePoolArgs):
 def _shape(name: str, args: InferencePoolArgs) -> NodePoolShape:
     validate_node_pool(COMPONENT, name, args, allow_zero=args.allow_scale_to_zero, reserved_labels=POOL_LABELS)
     require_choice(COMPONENT, "ami_type", args.ami_type, CPU_AMI_TYPES)
+    validate_bootstrap(COMPONENT, args, args.ami_type)
     if known_length(args.subnet_ids) == 0:
         raise ComponentInputError("%s: subnet_ids must not be empty" % COMPONENT)
     require_non_empty(COMPONENT, "instance_types", args.instance_types)

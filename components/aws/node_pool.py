@@ -10,6 +10,9 @@ in the plan rather than left to EKS defaults:
 * The primary network interface says ``associate_public_ip_address = false`` and carries the
   security groups, so no subnet setting can give a node a public address.
 * Detailed monitoring, tags on instances, volumes and interfaces, no SSH key, no remote access.
+* User data: sahab's node bootstrap (:mod:`sahab.components.node_bootstrap`; ``bootstrap=``
+  chooses SSH "disabled" or "key-only"): kubelet settings for nodeadm, kernel sysctls, audit
+  rules, and the NVIDIA runtime on GPU nodes. Bottlerocket pools cannot take it (``bootstrap=None``).
 * A node role per pool with only ``AmazonEKSWorkerNodePolicy`` and
   ``AmazonEC2ContainerRegistryPullOnly``. ``AmazonEKS_CNI_Policy`` is *not* on the node role:
   the Cluster component grants it to the ``aws-node`` service account through Pod Identity, so a
@@ -28,6 +31,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import pulumi
 import pulumi_aws as aws
 
+from ..node_bootstrap import NodeBootstrap, al2023_user_data
 from ..validation import (
     ComponentInputError,
     input_list,
@@ -83,6 +87,7 @@ class NodePoolArgs:
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: Sequence[NodeTaint] = ()
     max_unavailable: int = 1
+    bootstrap: Optional[NodeBootstrap] = field(default_factory=NodeBootstrap)
     tags: Mapping[str, str] = field(default_factory=dict)
     provider: Optional[UaeProvider] = None
     region: str = UAE_AWS_REGION
@@ -100,6 +105,7 @@ class NodePoolShape:
     taints: Tuple[NodeTaint, ...]
     efa_interfaces: int = 0  # 0: a single ordinary interface
     placement_strategy: Optional[str] = None
+    gpu: bool = False  # the bootstrap configures the NVIDIA runtime
 
 
 def validate_node_pool(component: str, name: str, args: NodePoolArgs, *, allow_zero: bool,
@@ -124,6 +130,26 @@ def validate_node_pool(component: str, name: str, args: NodePoolArgs, *, allow_z
     require_labels(component, args.labels, reserved_labels)
     for taint in args.taints:
         require_choice(component, "taint effect", taint.effect, TAINT_EFFECTS)
+
+
+def validate_bootstrap(component: str, args: NodePoolArgs, ami_type: str) -> None:
+    """AL2023 pools boot with sahab's node bootstrap; Bottlerocket pools must say ``bootstrap=None``.
+
+    Bottlerocket takes TOML settings instead of shell user data and has no audit daemon to
+    configure, so sahab's bootstrap cannot be honoured there (docs/node-bootstrap.md); SAHAB-NOD-001
+    then reports the pool's launch template as having no bootstrap.
+    """
+    if args.bootstrap is None:
+        if not ami_type.startswith("BOTTLEROCKET"):
+            raise ComponentInputError(
+                "%s: bootstrap=None leaves %s nodes without sahab's hardening; keep the default NodeBootstrap()"
+                % (component, ami_type))
+        return
+    if ami_type.startswith("BOTTLEROCKET"):
+        raise ComponentInputError(
+            "%s: %s cannot run sahab's node bootstrap (no shell user data, no audit daemon); "
+            "use an AL2023 ami_type, or pass bootstrap=None and accept SAHAB-NOD-001's finding" % (component, ami_type))
+    args.bootstrap.validate(component)
 
 
 # -- resources ----------------------------------------------------------------------------------
@@ -241,6 +267,7 @@ class NodePool(AwsComponent):
                 aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
                 for kind in ("instance", "volume", "network-interface")
             ],
+            user_data=al2023_user_data(args.bootstrap, gpu=shape.gpu) if args.bootstrap is not None else None,
             tags=tags,
             opts=self.child_opts(),
         )

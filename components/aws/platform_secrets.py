@@ -14,7 +14,6 @@ The database credentials are not here: RDS manages the master password itself
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Sequence
 
@@ -22,7 +21,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from ..validation import ComponentInputError, require_name, require_non_empty
+from ..generated_secrets import MLFLOW_ADMIN_PASSWORD, MLFLOW_FLASK_SECRET_KEY, GeneratedSecret, require_generated_secrets
+from ..validation import ComponentInputError, require_name
 from .arguments import require_kms_key_arn
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION
@@ -30,23 +30,8 @@ from .provider import UaeProvider, resolve_provider
 
 COMPONENT = "PlatformSecrets"
 TYPE_TOKEN = "sahab:aws:PlatformSecrets"
-MIN_LENGTH = 32
 
-_SECRET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class GeneratedSecret:
-    """One generated value: letters and digits only (no quoting trouble in ini files, URLs or
-    environment variables; 48 characters carry about 285 bits)."""
-
-    name: str
-    description: str
-    length: int = 48
-
-
-MLFLOW_ADMIN_PASSWORD = GeneratedSecret("mlflow-admin-password", "MLflow basic-auth admin password")
-MLFLOW_FLASK_SECRET_KEY = GeneratedSecret("mlflow-flask-secret-key", "MLflow Flask secret key (CSRF), shared by all replicas")
+__all__ = ["GeneratedSecret", "MLFLOW_ADMIN_PASSWORD", "MLFLOW_FLASK_SECRET_KEY", "PlatformSecrets", "PlatformSecretsArgs"]
 
 
 @dataclass(kw_only=True)
@@ -65,21 +50,7 @@ def _validate(name: str, args: PlatformSecretsArgs) -> None:
     resolve_provider(COMPONENT, args.provider, args.region)
     require_name(COMPONENT, name)
     require_kms_key_arn(COMPONENT, "kms_key_arn", args.kms_key_arn, allow_alias=False)
-    require_non_empty(COMPONENT, "secrets", list(args.secrets))
-    seen = set()
-    for index, secret in enumerate(args.secrets):
-        where = "secrets[%d]" % index
-        if not isinstance(secret, GeneratedSecret):
-            raise ComponentInputError("%s: %s must be a GeneratedSecret, got %s" % (COMPONENT, where, type(secret).__name__))
-        if not isinstance(secret.name, str) or not _SECRET_NAME.match(secret.name):
-            raise ComponentInputError(
-                "%s: %s.name %r must be 1-48 lowercase letters, digits or dashes" % (COMPONENT, where, secret.name))
-        if secret.name in seen:
-            raise ComponentInputError("%s: %s.name %r is repeated" % (COMPONENT, where, secret.name))
-        seen.add(secret.name)
-        if not isinstance(secret.length, int) or isinstance(secret.length, bool) or not MIN_LENGTH <= secret.length <= 128:
-            raise ComponentInputError(
-                "%s: %s.length must be between %d and 128, got %r" % (COMPONENT, where, MIN_LENGTH, secret.length))
+    require_generated_secrets(COMPONENT, args.secrets)
     window = args.recovery_window_in_days
     if not isinstance(window, int) or isinstance(window, bool) or not 7 <= window <= 30:
         raise ComponentInputError(

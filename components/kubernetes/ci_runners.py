@@ -11,7 +11,8 @@
   namespace then enforces ``privileged`` under a declared exception that the gate reports
   (SAHAB-WKL-004), audit and warn stay ``restricted``.
 * **Egress is exactly the arguments**: the forge's networks, the in-region registry's and the
-  cloud's endpoints (STS, KMS; S3 through its gateway prefix list) on 443, DNS, and the
+  cloud's endpoints (STS, KMS; S3 through its gateway prefix list) on 443, on Azure Entra ID's
+  public token endpoint (``identity_provider_cidrs``: it has no private endpoint), DNS, and the
   Kubernetes API for the runner pods only (the job pods do not call it).
 * **Credentials only by reference**: the forge credential is copied from the cloud's secret store
   by the External Secrets Operator into the namespace (a GitHub App preferred; a PAT only when
@@ -78,7 +79,9 @@ class CiRunnersArgs:
     forge's networks (e.g. GitHub's ``api``/``web``/``actions`` ranges of its meta API), reached on
     443; ``registry_cidrs`` and ``cloud_endpoint_cidrs``: the private networks of the in-region
     registry's and of STS/KMS's interface endpoints; ``s3_cidrs``: the S3 gateway prefix list's
-    entries (an Output, known at deploy). ``min_runners``/``max_runners``: idle runners kept and
+    entries (an Output, known at deploy); ``identity_provider_cidrs``: the public networks of a
+    token service without a private endpoint (Entra ID, where an Azure job exchanges its forge
+    OIDC token; empty on AWS, where STS is in ``cloud_endpoint_cidrs``). ``min_runners``/``max_runners``: idle runners kept and
     the most jobs at once (GitLab: ``concurrent``)."""
 
     provider: k8s.Provider
@@ -89,6 +92,7 @@ class CiRunnersArgs:
     registry_cidrs: Sequence[str]
     cloud_endpoint_cidrs: Sequence[str]
     s3_cidrs: Optional[pulumi.Output] = None
+    identity_provider_cidrs: Sequence[str] = ()
     api_server_port: int = 443
     namespace: str = "ci-runners"
     controller_namespace: str = "arc-system"
@@ -127,7 +131,7 @@ def _runner_namespace_args(args: CiRunnersArgs) -> ZeroTrustNamespaceArgs:
     api_server = [replace(allow, pods=dict(RUNNER_POD_LABELS))
                   for allow in api_server_egress(COMPONENT, args.api_server_cidrs, args.api_server_port)]
     egress = api_server + _https("forge", args.forge_cidrs) + _https("registry", args.registry_cidrs)
-    egress += _https("cloud-endpoints", args.cloud_endpoint_cidrs)
+    egress += _https("cloud-endpoints", args.cloud_endpoint_cidrs) + _https("identity-provider", args.identity_provider_cidrs)
     if args.s3_cidrs is not None:
         egress.append(Allow("s3", ports=[Port(HTTPS)], cidrs=args.s3_cidrs))
     cpu, memory = _slot(args)
@@ -158,6 +162,7 @@ def _validate_network(args: CiRunnersArgs) -> None:
     for argument in ("registry_cidrs", "cloud_endpoint_cidrs"):
         require_non_empty(COMPONENT, argument, getattr(args, argument))
         require_cidrs(COMPONENT, argument, list(getattr(args, argument)), private_only=True)
+    require_cidrs(COMPONENT, "identity_provider_cidrs", list(args.identity_provider_cidrs), private_only=False)
     if args.s3_cidrs is not None and not isinstance(args.s3_cidrs, pulumi.Output):
         raise ComponentInputError(
             "%s: s3_cidrs is the S3 gateway prefix list's entries, known at deploy (an Output); give literal "

@@ -53,11 +53,12 @@ class PlatformAlerts:
     * ``training_namespaces``/``training_restarts``/``training_restart_window``: a container in
       a training queue restarting more than ``training_restarts`` times in the window is crash-looping.
     * ``mlflow_namespace``/``mlflow_deployment``/``mlflow_down_for``: the model registry with no
-      available replica (or no series at all) for that long.
+      available replica (or no series at all) for that long; ``mlflow_namespace=None`` where the
+      platform runs no registry (no ``MlflowDown`` alert: it would page for a service that is not there).
     """
 
     training_namespaces: Sequence[str]
-    mlflow_namespace: str
+    mlflow_namespace: Optional[str]
     mlflow_deployment: str = "mlflow"
     gpu_idle_percent: int = 10
     gpu_idle_for: str = "1h"
@@ -77,6 +78,8 @@ class PlatformAlerts:
                 % (where, self.training_namespaces))
         for key in ("mlflow_namespace", "mlflow_deployment"):
             value = getattr(self, key)
+            if key == "mlflow_namespace" and value is None:
+                continue
             if not isinstance(value, str) or not DNS_LABEL.match(value):
                 raise ComponentInputError("%s.%s %r is not a Kubernetes name" % (where, key, value))
         for key in ("gpu_idle_percent", "gpu_saturated_percent"):
@@ -101,14 +104,16 @@ class PlatformAlerts:
         training = "|".join(sorted(self.training_namespaces))
         mlflow = 'namespace="%s",deployment="%s"' % (self.mlflow_namespace, self.mlflow_deployment)
         utilization = "avg by (%s) (%s)" % (GPU_NODE, GPU_UTILIZATION)
-        return {
+        expressions = {
             "GpuNodeIdle": "%s < %d" % (utilization, self.gpu_idle_percent),
             "GpuNodeSaturated": "%s > %d" % (utilization, self.gpu_saturated_percent),
             "GpuXidError": "max by (%s, gpu, UUID) (%s) > 0" % (GPU_NODE, GPU_XID_ERRORS),
             "TrainingPodRestarting": 'increase(%s{namespace=~"%s"}[%s]) > %d' % (
                 CONTAINER_RESTARTS, training, self.training_restart_window, self.training_restarts),
-            "MlflowDown": "(%s{%s} < 1) or absent(%s{%s})" % (DEPLOYMENT_AVAILABLE, mlflow, DEPLOYMENT_AVAILABLE, mlflow),
         }
+        if self.mlflow_namespace is not None:
+            expressions["MlflowDown"] = "(%s{%s} < 1) or absent(%s{%s})" % (DEPLOYMENT_AVAILABLE, mlflow, DEPLOYMENT_AVAILABLE, mlflow)
+        return expressions
 
     def rule_group(self) -> Dict[str, Any]:
         """The ``PrometheusRule`` group: one alert per signal, with its ``for``, severity and summary."""
@@ -130,6 +135,8 @@ class PlatformAlerts:
         ]
         rules: List[Dict[str, Any]] = []
         for alert, for_duration, severity, summary in alerts:
+            if alert not in expressions:  # no registry, no MlflowDown
+                continue
             rule: Dict[str, Any] = {"alert": alert, "expr": expressions[alert]}
             if for_duration is not None:  # an increase over a window needs no second wait
                 rule["for"] = for_duration

@@ -26,7 +26,10 @@ operator holds the most sensitive rights in the cluster, so this install takes t
   would stop syncing unnoticed); metrics and ServiceMonitor off (no ingress for them).
 * Network: default deny; egress to the Kubernetes API server (``api_server_cidrs``) for all
   three, and to the secret store's and STS's private endpoints (``cloud_endpoint_cidrs``, port
-  443) for the controller only; ingress to the webhook (10250) from the API server only.
+  443) for the controller only; ingress to the webhook (10250) from the API server only. Where
+  the cloud's token service has no private endpoint (Entra ID, ``login.microsoftonline.com``, for
+  an Azure workload-identity store), ``identity_provider_cidrs`` names its public networks, on
+  443, for the controller only.
 """
 from __future__ import annotations
 
@@ -61,12 +64,15 @@ QUOTA_HEADROOM = 2
 class SecretSyncArgs:
     """``image`` is the operator's image mirrored in-region; ``api_server_cidrs`` are where the
     cluster's API server endpoints live (on EKS the control-plane ENIs in the cluster subnets),
-    ``cloud_endpoint_cidrs`` the networks of the Secrets Manager and STS interface endpoints."""
+    ``cloud_endpoint_cidrs`` the networks of the Secrets Manager and STS interface endpoints (on
+    Azure the Key Vault private endpoint's subnet); ``identity_provider_cidrs`` the public
+    networks of a token service without a private endpoint (Entra ID; empty on AWS)."""
 
     provider: k8s.Provider
     image: Image
     api_server_cidrs: Sequence[str]
     cloud_endpoint_cidrs: Sequence[str]
+    identity_provider_cidrs: Sequence[str] = ()
     api_server_port: int = 443
     namespace: str = ESO_CONTROLLER.namespace
     chart: ChartRef = ESO_CHART
@@ -81,6 +87,8 @@ def _namespace_args(args: SecretSyncArgs) -> ZeroTrustNamespaceArgs:
     egress = api_server_egress(COMPONENT, args.api_server_cidrs, args.api_server_port)
     egress += [Allow("cloud-endpoints-%d" % i, ports=[Port(CLOUD_API_PORT)], pods=CONTROLLER_POD_LABELS, cidr=cidr)
                for i, cidr in enumerate(args.cloud_endpoint_cidrs)]
+    egress += [Allow("identity-provider-%d" % i, ports=[Port(CLOUD_API_PORT)], pods=CONTROLLER_POD_LABELS, cidr=cidr)
+               for i, cidr in enumerate(args.identity_provider_cidrs)]
     parts = (args.controller_resources, args.webhook_resources, args.cert_controller_resources)
     cpu = sum(cpu_quantity(r.cpu_limit) for r in parts) * QUOTA_HEADROOM
     memory = sum(memory_quantity(r.memory_limit) for r in parts) * QUOTA_HEADROOM
@@ -97,6 +105,7 @@ def validate(name: str, args: SecretSyncArgs) -> ZeroTrustNamespaceArgs:
     api_server_egress(COMPONENT, args.api_server_cidrs, args.api_server_port)
     require_non_empty(COMPONENT, "cloud_endpoint_cidrs", args.cloud_endpoint_cidrs)
     require_cidrs(COMPONENT, "cloud_endpoint_cidrs", list(args.cloud_endpoint_cidrs), private_only=True)
+    require_cidrs(COMPONENT, "identity_provider_cidrs", list(args.identity_provider_cidrs), private_only=False)
     for argument in ("controller_resources", "webhook_resources", "cert_controller_resources"):
         resources = getattr(args, argument)
         if not isinstance(resources, Resources):

@@ -298,6 +298,13 @@ _bucket_name(b) := b.options.id if {
 	non_empty(b.options.id)
 }
 
+# The buckets of the plan a CloudTrail trail delivers to: the one its s3BucketName came from,
+# or those of that literal name (the audit rules, policies/audit).
+trail_buckets(t) := array.concat(
+	[b | some b in sources(t, "s3BucketName"); b.type in bucket_types],
+	[b | name := plan.input_at(t, ["s3BucketName"]); non_empty(name); some b in buckets_named(name)],
+)
+
 # --- IAM policy documents --------------------------------------------------------------------
 #
 # Decisions on policy documents are three-valued (sahab.lib.value): "yes" when the known parts

@@ -121,3 +121,19 @@ vnet_injected(r, path) := "yes" if {
 	some s in sources(r, path[0])
 	regex.match(_subnet_sources, s.type)
 } else := "unknown"
+
+# --- diagnostic settings' destinations (the audit rules, policies/audit) ----------------------
+
+# The storage accounts of the plan a diagnostic setting sends to: the one its storageAccountId
+# came from, or the account its literal ARM ID names.
+storage_accounts_of(setting) := array.concat(
+	[a | some a in sources(setting, "storageAccountId"); a.type == "azure-native:storage:StorageAccount"],
+	[a |
+		name := account_name_of_id(plan.input_at(setting, ["storageAccountId"]))
+		some a in created_of({"azure-native:storage:StorageAccount"})
+		plan.input_at(a, ["accountName"]) == name
+	],
+)
+
+# The Log Analytics workspaces of the plan a diagnostic setting sends to (by propertyDependencies).
+workspaces_of(setting) := [w | some w in sources(setting, "workspaceId"); w.type == "azure-native:operationalinsights:Workspace"]

@@ -80,6 +80,13 @@ any_of(decisions) := "yes" if {
 	"unknown" in decisions
 } else := "no"
 
+# "no" if any decision is "no", else "unknown" if any is, else "yes" (an empty list is "yes").
+all_of(decisions) := "no" if {
+	"no" in decisions
+} else := "unknown" if {
+	"unknown" in decisions
+} else := "yes"
+
 # The value is the string `s`. A partial string is refuted when its known start or end does
 # not fit `s`; an unknown or secret value is "unknown"; any other value (number, object,
 # null...) is not a string: "no".

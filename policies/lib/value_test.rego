@@ -52,6 +52,10 @@ test_three_valued_logic if {
 	value.any_of(["no", "unknown"]) == "unknown"
 	value.any_of(["no"]) == "no"
 	value.any_of([]) == "no"
+	value.all_of(["yes", "unknown", "no"]) == "no"
+	value.all_of(["yes", "unknown"]) == "unknown"
+	value.all_of(["yes"]) == "yes"
+	value.all_of([]) == "yes"
 }
 
 test_equals_decides_on_the_known_parts if {

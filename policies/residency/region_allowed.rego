@@ -4,7 +4,9 @@
 #   Every managed resource and every provider must have an effective region or location in the
 #   UAE set (AWS me-central-1, Azure uaenorth and uaecentral). The effective region is the
 #   resource's own region/location input, else its explicit provider's. A region that is
-#   unknown before deploy is deferred, not passed.
+#   unknown before deploy is deferred, not passed. Azure private DNS zones and their VNet links
+#   are "global" in ARM (the only location the service accepts; they hold names, not data):
+#   those two types, and only they, may say "global".
 # custom:
 #   id: SAHAB-RES-001
 #   severity: critical
@@ -35,6 +37,15 @@ _outside_regions contains region if {
 deny contains plan.finding(r, sprintf("%s is in region %q, outside the UAE (%s)", [r.name, r.region, concat(", ", sort(data.sahab.lib.plan.uae_regions))])) if {
 	some r in data.sahab.lib.plan.providers_and_managed
 	r.region in _outside_regions
+	not _global_by_design(r)
+}
+
+# Private DNS (any API version of the token): ARM accepts no location but "global" for these.
+_global_types := `^azure-native:privatedns(/v[0-9a-z]+)?:(PrivateZone|VirtualNetworkLink)$`
+
+_global_by_design(r) if {
+	plan.canonical_region(r.region) == "global"
+	regex.match(_global_types, r.type)
 }
 
 deferred contains plan.finding(r, sprintf("%s: the region is only known at deploy time", [r.name])) if {

@@ -50,3 +50,23 @@ test_component_is_not_a_subject if {
 test_azure_display_name_is_canonicalised if {
 	count(region_allowed.deny) == 0 with input as {"resources": [_bucket("UAE North", "resource")]}
 }
+
+_typed(type_, region) := {
+	"urn": sprintf("urn:pulumi:dev::p::%s::z", [type_]), "type": type_, "name": "z",
+	"custom": true, "region": region, "regionSource": "resource", "inputs": {"location": region},
+	"propertyDependencies": {}, "provider": null,
+}
+
+test_private_dns_zone_and_link_may_be_global if {
+	resources := [_typed("azure-native:privatedns:PrivateZone", "global"), _typed("azure-native:privatedns:VirtualNetworkLink", "Global")]
+	count(region_allowed.deny) == 0 with input as {"resources": resources}
+}
+
+test_other_azure_types_may_not_be_global if {
+	some f in region_allowed.deny with input as {"resources": [_typed("azure-native:storage:StorageAccount", "global")]}
+	contains(f.message, "\"global\"")
+}
+
+test_private_dns_zone_outside_the_uae_is_still_denied if {
+	count(region_allowed.deny) == 1 with input as {"resources": [_typed("azure-native:privatedns:PrivateZone", "westeurope")]}
+}

@@ -9,6 +9,10 @@ call the gate from its own tooling (a promotion service, a bot) and get the same
 
 A plan written earlier (:func:`gate_saved_plan`) or the JSON of a real ``pulumi preview --json``
 (:func:`gate_pulumi_preview`) is gated the same way, without running the program.
+
+After a deploy, :func:`verify_stack` runs the post-deploy suites against the stack's hosts and
+endpoints (``sahab[verify]``; docs/verify.md). It is not called ``verify``: ``sahab.verify`` is
+the package of suites.
 """
 from __future__ import annotations
 
@@ -24,9 +28,11 @@ from .gate.relaxations import TrustedConfig, load_trusted_config
 from .gate.rules import PolicyBundle, load_bundle
 from .planner import plan_project
 from .planner.child import DEFAULT_TIMEOUT
+# Runs the post-deploy suites in a child pytest; importing it loads neither pytest nor testinfra.
+from .verification import VerifyRun, verify_stack
 
-__all__ = ["GateRun", "TrustedConfig", "gate_pulumi_preview", "gate_saved_plan", "load_gate_config", "load_trusted_config",
-           "plan_project", "run_gate"]
+__all__ = ["GateRun", "TrustedConfig", "VerifyRun", "gate_pulumi_preview", "gate_saved_plan", "load_gate_config",
+           "load_trusted_config", "plan_project", "run_gate", "verify_stack"]
 
 # Told what the gate is doing now ("planning", "evaluating 35 rules"), for a spinner or a log.
 PhaseCallback = Callable[[str], None]

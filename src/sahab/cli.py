@@ -136,6 +136,9 @@ def plan(obj: _Context, project_dir: Path, stack: str, out: Optional[Path], fmt:
 @click.option("--plan-out", type=click.Path(path_type=Path), help="Also write the plan document here.")
 @click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path),
               help="Write the auditors' evidence report (JSON and Markdown) into this folder.")
+@click.option("--verify-results", "verify_results", type=click.Path(path_type=Path, dir_okay=False),
+              help="With --evidence: `sahab verify`'s result file; each control shows its run-time tests beside its rules, "
+                   "and a failed test fails the control and exits 1 (docs/verify.md#evidence).")
 @click.option("--engine", type=click.Choice(["embedded", "opa"]), help="Rego backend (default: sahab.yaml, else embedded).")
 @click.option("--opa-url", help="OPA server URL for --engine opa (e.g. http://127.0.0.1:8181).")
 @click.option("--opa-mode", type=click.Choice(["upload", "bundle"]),
@@ -160,8 +163,8 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
          formats: Tuple[str, ...], outs: Tuple[Path, ...],
          rules: Tuple[str, ...], skip_rules: Tuple[str, ...], severity_threshold: Optional[str], soft_fail: Optional[bool],
          baseline: Optional[Path], create_baseline: Optional[Path], plan_out: Optional[Path],
-         evidence_dir: Optional[Path], engine: Optional[str], opa_url: Optional[str], opa_mode: Optional[str],
-         opa_bundle: Optional[str], config_path: Optional[Path], trusted_path: Optional[Path],
+         evidence_dir: Optional[Path], verify_results: Optional[Path], engine: Optional[str], opa_url: Optional[str],
+         opa_mode: Optional[str], opa_bundle: Optional[str], config_path: Optional[Path], trusted_path: Optional[Path],
          waivers: Optional[Path], no_checkov: bool, strict: bool, stack_outputs: Optional[Path], python: Optional[str],
          chart_cache: Optional[Path], link_base: Optional[str], pass_env: Tuple[str, ...], timeout: Optional[str]) -> None:
     """Plan PROJECT_DIR offline and refuse it when it breaks residency, encryption or zero-trust rules.
@@ -218,12 +221,15 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
         if evidence_dir is not None:
             from .reports.evidence import render_evidence_json, render_evidence_markdown
 
-            _write(evidence_dir / ("evidence-%s.json" % gate_run.result.stack), render_evidence_json(gate_run.result, gate_run.bundle.rules))
-            _write(evidence_dir / ("evidence-%s.md" % gate_run.result.stack), render_evidence_markdown(gate_run.result, gate_run.bundle.rules))
+            _write(evidence_dir / ("evidence-%s.json" % gate_run.result.stack),
+                   render_evidence_json(gate_run.result, gate_run.bundle.rules, runtime))
+            _write(evidence_dir / ("evidence-%s.md" % gate_run.result.stack),
+                   render_evidence_markdown(gate_run.result, gate_run.bundle.rules, runtime))
         return gate_run.result
 
     links = _guarded(obj, lambda: resolve_link_base(link_base, os.environ))
     targets = _guarded(obj, lambda: report_targets(formats, outs))
+    runtime = _guarded(obj, lambda: _verify_results(verify_results, evidence_dir))  # refused before any planning
     result = _guarded(obj, run)
     if create_baseline is not None:
         _guarded(obj, lambda: write_text(create_baseline, dumps_baseline(result)))
@@ -232,7 +238,24 @@ def gate(obj: _Context, project_dir: Optional[Path], stack: Optional[str], plan_
         click.echo("baseline written to %s: %d finding(s) recorded by rule and URN; exit 0 (--create-baseline)"
                    % (create_baseline, len(baseline_document(result)["findings"])), err=True)
         sys.exit(0)
+    if runtime is not None and runtime.failed and result.exit_code == 0:
+        click.echo("FAIL: %d run-time test(s) failed in %s (evidence-%s.md)" % (
+            runtime.count("failed") + runtime.count("error"), verify_results, result.stack), err=True)
+        sys.exit(1)
     sys.exit(result.exit_code)
+
+
+def _verify_results(path: Optional[Path], evidence_dir: Optional[Path]):  # type: ignore[no-untyped-def]
+    """--verify-results read and checked (exit 2 when it does not parse), or None."""
+    from .errors import UsageError
+    from .verification.results import load_results
+
+    if path is None:
+        return None
+    if evidence_dir is None:
+        raise UsageError("--verify-results adds run-time tests to the evidence report, which --evidence writes",
+                         "add --evidence DIR")
+    return load_results(path)
 
 
 def _check_opa_url(opa_url: Optional[str]) -> None:
@@ -263,6 +286,61 @@ def _saved_document(plan_file: Optional[Path], preview_file: Optional[Path], sta
         raise UsageError("--chart-cache renders charts while planning; a saved plan was rendered when it was written",
                          "drop --chart-cache, or plan again with it")
     return saved
+
+
+@cli.command()
+@click.option("--stack", "-s", required=True, help="The deployed stack the hosts and endpoints belong to.")
+@click.option("--hosts", "hosts", multiple=True, metavar="ROLE=SPEC[,SPEC]",
+              help="Hosts of a role (gpu-training, inference, ci-runner) as testinfra specs: ssh://, paramiko://, "
+                   "kubectl:// (repeatable).")
+@click.option("--inventory", "inventory_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Inventory file (YAML/JSON): hosts per role and endpoints (docs/verify.md#inventory).")
+@click.option("--stack-outputs", type=click.Path(path_type=Path, dir_okay=False),
+              help="`pulumi stack output --json` of the stack, holding verifyHosts and verifyEndpoints.")
+@click.option("--project", "project_dir", type=click.Path(path_type=Path, file_okay=False), default=".",
+              help="Pulumi project to read the outputs of when no inventory is given (default: .).")
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="JUnit XML (default: verify-STACK.xml).")
+@click.option("--results", "results_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Result file for `sahab gate --verify-results` (default: verify-STACK.json).")
+@_TIMEOUT
+@click.pass_obj
+def verify(obj: _Context, stack: str, hosts: Tuple[str, ...], inventory_file: Optional[Path], stack_outputs: Optional[Path],
+           project_dir: Path, junit: Optional[Path], results_file: Optional[Path], timeout: Optional[str]) -> None:
+    """Run sahab's post-deploy suites (pytest-testinfra) against a deployed stack (docs/verify.md).
+
+    Without --hosts, --inventory or --stack-outputs, reads `pulumi stack output --json` of the stack.
+
+    \b
+    Exit codes:
+      0  every test passed (skipped tests are listed, with their reason)
+      1  a test failed
+      2  bad input: inventory, host spec, flags; sahab[verify] not installed
+      3  the suites could not run (crash, timeout): never a pass
+    """
+    import tempfile
+
+    from .api import verify_stack
+    from .verification.run import collect_inventory
+
+    def run():  # type: ignore[no-untyped-def]
+        seconds = _deadline(timeout)
+        with tempfile.TemporaryDirectory(prefix="sahab-outputs-") as scratch:
+            inventory = collect_inventory(stack, hosts=hosts, inventory_file=inventory_file, stack_outputs=stack_outputs,
+                                          project_dir=project_dir, scratch=Path(scratch))
+        return verify_stack(stack, inventory, junit=junit or Path("verify-%s.xml" % stack),
+                            results_file=results_file or Path("verify-%s.json" % stack), timeout=seconds)
+
+    with Console(stderr=True).status("verifying stack %s..." % stack):
+        outcome = _guarded(obj, run)
+    from .reports.escape import plain
+
+    for test in outcome.results.tests:
+        if test.outcome != "passed":
+            click.echo("%-7s %s%s" % (test.outcome.upper(), plain(test.nodeid), (": " + plain(test.reason)) if test.reason else ""))
+    summary = outcome.results.summary()
+    click.echo("%d passed, %d failed, %d error(s), %d skipped; JUnit %s, results %s" % (
+        summary["passed"], summary["failed"], summary["error"], summary["skipped"], outcome.junit, outcome.results_file))
+    sys.exit(outcome.exit_code)
 
 
 @cli.group()
@@ -331,12 +409,14 @@ def policy_bundle(obj: _Context, team_dirs: Tuple[Path, ...], out: Path, revisio
 def policy_list(obj: _Context, team_dirs: Tuple[Path, ...]) -> None:
     """List the rules: id, severity, default enforcement, title, and what a deferred finding waits for.
 
-    With DIR (repeatable): a team's own rules too.
+    With DIR (repeatable): a team's own rules too. The gate's rules come first, then the
+    promotion gate's (`sahab promote`, docs/promotion.md).
     """
     from .gate.rules import load_bundle
 
     bundle = _guarded(obj, lambda: load_bundle(team_dirs=team_dirs))
-    for rule in bundle.rules:
+    promotion = _guarded(obj, lambda: load_bundle(team_dirs=team_dirs, input_kind="promotion"))
+    for rule in bundle.rules + promotion.rules:
         click.echo("%-14s %-9s %-10s %s" % (rule.rule_id, rule.severity, rule.enforcement, rule.title))
         if rule.deferred_on:
             click.echo("%-36s deferred until deploy: %s" % ("", rule.deferred_on))
@@ -360,6 +440,38 @@ def policy_coverage(obj: _Context, fmt: str, out: Optional[Path]) -> None:
         _guarded(obj, lambda: _write(out, text))
     else:
         sys.stdout.write(text)
+
+
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--version", "version", help="The model version to promote.")
+@click.option("--to", "to", type=click.Choice(["staging", "production"]), help="staging moves alias `staging`, production `champion`.")
+@click.option("--rollback", is_flag=True, help="Return the alias of --to to the version that held it before (policy-checked).")
+@click.option("--tracking-uri", help="MLflow tracking server (default: $MLFLOW_TRACKING_URI, else sahab.yaml promotion.tracking_uri).")
+@click.option("--actor", help="Who promotes, for the audit log (default: the CI identity, else the OS user).")
+@click.option("--audit-log", "audit_log_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The audit log (default: sahab.yaml promotion.audit_log, else promotion-audit.jsonl).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Configuration (default: ./sahab.yaml).")
+@click.option("--verify-log", is_flag=True, help="Check the audit log's hash chain instead of promoting.")
+@click.pass_obj
+def promote(obj: _Context, model: Optional[str], version: Optional[str], to: Optional[str], rollback: bool,
+            tracking_uri: Optional[str], actor: Optional[str], audit_log_path: Optional[Path], config_path: Optional[Path],
+            verify_log: bool) -> None:
+    """Promote a model version in MLflow only if the promotion rules allow it; record every decision.
+
+    \b
+      sahab promote MODEL --version N --to staging|production
+      sahab promote MODEL --rollback --to production
+      sahab promote --verify-log
+    \b
+    Exit codes: 0 allowed (or log intact), 1 denied (or log broken), 2 usage or configuration,
+    3 tracking server or engine failure (never a promotion). docs/promotion.md
+    """
+    from .promotion.command import run_promote
+
+    _guarded(obj, lambda: sys.exit(run_promote(model, version, to, rollback=rollback, tracking_uri=tracking_uri, actor=actor,
+                                               audit_log_path=audit_log_path, config_path=config_path, verify_log=verify_log,
+                                               echo=click.echo)))
 
 
 _DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),

@@ -69,3 +69,9 @@ class PlannerError(SahabError):
     """Something the planner could not do: a limitation of sahab, not a fault of the program."""
 
     exit_code = EXIT_INTERNAL
+
+
+class VerificationError(SahabError):
+    """``sahab verify`` could not run the suites (pytest crashed, timed out, wrote no results): never a pass."""
+
+    exit_code = EXIT_INTERNAL

@@ -82,12 +82,30 @@ def assert_pinned_and_contained(resources: List[Dict[str, Any]], component_type:
     The containment half matters to users: ``pulumi destroy`` of a component and policy
     waivers by URN pattern both rely on children being parented to it.
     """
+    _assert_pinned_and_contained(resources, component_type, "pulumi:providers:aws", "region", region,
+                                 lambda resource: region)
+
+
+def assert_azure_pinned_and_contained(resources: List[Dict[str, Any]], component_type: str,
+                                      location: str = "uaenorth") -> None:
+    """The Azure twin of :func:`assert_pinned_and_contained`: one azure-native provider pinned to
+    ``location``; every resource on it, inside the component, and in ``location`` (a private DNS
+    zone and its links are "global" in ARM, and must say so: they hold names, not data)."""
+    _assert_pinned_and_contained(resources, component_type, "pulumi:providers:azure-native", "location", location,
+                                 lambda resource: "global" if resource["type"] in _AZURE_GLOBAL_TYPES else location)
+
+
+_AZURE_GLOBAL_TYPES = frozenset({"azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink"})
+
+
+def _assert_pinned_and_contained(resources: List[Dict[str, Any]], component_type: str, provider_type: str,
+                                 pin_input: str, pinned: str, expected_region: Callable[[Dict[str, Any]], str]) -> None:
     component = one_of_type(resources, component_type)
-    provider = one_of_type(resources, "pulumi:providers:aws")
-    assert provider["inputs"]["region"] == region
+    provider = one_of_type(resources, provider_type)
+    assert provider["inputs"][pin_input] == pinned
     by_urn = {r["urn"]: r for r in resources}
     for resource in resources:
-        assert resource["region"] == region, resource["urn"]
+        assert resource["region"] == expected_region(resource), resource["urn"]
         if resource is component or resource is provider:
             continue
         assert resource["provider"] == provider["urn"], resource["urn"]

@@ -17,8 +17,9 @@ BUILT_IN = " (and the built-in SAHAB-PLN-001, SAHAB-PLN-002, SAHAB-COV-001)"
 
 
 def _by_control() -> Dict[str, Set[str]]:
+    """Every rule's controls: the gate's and the promotion gate's (one catalogue for both)."""
     found: Dict[str, Set[str]] = {}
-    for rule in load_bundle().rules:
+    for rule in load_bundle().rules + load_bundle(input_kind="promotion").rules:
         for control in rule.controls:
             found.setdefault(control, set()).add(rule.rule_id)
     return found

@@ -7,6 +7,7 @@ clean, so every catch is caused by the mutation.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -303,6 +304,33 @@ def _partial_bucket_policy(index: int, edit: Callable[[List[Dict[str, Any]]], No
     return mutate
 
 
+def _node_bootstrap(index: int, edit: Callable[[Dict[str, Any]], None]) -> Mutate:
+    """Edit launch template #index (its inputs); SAHAB-NOD-001 names the node group booting from it."""
+    def mutate(plan: Plan) -> str:
+        template = _nth(plan, "aws:ec2/launchTemplate:LaunchTemplate", index)
+        edit(template["inputs"])
+        return next(r["urn"] for r in plan["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"
+                    and template["urn"] in r.get("propertyDependencies", {}).get("launchTemplate", []))
+    return mutate
+
+
+def _edited_user_data(old: str, new: str) -> Callable[[Dict[str, Any]], None]:
+    def edit(inputs: Dict[str, Any]) -> None:
+        text = base64.b64decode(inputs["userData"]).decode("ascii")
+        assert old in text, "the library's bootstrap no longer holds %r" % old
+        inputs["userData"] = base64.b64encode(text.replace(old, new).encode("ascii")).decode("ascii")
+    return edit
+
+
+def _without_launch_template(index: int) -> Mutate:
+    def mutate(plan: Plan) -> str:
+        group = _nth(plan, "aws:eks/nodeGroup:NodeGroup", index)
+        group["inputs"].pop("launchTemplate")
+        group.get("propertyDependencies", {}).pop("launchTemplate", None)
+        return group["urn"]
+    return mutate
+
+
 def _partial_key_arn(region: str) -> Dict[str, Any]:
     """A key ARN of a key outside the program: only its region is known before deploy."""
     return _partial("arn:aws:kms:%s:" % region, {"$unknown": True}, ":key/", {"$unknown": True})
@@ -323,9 +351,9 @@ OPEN_INGRESS = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": [
 
 # (label, rule meant to catch it, mutation)
 REFERENCE_COUNTS = {
-    "aws:kms/key:Key": 7, "aws:s3/bucket:Bucket": 2, "aws:ec2/subnet:Subnet": 3, "aws:ec2/securityGroup:SecurityGroup": 2,
-    "aws:ec2/launchTemplate:LaunchTemplate": 2, "aws:cloudwatch/logGroup:LogGroup": 2, "aws:ecr/repository:Repository": 2,
-    "aws:ec2/vpcEndpoint:VpcEndpoint": 7, "aws:iam/role:Role": 11, "aws:eks/nodeGroup:NodeGroup": 2,
+    "aws:kms/key:Key": 7, "aws:s3/bucket:Bucket": 3, "aws:ec2/subnet:Subnet": 3, "aws:ec2/securityGroup:SecurityGroup": 2,
+    "aws:ec2/launchTemplate:LaunchTemplate": 2, "aws:cloudwatch/logGroup:LogGroup": 3, "aws:ecr/repository:Repository": 2,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 7, "aws:iam/role:Role": 12, "aws:eks/nodeGroup:NodeGroup": 2,
 }
 # The platform services on the cluster, by name: the MLflow Deployment, the canaried Rollout, namespaces.
 MLFLOW = ("kubernetes:apps/v1:Deployment", "mlflow")
@@ -335,6 +363,48 @@ SERVING_NAMESPACE = ("kubernetes:core/v1:Namespace", "ml-prod-serving")
 STORAGE_CLASS = ("kubernetes:storage.k8s.io/v1:StorageClass", "ml-prod-volumes")
 FEATURE_CACHE = ("aws:elasticache/replicationGroup:ReplicationGroup", "ml-prod-features")
 FIRST_CONTAINER = ("spec", "template", "spec", "containers", "0")
+# The audit trail (AuditTrail): the trail, its Object Lock bucket and the bucket's companions.
+TRAIL = ("aws:cloudtrail/trail:Trail", "ml-prod-audit")
+AUDIT_BUCKET = (BUCKET, "ml-prod-audit")
+AUDIT_LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "ml-prod-audit")
+AUDIT_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "ml-prod-audit")
+CLUSTER = "aws:eks/cluster:Cluster"
+
+
+def _unaudited(mutate: Mutate) -> Mutate:
+    """Break the audit trail with `mutate`; SAHAB-AUD-001 must name the EKS cluster, the platform left unaudited."""
+    def relational(plan: Plan) -> str:
+        mutate(plan)
+        return _nth(plan, CLUSTER, 0)["urn"]
+    return relational
+
+
+def _trail_urn(mutate: Mutate) -> Mutate:
+    """Apply `mutate` to a destination of the trail; SAHAB-AUD-002 must name the trail."""
+    def relational(plan: Plan) -> str:
+        mutate(plan)
+        return _nth(plan, TRAIL[0], _index(plan, *TRAIL))["urn"]
+    return relational
+
+
+def _remove_named(resource: Tuple[str, str]) -> Mutate:
+    def mutate(plan: Plan) -> str:
+        found = _nth(plan, resource[0], _index(plan, *resource))
+        plan["resources"] = [r for r in plan["resources"] if r["urn"] != found["urn"]]
+        return found["urn"]
+    return mutate
+
+
+def _trail_to_bucket_in(region: str) -> Mutate:
+    """The trail delivers to another bucket of the program, in `region` (named literally)."""
+    def mutate(plan: Plan) -> str:
+        trail = _nth(plan, TRAIL[0], _index(plan, *TRAIL))
+        elsewhere = _new_resource(plan, BUCKET, "ml-prod-audit-copy", {"bucket": "ml-prod-audit-copy", "region": region}, region=region)
+        plan["resources"].append(elsewhere)
+        trail["inputs"]["s3BucketName"] = "ml-prod-audit-copy"
+        trail["propertyDependencies"].pop("s3BucketName", None)
+        return trail["urn"]
+    return mutate
 
 
 def mutations() -> Iterator[Tuple[str, str, Mutate]]:
@@ -375,6 +445,14 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         yield "lt#%d public IP" % i, "SAHAB-NET-003", _set(lt, i, ("networkInterfaces", "0", "associatePublicIpAddress"), "true")
         yield "lt#%d root volume unencrypted" % i, "SAHAB-ENC-002", _set(lt, i, ("blockDeviceMappings", "0", "ebs", "encrypted"), "false")
         yield "lt#%d root volume without CMK" % i, "SAHAB-ENC-002", _drop(lt, i, ("blockDeviceMappings", "0", "ebs", "kmsKeyId"))
+        yield "lt#%d without user data" % i, "SAHAB-NOD-001", _node_bootstrap(i, lambda inputs: inputs.pop("userData"))
+        yield "lt#%d bootstrap lets sshd take passwords" % i, "SAHAB-NOD-001", _node_bootstrap(
+            i, _edited_user_data("PasswordAuthentication no", "PasswordAuthentication yes"))
+        yield "lt#%d bootstrap turns kubelet anonymous auth on" % i, "SAHAB-NOD-001", _node_bootstrap(
+            i, _edited_user_data("anonymous:\n          enabled: false", "anonymous:\n          enabled: true"))
+        yield "lt#%d bootstrap without the audit rules" % i, "SAHAB-NOD-001", _node_bootstrap(
+            i, _edited_user_data("-w /etc/shadow -p wa -k identity\n", ""))
+        yield "node group#%d without launch template" % i, "SAHAB-NOD-001", _without_launch_template(i)
     for i in range(REFERENCE_COUNTS["aws:cloudwatch/logGroup:LogGroup"]):
         yield "log group#%d without CMK" % i, "SAHAB-ENC-005", _drop("aws:cloudwatch/logGroup:LogGroup", i, ("kmsKeyId",))
     secret = "aws:secretsmanager/secret:Secret"
@@ -521,6 +599,27 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         lambda t, i: _set(t, i, ("parameters", "kmsKeyId"), "alias/aws/ebs"), STORAGE_CLASS)
     yield "storage class on a provisioner the rules cannot judge", "SAHAB-ENC-015", _named(
         lambda t, i: _set(t, i, ("provisioner",), "kubernetes.io/azure-disk"), STORAGE_CLASS)
+    # The audit trail (SAHAB-AUD-001: the platform keeps an in-region, encrypted, immutable trail;
+    # SAHAB-AUD-002: its records land in the UAE).
+    yield "audit trail removed", "SAHAB-AUD-001", _unaudited(_remove_named(TRAIL))
+    yield "audit trail without log-file validation", "SAHAB-AUD-001", _unaudited(_named(
+        lambda t, i: _set(t, i, ("enableLogFileValidation",), False), TRAIL))
+    yield "audit trail without its customer managed key", "SAHAB-AUD-001", _unaudited(_named(lambda t, i: _drop(t, i, ("kmsKeyId",)), TRAIL))
+    yield "audit trail on the aws managed key", "SAHAB-AUD-001", _unaudited(_named(
+        lambda t, i: _set(t, i, ("kmsKeyId",), "alias/aws/cloudtrail"), TRAIL))
+    yield "audit trail stopped", "SAHAB-AUD-001", _unaudited(_named(lambda t, i: _set(t, i, ("enableLogging",), False), TRAIL))
+    yield "audit trail records data events only", "SAHAB-AUD-001", _unaudited(_named(
+        lambda t, i: _set(t, i, ("eventSelectors", "0", "includeManagementEvents"), False), TRAIL))
+    yield "audit bucket without object lock", "SAHAB-AUD-001", _unaudited(_remove_named(AUDIT_LOCK))
+    yield "audit bucket lock in governance mode", "SAHAB-AUD-001", _unaudited(_named(
+        lambda t, i: _set(t, i, ("rule", "defaultRetention", "mode"), "GOVERNANCE"), AUDIT_LOCK))
+    yield "audit bucket versioning suspended", "SAHAB-AUD-001", _unaudited(_named(
+        lambda t, i: _set(t, i, ("versioningConfiguration", "status"), "Suspended"), AUDIT_VERSIONING))
+    yield "audit bucket moved to eu-west-1", "SAHAB-AUD-002", _trail_urn(_named(
+        lambda t, i: _move_region(t, i, "eu-west-1"), AUDIT_BUCKET))
+    yield "audit trail delivers to a bucket in eu-central-1", "SAHAB-AUD-002", _trail_to_bucket_in("eu-central-1")
+    yield "audit log group arn in eu-west-1", "SAHAB-AUD-002", _named(lambda t, i: _set(t, i, ("cloudWatchLogsGroupArn",),
+        "arn:aws:logs:eu-west-1:111122223333:log-group:/sahab/ml-prod-audit/cloudtrail:*"), TRAIL)
 
 
 MUTATIONS = list(mutations())

@@ -18,6 +18,7 @@ import pytest
 from sahab.gate.evaluate import evaluate_rules
 from sahab.planner import plan_project
 import test_mutations
+import test_mutations_azure_nodes
 from test_mutations import Mutate, Plan, assert_caught, _add_resource, _drop, _move_provider, _move_region, _nth, _set
 
 PROGRAM = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "compliant_platform"
@@ -92,6 +93,21 @@ def _azure(type_token: str, name: str, inputs: Dict[str, Any]) -> Mutate:
                          provider_type=AZURE, region="uaenorth")
 
 
+def _diagnostics_to_account_in(location: str) -> Mutate:
+    """The vault's diagnostic setting sends its logs to a storage account of the program in `location`."""
+    def mutate(plan: Plan) -> str:
+        account = test_mutations._new_resource(plan, ACCOUNT, "auditcopy", {
+            "accountName": "sahabdevauditcopy", "location": location, "resourceGroupName": "sahabdev-serving",
+            "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}, provider_type=AZURE, region=location)
+        setting = test_mutations._new_resource(plan, "azure-native:monitor:DiagnosticSetting", "vault-audit", {
+            "resourceUri": {"$unknown": True}, "storageAccountId": {"$unknown": True},
+            "logs": [{"categoryGroup": "audit", "enabled": True}]}, provider_type=AZURE,
+            property_dependencies={"resourceUri": [_nth(plan, VAULT, 0)["urn"]], "storageAccountId": [account["urn"]]})
+        plan["resources"] += [account, setting]
+        return setting["urn"]
+    return mutate
+
+
 HOST_PATH = {"name": "tmp", "hostPath": {"path": "/var/run/containerd/containerd.sock", "type": "Socket"}}
 PUBLIC_INGRESS = {
     "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
@@ -138,6 +154,17 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
     yield "registry encryption disabled", "SAHAB-ENC-010", _set(REGISTRY, 0, ("encryption", "status"), "disabled")
     yield "registry without encryption settings", "SAHAB-ENC-010", _drop(REGISTRY, 0, ("encryption",))
     yield "registry encryption without a key", "SAHAB-ENC-010", _drop(REGISTRY, 0, ("encryption", "keyVaultProperties", "keyIdentifier"))
+    # SAHAB-AUD-001: a platform (a cluster, a database) needs the Activity Log in an immutable account in the UAE.
+    yield "aks cluster without an activity log destination", "SAHAB-AUD-001", _azure("azure-native:containerservice:ManagedCluster", "serving-aks", {
+        "resourceName": "sahabdev-serving", "dnsPrefix": "sahabdev", "apiServerAccessProfile": {"enablePrivateCluster": True}})
+    yield "postgres server without an activity log destination", "SAHAB-AUD-001", _azure("azure-native:dbforpostgresql:Server", "registry-pg", {
+        "serverName": "sahabdev-registry", "version": "16", "network": {"publicNetworkAccess": "Disabled"}})
+    # SAHAB-AUD-002: diagnostic logs land in the UAE.
+    yield "vault diagnostics to an account in westeurope", "SAHAB-AUD-002", _diagnostics_to_account_in("westeurope")
+    yield "vault diagnostics to a marketplace partner", "SAHAB-AUD-002", _add_resource("azure-native:monitor:DiagnosticSetting", "vault-partner", {
+        "resourceUri": "/subscriptions/0/resourceGroups/sahabdev-serving/providers/Microsoft.KeyVault/vaults/sahabdev-vault",
+        "marketplacePartnerId": "/subscriptions/0/resourceGroups/partners/providers/Microsoft.Datadog/monitors/dd",
+        "logs": [{"categoryGroup": "audit", "enabled": True}]}, provider_type=AZURE)
     # SAHAB-IAM-002: workload identity, no cloud keys in the environment.
     yield "pod gets AWS keys as literals", "SAHAB-IAM-002", _set(DEPLOYMENT, 0, CONTAINER + ("env",), [
         {"name": "AWS_ACCESS_KEY_ID", "value": "AKIAIOSFODNN7EXAMPLE"}, {"name": "AWS_SECRET_ACCESS_KEY", "value": {"$secret": True}}])
@@ -205,6 +232,8 @@ def mutations() -> Iterator[Tuple[str, str, Mutate]]:
         _move_provider("westeurope", AZURE, "location"), "azure-native:keyvault:Key", 0)
     yield "storage moved to westeurope", "SAHAB-RES-001", _move_region(ACCOUNT, 0, "westeurope", key="location")
     yield "vault moved to West Europe", "SAHAB-RES-001", _move_region(VAULT, 0, "West Europe", key="location")
+    # Only private DNS zones and their links may say "global"; a data service may not.
+    yield "storage moved to global", "SAHAB-RES-001", _move_region(ACCOUNT, 0, "global", key="location")
     # SAHAB-RES-006: images from in-region registries.
     yield "image from Docker Hub", "SAHAB-RES-006", _set(DEPLOYMENT, 0, CONTAINER + ("image",), "python:3.12-slim")
     yield "image from ECR in eu-west-1", "SAHAB-RES-006", _set(
@@ -257,7 +286,7 @@ def test_every_rule_has_at_least_two_mutations():
 def test_every_rule_is_broken_by_some_mutation(rules):
     """With the reference plan's mutations, every rule of the bundle has a break it must catch."""
     bundle, _ = rules
-    meant = {rule_id for _, rule_id, _ in test_mutations.MUTATIONS + MUTATIONS}
+    meant = {rule_id for _, rule_id, _ in test_mutations.MUTATIONS + MUTATIONS + test_mutations_azure_nodes.MUTATIONS}
     assert sorted(rule.rule_id for rule in bundle.rules if rule.rule_id not in meant) == []
 
 

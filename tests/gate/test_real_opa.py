@@ -2,7 +2,7 @@
 
 The conformance table (test_regorus_conformance.py) compares builtins one by one; this compares
 the whole rule set: the same ``evaluate_rules`` run on regorus and on OPA v1.20.2's evaluator
-(tests/gate/real_opa.py) must give the same findings, on the reference stacks, on the fixture
+(tests/gate/real_opa.py) must give the same findings, on the reference stacks (AWS and Azure), on the fixture
 programs written like other people's, and on every mutated plan of the mutation tests.
 """
 from __future__ import annotations
@@ -15,6 +15,8 @@ import pytest
 
 import test_mutations
 import test_mutations_azure_kubernetes
+import test_mutations_azure_nodes
+import test_mutations_azure_reference
 from real_opa import RealOpaEngine
 from sahab.gate.engines.embedded import EmbeddedEngine
 from sahab.gate.evaluate import check_builtins, evaluate_rules
@@ -71,14 +73,16 @@ def test_every_rego_test_passes_on_opa(bundle):
 
 
 def _plans(repo_root: Path) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    for stack in ("prod", "staging", "dev"):
+    for stack in ("prod", "staging", "dev", "azure-prod", "azure-staging", "azure-dev"):
         yield "reference " + stack, plan_project(repo_root, stack)
     for name in FIXTURE_PROGRAMS:
         yield "fixture " + name, plan_project(PROGRAMS / name, "dev")
 
 
 def _mutated(plans: Dict[str, Dict[str, Any]]) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    for base, module in (("reference prod", test_mutations), ("fixture compliant_platform", test_mutations_azure_kubernetes)):
+    for base, module in (("reference prod", test_mutations), ("fixture compliant_platform", test_mutations_azure_kubernetes),
+                         ("reference azure-prod", test_mutations_azure_nodes),
+                         ("reference azure-prod", test_mutations_azure_reference)):
         for label, _, mutate in module.MUTATIONS:
             plan = copy.deepcopy(plans[base])
             mutate(plan)

@@ -151,6 +151,10 @@ CASES: List[Case] = [
     Case("array.reverse", 'array.reverse([1, 2, 3])', [3, 2, 1]),
     Case("union", 'union({{1, 2}, {2, 3}})', [1, 2, 3]),
     Case("intersection", 'intersection({{1, 2}, {2, 3}})', [2]),
+    # walk: every [path, value] pair under a value, the value itself included (path []).
+    Case("walk", '{v | walk({"a": [1, {"b": 2}]}, [_, v]); is_number(v)}', [1, 2]),
+    Case("walk", 'count([1 | walk({"a": {"b": 1}}, _)])', 3),
+    Case("walk", '{p | walk({"a": {"b": 1}}, [p, 1])}', [["a", "b"]]),
     Case("object.get", 'object.get({"a": 1}, "a", 0)', 1),
     Case("object.get", 'object.get({"a": 1}, "b", "default")', "default"),
     Case("object.get", 'object.get({"a": null}, "a", 1)', None),

@@ -1,5 +1,6 @@
 """Kubernetes: an explicit provider, typed resources, yaml.ConfigFile (v1, via the
-kubernetes:yaml:decode invoke), a helm v3 Chart offline, and a multi-language component."""
+kubernetes:yaml:decode invoke), a helm v3 Chart offline, yaml.v2.ConfigFile (expanded by sahab in its
+own process) and a multi-language component."""
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ def doc():
 
 def test_document_is_valid(doc):
     assert_valid(doc)
-    assert len(doc["resources"]) == 11
+    assert len(doc["resources"]) == 13
 
 
 def test_explicit_provider(doc):
@@ -90,8 +91,19 @@ def test_helm_v3_chart_does_not_crash_and_warns(doc):
             "its resources are not in the plan") in warnings(doc)
 
 
+def test_yaml_v2_config_file_objects_are_its_children(doc):
+    """The same manifest as the v1 ConfigFile: the same objects, named with the v2 component's prefix."""
+    component = resource(doc, "kubernetes:yaml/v2:ConfigFile", "extras")
+    assert (component["opaque"], component["expanded"]["by"], component["expanded"]["objects"]) == (False, "yaml", 2)
+    children = sorted(r["urn"] for r in doc["resources"] if r["parent"] == component["urn"])
+    assert children == [
+        urn(doc, "kubernetes:yaml/v2:ConfigFile$kubernetes:core/v1:ConfigMap", "extras:apps/app-settings"),
+        urn(doc, "kubernetes:yaml/v2:ConfigFile$kubernetes:core/v1:ServiceAccount", "extras:apps/app-runner"),
+    ]
+    assert not [d for d in doc["diagnostics"] if d.get("urn") == component["urn"]]
+
+
 @pytest.mark.parametrize("type_, name, inputs", [
-    ("kubernetes:yaml/v2:ConfigFile", "extras", {"file": "manifests/monitoring.yaml"}),
     ("kubernetes:helm.sh/v4:Chart", "ingress", {
         "chart": "ingress-nginx", "namespace": "apps", "version": "4.11.2",
         "repositoryOpts": {"repo": "https://kubernetes.github.io/ingress-nginx"},

@@ -9,8 +9,9 @@ Runs in sahab's process after the program has run (never in the program's). For 
   a generated certificate) is unknown, so the plan stays the same from run to run;
 - every object becomes a plan resource: type ``kubernetes:<group>/<version>:<Kind>`` (``core``
   for ``v1``), URN and name as pulumi-kubernetes names a chart's objects (``<release resource
-  name>:<namespace>/<name>``) under the release's URN, the release's provider and region, and
-  ``rendered`` saying where it came from. A ``v1`` Secret's ``data`` and ``stringData`` are secret
+  name>:<namespace>/<name>``, a v4 Chart's ``resourcePrefix`` instead of its name when set) under
+  the release's URN, the release's provider and region, and ``rendered`` saying where it came from
+  (:mod:`.children`, shared with the yaml/v2 expansion). A ``v1`` Secret's ``data`` and ``stringData`` are secret
   as a whole, as pulumi-kubernetes marks them. CRDs are included unless ``skipCrds``; a Release
   keeps its hooks (Helm runs them), a v4 Chart drops them (Pulumi does); test hooks never run on
   an install and are listed as omitted;
@@ -19,18 +20,18 @@ Runs in sahab's process after the program has run (never in the program's). For 
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ..expansion import HELM, not_expanded
 from .cache import ChartMissing, ChartSource, find_chart
+from .children import display, object_resource
 from .objects import RenderedObject, parse_objects
-from .placeholders import SECRET_TOKEN, UNKNOWN_TOKEN, Restorer, placeholder_for, placeholder_kind, to_placeholders
+from .placeholders import UNKNOWN_TOKEN, placeholder_for, to_placeholders
 from .releases import CHART_TYPE, HelmInstall, helm_install, is_helm
 from .render import RendererMissing, RenderFailed, render, renderer
 
-RENDERED_BY = "helm"
-_TOKENS = re.compile("%s|%s" % (UNKNOWN_TOKEN, SECRET_TOKEN), re.IGNORECASE)
+RENDERED_BY = HELM
 
 
 class NotRenderable(Exception):
@@ -54,7 +55,7 @@ def expand_helm(resources: List[Dict[str, Any]], *, cache: Path,
         try:
             objects, expanded = _expand(release, install, cache, program_dir, taken)
         except (NotRenderable, RendererMissing, ChartMissing, RenderFailed) as exc:
-            release["expanded"] = not_expanded(install, str(exc))
+            release["expanded"] = helm_not_expanded(install, str(exc))
             diagnostics.append({"severity": "warning", "urn": release["urn"], "message": (
                 "helm %s %s (%s) was not rendered: %s; its objects are not in the plan and are not checked"
                 % (install.kind, release["name"], install.describe(), exc))})
@@ -67,9 +68,9 @@ def expand_helm(resources: List[Dict[str, Any]], *, cache: Path,
     return sorted(resources + children, key=lambda r: r["urn"]), diagnostics
 
 
-def not_expanded(install: HelmInstall, reason: str) -> Dict[str, Any]:
-    return {"by": None, "chart": install.chart, "version": install.version, "repository": install.repository,
-            "valuesDigest": install.values_digest, "reason": reason}
+def helm_not_expanded(install: HelmInstall, reason: str) -> Dict[str, Any]:
+    return not_expanded(reason, chart=install.chart, version=install.version, repository=install.repository,
+                        valuesDigest=install.values_digest)
 
 
 def _expand(release: Dict[str, Any], install: HelmInstall, cache: Path, program_dir: Optional[Path],
@@ -86,7 +87,7 @@ def _expand(release: Dict[str, Any], install: HelmInstall, cache: Path, program_
     objects, chart = _render_stable(source, name, namespace, values, install,
                                     expect_name=None if local else install.chart)
     kept, omitted = _installed(objects, install.runs_hooks)
-    children = [_child(release, obj, namespace, chart) for obj in kept]
+    children = [_child(release, install, obj, namespace, chart) for obj in kept]
     urns = [child["urn"] for child in children]
     clash = next((u for u in urns if u in taken or urns.count(u) > 1), None)
     if clash is not None:
@@ -128,71 +129,21 @@ def _installed(objects: List[RenderedObject], runs_hooks: bool) -> Tuple[List[Re
     for obj in objects:
         if obj.is_test_hook or (obj.hook and not runs_hooks):
             why = "a helm test hook, run only by `helm test`" if obj.is_test_hook else "a hook, which helm.v4.Chart does not install"
-            omitted.append("%s %s from %s: %s" % (obj.body["kind"], _display(str(obj.body["metadata"]["name"])), obj.template, why))
+            omitted.append("%s %s from %s: %s" % (obj.body["kind"], display(str(obj.body["metadata"]["name"])), obj.template, why))
         else:
             kept.append(obj)
     return kept, sorted(omitted)
 
 
-def _child(release: Dict[str, Any], obj: RenderedObject, namespace: str, chart: Tuple[str, str]) -> Dict[str, Any]:
-    body = obj.body
-    if placeholder_kind(body["apiVersion"]) or placeholder_kind(body["kind"]):
-        raise RenderFailed("%s renders an object whose apiVersion or kind is only known at deploy time" % obj.template)
-    metadata = body["metadata"]
-    object_namespace = metadata.get("namespace")
-    in_release_namespace = object_namespace == namespace
-    resource_name = "%s:%s" % (release["name"], _display(
-        "%s/%s" % (object_namespace, metadata["name"]) if object_namespace else str(metadata["name"])))
-    type_token = "kubernetes:%s:%s" % (body["apiVersion"] if "/" in body["apiVersion"] else "core/" + body["apiVersion"],
-                                       body["kind"])
-    restorer = Restorer()
-    inputs = restorer.restore(body)
-    if body["apiVersion"] == "v1" and body["kind"] == "Secret":
-        for key in ("data", "stringData"):
-            if key in inputs:
-                inputs[key] = {"$secret": True}
-                restorer.secrets.append(key)
-    secrets = sorted(set(p for p in restorer.secrets if not _inside(p, restorer.secrets)))
+def _child(release: Dict[str, Any], install: HelmInstall, obj: RenderedObject, namespace: str,
+           chart: Tuple[str, str]) -> Dict[str, Any]:
+    """A v4 Chart's objects are named with its ``resourcePrefix`` (default: its resource name), as
+    pulumi-kubernetes does; a Release's with its resource name."""
+    in_release_namespace = obj.body["metadata"].get("namespace") == namespace
     namespace_sources = sorted((release.get("propertyDependencies") or {}).get("namespace", [])) if in_release_namespace else []
     rendered: Dict[str, Any] = {"by": RENDERED_BY, "release": release["urn"], "chart": chart[0], "version": chart[1],
                                 "template": obj.template}
     if obj.hook:
         rendered["hook"] = obj.hook
-    child: Dict[str, Any] = {
-        "urn": _child_urn(release["urn"], type_token, resource_name),
-        "type": type_token,
-        "name": resource_name,
-        "mode": "create",
-        "custom": True,
-        "opaque": False,
-        "parent": release["urn"],
-        "provider": release.get("provider"),
-        "region": release.get("region", "unknown"),
-        "regionSource": release.get("regionSource", "none"),
-        "inputs": inputs,
-        "unknowns": sorted(set(u for u in restorer.unknowns if not _inside(u, secrets))),
-        "secrets": secrets,
-        "dependencies": namespace_sources,
-        "propertyDependencies": {"metadata": namespace_sources} if namespace_sources else {},
-        "options": {},
-        "rendered": rendered,
-    }
-    if release.get("source"):  # the program line of the release made the object
-        child["source"] = dict(release["source"])
-    return child
-
-
-def _inside(path: str, secrets: List[str]) -> bool:
-    """Whether ``path`` lies inside a value that is secret as a whole (a Secret's ``data``)."""
-    return any(path != secret and path.startswith(secret + ".") for secret in secrets)
-
-
-def _child_urn(parent_urn: str, type_token: str, name: str) -> str:
-    """``urn:pulumi:<stack>::<project>::<parent type chain>$<type>::<name>``, as the engine builds it."""
-    stack_part, project, type_chain, _ = parent_urn.split("::", 3)
-    return "%s::%s::%s$%s::%s" % (stack_part, project, type_chain, type_token, name)
-
-
-def _display(text: str) -> str:
-    """A name for URNs and messages: placeholders shown as [unknown] / [secret]."""
-    return _TOKENS.sub(lambda m: "[unknown]" if m.group(0).lower() == UNKNOWN_TOKEN else "[secret]", text)
+    return object_resource(release, obj.body, prefix=install.resource_prefix, origin=obj.template, rendered=rendered,
+                           dependencies=namespace_sources, skip_await=install.skip_await)

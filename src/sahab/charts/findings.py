@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Iterable, List, Mapping, Optional
 
+from ..expansion import HELM, expanded_by
 from ..gate.findings import Finding
-from .expand import RENDERED_BY
 from .releases import HelmInstall, helm_install, is_helm
 from .review import ChartReview, judge
 
@@ -36,9 +36,9 @@ def helm_findings(plan: Mapping[str, Any], reviews: Iterable[ChartReview] = (),
     for resource in resources:
         if not is_helm(resource):
             continue
-        expanded = resource.get("expanded") or {}
-        if expanded.get("by") == RENDERED_BY:
+        if expanded_by(resource) == HELM:
             continue
+        expanded = resource.get("expanded") or {}
         provider = providers.get(resource.get("provider") or "") or {}
         install = helm_install(resource, (provider.get("inputs") or {}).get("namespace"))
         reason = expanded.get("reason") or "the plan does not record that it was rendered (plan it with `sahab plan`)"

@@ -1,9 +1,10 @@
 """Rendered manifests -> Kubernetes objects, the way Pulumi and Helm read them.
 
-Following pulumi-kubernetes' ``yaml/v2`` (``Parse`` and ``Normalize``, used by ``helm.v4.Chart``):
-empty documents are skipped, ``…List`` objects are flattened into their items, every object needs
-``apiVersion``, ``kind`` and ``metadata.name``, and a namespaced object without a namespace gets
-the release's. Whether a kind is namespaced is decided without a cluster: the chart's own CRDs
+Following pulumi-kubernetes' ``yaml/v2`` (``Parse`` and ``Normalize``, used by ``helm.v4.Chart``
+and by ``yaml.v2.ConfigFile``/``ConfigGroup``, :mod:`.manifests`): empty documents are skipped,
+``…List`` objects are flattened into their items, every object needs ``apiVersion``, ``kind`` and
+``metadata.name``, ``core/v1`` is written ``v1``, and a namespaced object without a namespace gets
+the release's (the provider's default namespace for YAML). Whether a kind is namespaced is decided without a cluster: the chart's own CRDs
 say so for their kinds; Kubernetes' cluster-scoped built-in kinds, and custom kinds named
 ``Cluster…`` (ClusterIssuer, ClusterPolicy, ClusterServingRuntime…), are cluster-scoped; any other
 kind is taken to be namespaced.
@@ -17,7 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
+from ..inputs.safe_yaml import LimitedComposer
 from .render import RenderedChart, RenderFailed
 
 HOOK_ANNOTATION = "helm.sh/hook"
@@ -40,11 +45,40 @@ class _KubernetesLoader(_Base):  # type: ignore[misc, valid-type]
     and ``=`` (an enum value in the Prometheus Operator's CRDs) strings."""
 
 
+class _PureLimitedLoader(LimitedComposer, yaml.SafeLoader):  # type: ignore[misc]
+    """Kubernetes' YAML within :mod:`sahab.inputs.safe_yaml`'s limits, in pure Python."""
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    CParser = None
+
+
+if CParser is not None:
+    class _FastLimitedLoader(LimitedComposer, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
+        """libyaml's event parser (4x faster: bench/expansion_bench.py); composing stays in Python,
+        where the depth is counted, and the node graph is checked before anything is built."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+
+# For manifests a user or pull request wrote (yaml/v2, :mod:`.manifests`): within the limits
+# (nesting, alias expansion). A rendered chart is Helm's output and is read with the loader above.
+LimitedKubernetesLoader: Any = _FastLimitedLoader if CParser is not None else _PureLimitedLoader
+
+
 _STRING_TAGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
 _KubernetesLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag not in _STRING_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_PureLimitedLoader.yaml_implicit_resolvers = LimitedKubernetesLoader.yaml_implicit_resolvers = \
+    _KubernetesLoader.yaml_implicit_resolvers
 
 
 @dataclass
@@ -63,6 +97,11 @@ def parse_objects(chart: RenderedChart, namespace: str, include_crds: bool) -> L
     sources: List[Tuple[str, str]] = list(chart.crds) if include_crds else []
     sources += sorted(chart.manifests.items())
     objects = [RenderedObject(template, body, _hook(body)) for template, text in sources for body in _documents(template, text)]
+    return place(objects, namespace)
+
+
+def place(objects: List[RenderedObject], namespace: str) -> List[RenderedObject]:
+    """Check every object is named; give each namespaced one without a namespace ``namespace``."""
     scopes = _crd_scopes(o.body for o in objects)
     for obj in objects:
         metadata = obj.body.setdefault("metadata", {})
@@ -78,6 +117,11 @@ def _documents(template: str, text: str) -> Iterable[Dict[str, Any]]:
         documents = list(yaml.load_all(text, Loader=_KubernetesLoader))  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise RenderFailed("%s does not render valid YAML: %s" % (template, str(exc).splitlines()[0])) from None
+    return flatten(template, documents)
+
+
+def flatten(template: str, documents: Iterable[Any]) -> Iterable[Dict[str, Any]]:
+    """Documents -> objects: empty ones skipped, ``…List`` objects replaced by their items."""
     pending = [_normalised(d) for d in documents if d]
     while pending:
         document = pending.pop(0)
@@ -88,6 +132,8 @@ def _documents(template: str, text: str) -> Iterable[Dict[str, Any]]:
         if document["kind"].endswith("List") and isinstance(document.get("items"), list):
             pending[:0] = [item for item in document["items"] if item]
             continue
+        if document["apiVersion"].startswith("core/"):  # Normalize: the core group is written without a name
+            document["apiVersion"] = document["apiVersion"][len("core/"):]
         yield document
 
 

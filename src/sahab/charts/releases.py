@@ -57,6 +57,8 @@ class HelmInstall:
     values: Any
     runs_hooks: bool
     skip_crds: bool
+    resource_prefix: str = ""     # objects are named "<prefix>:<namespace>/<name>" ("" for no prefix)
+    skip_await: bool = False      # a v4 Chart's skipAwait: its objects get pulumi.com/skipAwait
     blocker: Optional[str] = None
 
     @property
@@ -94,6 +96,8 @@ def helm_install(resource: Mapping[str, Any], provider_namespace: Any = None) ->
         # A Release without a name is auto-named by Pulumi (a random suffix): unknown before
         # deploy. A v4 Chart's release name defaults to the resource name.
         name = {"$unknown": True} if is_release else resource.get("name")
+    # helm/v4 chart.go: resourcePrefix defaults to the Chart's resource name; "" means none.
+    prefix = inputs.get("resourcePrefix") if not is_release and "resourcePrefix" in inputs else resource.get("name")
     return HelmInstall(
         urn=resource["urn"],
         resource_type=resource["type"],
@@ -106,6 +110,8 @@ def helm_install(resource: Mapping[str, Any], provider_namespace: Any = None) ->
         values=inputs.get("values") if "values" in inputs else {},
         runs_hooks=is_release,
         skip_crds=inputs.get("skipCrds") is True,
+        resource_prefix=prefix if isinstance(prefix, str) else "",
+        skip_await=not is_release and inputs.get("skipAwait") is True,
         blocker=blocker,
     )
 
@@ -121,6 +127,8 @@ def _blocker(inputs: Mapping[str, Any], is_release: bool) -> Optional[str]:
         return "its values are %s as a whole" % ("secret" if "$secret" in values else "unknown before deploy")
     if values is not None and not isinstance(values, dict):
         return "its values are not a mapping"
+    if not is_release and (is_marker(inputs.get("resourcePrefix")) or is_marker(inputs.get("skipAwait"))):
+        return "its resourcePrefix or skipAwait is not known before deploy"
     if inputs.get("valueYamlFiles"):
         return "it reads values files (valueYamlFiles), which are not rendered offline"
     post_renderer = inputs.get("postrender" if is_release else "postRenderer")

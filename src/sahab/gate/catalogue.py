@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from ..inputs.safe_yaml import load_yaml
 
 CATALOGUE_FILE = "coverage.yaml"
-CONCERNS: Tuple[str, ...] = ("residency", "encryption", "network", "identity", "workload")
+CONCERNS: Tuple[str, ...] = ("residency", "encryption", "network", "identity", "workload", "audit", "node")
 
 # A Pulumi type token: <package>:<module>:<Name> (aws:rds/instance:Instance,
 # azure-native:dbforpostgresql:Server, kubernetes:networking.k8s.io/v1:Ingress).

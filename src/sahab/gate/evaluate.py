@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from .builtins import builtins_called, sorted_names
 from .engines.base import EngineError, PolicyEngine
 from .findings import Finding
-from .rules import RULES_PREFIX, PolicyBundle, Rule
+from .rules import INPUT_ROOTS, PolicyBundle, Rule
 
 RESULT_SETS = (("deny", "violation"), ("deferred", "deferred"))
 
@@ -33,10 +33,11 @@ def evaluate_rules(plan: Mapping[str, Any], bundle: PolicyBundle, engine: Policy
     if not loaded:
         check_builtins(bundle, engine)
         engine.load(bundle.without_tests())
-    # One query per rules root: sahab's `sahab.rules` (always asked, so an empty answer fails
-    # closed) and each team's `<team>.rules`.
+    # One query per rules root: sahab's root for the bundle's input (`sahab.rules` for a plan,
+    # `sahab.promotion` for a model version; always asked, so an empty answer fails closed) and
+    # each team's `<team>.rules`.
     answers: Dict[str, Dict[str, Any]] = {}
-    for root in sorted({RULES_PREFIX[:-1]} | {rule.rules_root for rule in bundle.rules}):
+    for root in sorted({INPUT_ROOTS[bundle.input]} | {rule.rules_root for rule in bundle.rules}):
         answer = engine.query(root, plan)
         if not isinstance(answer, dict):
             raise EngineError("the %s engine returned no rule results for %s" % (engine.name, root),

@@ -5,6 +5,11 @@ One rule per file, Regal/trivy-checks style: a ``# METADATA`` YAML comment block
 ``enforcement``, ``remediation``, ``controls``, and ``deferred_on`` for a rule that can report
 ``deferred``). regorus parses METADATA but cannot query it at run time, so sahab reads it here; a
 missing or malformed header is an error, never a default.
+
+``custom.input`` says which input document a rule reads: ``plan`` (the default: the plan
+document, package ``sahab.rules.*``) or ``promotion`` (a model version about to be promoted,
+package ``sahab.promotion.*``, docs/promotion.md). A bundle is loaded for one input: the gate
+never evaluates a promotion rule on a plan, and ``sahab promote`` never a plan rule.
 """
 from __future__ import annotations
 
@@ -30,6 +35,8 @@ TEAM_MODULES = "teams/"  # bundle keys of a team's modules: teams/<folder name>/
 # A rule that can report `deferred` (policies/README.md): a `deferred contains ...` head.
 _DEFERRED_HEAD = re.compile(r"^deferred\s+contains\b", re.M)
 RULES_PREFIX = "sahab.rules."
+# The input documents rules can read (custom.input) and the package root of sahab's rules for each.
+INPUT_ROOTS: Dict[str, str] = {"plan": "sahab.rules", "promotion": "sahab.promotion"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class Rule:
     # named type sets it understands as a whole (custom.covers_sets); see sahab.gate.coverage.
     covers: Tuple[str, ...] = ()
     covers_sets: Tuple[str, ...] = ()
+    input: str = "plan"  # custom.input: the document the rule reads (INPUT_ROOTS)
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class PolicyBundle:
     modules: Dict[str, str]  # relative path -> source
     rules: Tuple[Rule, ...]
     catalogue: Catalogue = EMPTY  # root/coverage.yaml: the classes of resource types
+    input: str = "plan"  # the input document every rule in `rules` reads (INPUT_ROOTS)
 
     def covered_types(self, rule: Rule) -> FrozenSet[str]:
         """Every type token ``rule`` understands: its covers and the members of its covers_sets."""
@@ -86,8 +95,11 @@ def default_policies_root() -> Path:
         return POLICIES_ROOT
 
 
-def load_bundle(root: Optional[Path] = None, team_dirs: Sequence[Path] = ()) -> PolicyBundle:
+def load_bundle(root: Optional[Path] = None, team_dirs: Sequence[Path] = (), input_kind: str = "plan") -> PolicyBundle:
     """sahab's rules (``root``, default its own ``policies/``) and the rules of ``team_dirs``.
+
+    Every module is loaded (and every rule's METADATA checked), but ``rules`` holds only the
+    rules that read ``input_kind`` (``plan`` or ``promotion``, their ``custom.input``).
 
     A team folder holds Rego modules under the team's own namespace: rules in packages
     ``<team>.rules.<concern>.<rule>`` with ids ``<TEAM>-<CONCERN>-<NNN>`` and the same METADATA
@@ -102,8 +114,9 @@ def load_bundle(root: Optional[Path] = None, team_dirs: Sequence[Path] = ()) -> 
         if key.endswith("_test.rego"):
             continue
         package = package_of(text, path)
-        if package.startswith(RULES_PREFIX):
-            rules.append(_rule(text, path, package, RULES_PREFIX[:-1], key))
+        for kind, prefix in INPUT_ROOTS.items():
+            if package.startswith(prefix + "."):
+                rules.append(_rule(text, path, package, prefix, key, kind))
     labels: Dict[str, Path] = {}
     for directory in team_dirs:
         folder = _team_folder(directory)
@@ -132,7 +145,10 @@ def load_bundle(root: Optional[Path] = None, team_dirs: Sequence[Path] = ()) -> 
         if unknown:
             raise ConfigError("%s: custom.covers_sets names %s, which %s does not define" % (
                 rule.path, unknown[0], catalogue.path or root / CATALOGUE_FILE), "name a set under `sets` in the catalogue")
-    return PolicyBundle(root=root, modules=modules, rules=tuple(sorted(rules, key=lambda r: r.rule_id)), catalogue=catalogue)
+    if input_kind not in INPUT_ROOTS:
+        raise ConfigError("unknown rule input %r" % (input_kind,), "use one of %s" % ", ".join(INPUT_ROOTS))
+    chosen = sorted((rule for rule in rules if rule.input == input_kind), key=lambda r: r.rule_id)
+    return PolicyBundle(root=root, modules=modules, rules=tuple(chosen), catalogue=catalogue, input=input_kind)
 
 
 def _modules_of(folder: Path, key_prefix: str) -> List[Tuple[Path, str, str]]:
@@ -163,9 +179,14 @@ def package_of(text: str, path: Path) -> str:
     return match.group(1)
 
 
-def _rule(text: str, path: Path, package: str, rules_root: str, module: str) -> Rule:
+def _rule(text: str, path: Path, package: str, rules_root: str, module: str, input_kind: str = "plan") -> Rule:
     metadata = _metadata_block(text, path)
     custom = metadata.get("custom") or {}
+    declared = custom.get("input", "plan")
+    if declared != input_kind:
+        raise ConfigError("%s: custom.input is %r but package %s holds rules reading the %s document" % (
+            path, declared, package, input_kind), "rules reading `promotion` live in sahab.promotion.<concern>.<rule>, "
+                          "rules reading `plan` (the default) in sahab.rules.<concern>.<rule>")
     missing = [key for key in ("title", "description") if not metadata.get(key)]
     missing += ["custom." + key for key in ("id", "severity", "enforcement", "remediation", "controls") if not custom.get(key)]
     if missing:
@@ -199,12 +220,13 @@ def _rule(text: str, path: Path, package: str, rules_root: str, module: str) -> 
         module=module,
         covers=covers,
         covers_sets=tuple(covers_sets),
+        input=input_kind,
     )
 
 
 def _check_rule_id(rule_id: str, rules_root: str, path: Path) -> None:
     """sahab's ids are SAHAB-<CONCERN>-<NNN>; a team's carry its namespace, so none can take another's."""
-    if rules_root == RULES_PREFIX[:-1]:
+    if rules_root in INPUT_ROOTS.values():
         if not _RULE_ID.match(rule_id):
             raise ConfigError("%s: rule id %r is not SAHAB-<CONCERN>-<NNN>" % (path, rule_id), "e.g. SAHAB-RES-001")
         return

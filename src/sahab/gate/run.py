@@ -11,6 +11,7 @@ from ..charts.findings import RULE as HELM_RULE
 from ..charts.findings import helm_findings
 from ..charts.releases import is_helm
 from ..errors import UsageError
+from ..expansion import not_expanded_reason
 from .baseline import apply_baseline, baseline_for
 from .config import GateConfig
 from .coverage import RULE_ID as COVERAGE_RULE
@@ -35,14 +36,17 @@ VISIBILITY_RULES = (OPAQUE_RULE, HELM_RULE, COVERAGE_RULE)
 def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
     """A multi-language component's children are not in the plan: report them as unchecked.
 
-    A helm v4 Chart that was not rendered is reported by SAHAB-PLN-002 instead, which names its
-    chart and version and can be reviewed (sahab.charts.findings).
+    When an expander tried (yaml/v2, Node components) the message says why it could not
+    (``expanded.reason``, :mod:`sahab.expansion`). A helm v4 Chart that was not rendered is
+    reported by SAHAB-PLN-002 instead, which names its chart and version and can be reviewed
+    (sahab.charts.findings).
     """
     return [
         Finding(
             rule_id=OPAQUE_RULE, engine="sahab", severity="high", enforcement="mandatory", status="unchecked",
             urn=resource["urn"], resource_type=resource["type"],
-            message="%s is a multi-language component; its children are not in the plan and were not checked" % resource["name"],
+            message="%s is a multi-language component; its children are not in the plan and were not checked%s" % (
+                resource["name"], _why_not(resource)),
             title=OPAQUE_TITLE,
             remediation="Use the provider's own resources instead of the component, or waive after reviewing its children in a real `pulumi preview` with the CrossGuard pack.",
             controls=("ISO/IEC 27001:2022 A.8.9: Configuration management",),
@@ -50,6 +54,11 @@ def opaque_findings(plan: Mapping[str, Any]) -> List[Finding]:
         for resource in plan.get("resources", [])
         if resource.get("opaque") and not is_helm(resource)
     ]
+
+
+def _why_not(resource: Mapping[str, Any]) -> str:
+    reason = not_expanded_reason(resource)
+    return "" if reason is None else ": it was not expanded offline because %s" % reason
 
 
 _REQUIRED_FIELDS = (("urn", str), ("type", str), ("name", str), ("inputs", dict))

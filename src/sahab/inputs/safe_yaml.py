@@ -128,9 +128,12 @@ def parse_yaml(text: str, source: str, fix: str) -> Any:
                           "fix its syntax") from None
 
 
-def parse_yaml_documents(text: str, source: str, fix: str) -> List[Any]:
-    """Every document of a YAML stream (``---``-separated), each within the limits; ConfigError otherwise."""
-    loader = _Loader(text)
+def parse_yaml_documents(text: str, source: str, fix: str, loader_class: Optional[type] = None) -> List[Any]:
+    """Every document of a YAML stream (``---``-separated), each within the limits; ConfigError otherwise.
+
+    ``loader_class``: a :class:`LimitedComposer` safe loader resolving other implicit types (Kubernetes').
+    """
+    loader = (loader_class or _Loader)(text)
     documents: List[Any] = []
     try:
         while loader.check_node():
@@ -141,6 +144,9 @@ def parse_yaml_documents(text: str, source: str, fix: str) -> List[Any]:
         raise ConfigError("%s %s" % (source, exc), fix) from None
     except yaml.YAMLError as exc:
         raise ConfigError("%s%s is not valid YAML: %s" % ((source,) + _yaml_problem(exc)), "fix its syntax") from None
+    except (ValueError, TypeError) as exc:  # a value PyYAML cannot construct, e.g. `!!float abc`
+        raise ConfigError("%s is not valid YAML: %s" % (source, str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
+                          "fix its syntax") from None
     finally:
         loader.dispose()
     return documents

@@ -81,6 +81,18 @@ class Supervised:
             self.kill()
             raise
         self._close_control()
+        return self._kept_output()
+
+    def running(self) -> bool:
+        """Whether the program (its supervisor) still runs: a long-lived child such as a provider plugin."""
+        return self._process.poll() is None
+
+    def stop(self) -> bytes:
+        """Kill the program's tree (:meth:`kill`) and return its output so far: a server sahab ends itself."""
+        self.kill()
+        return self._kept_output()
+
+    def _kept_output(self) -> bytes:
         head = b"[sahab: %d bytes of earlier output dropped]\n" % self._dropped if self._dropped else b""
         return head + b"".join(self._output)
 

@@ -14,7 +14,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from .. import __version__
 from ..charts.cache import cache_dir
 from ..charts.expand import expand_helm
+from ..charts.manifests import expand_yaml
 from ..errors import ProgramError
+from ..expansion import expanded_by
 from .harness.wire import SECRET_MARKER_KEY, UNKNOWN_MARKER_KEY, secret_marker
 from .project import PulumiProject
 from .sources import relative_posix, source_root
@@ -29,16 +31,19 @@ def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cac
     """Turn a harness capture into the plan document.
 
     Helm releases and v4 charts are expanded here, in sahab's process, into the objects their
-    charts render (``chart_cache``: see :func:`sahab.charts.cache.cache_dir`; docs/charts.md).
+    charts render (``chart_cache``: see :func:`sahab.charts.cache.cache_dir`; docs/charts.md), and
+    yaml/v2 ConfigFiles and ConfigGroups into their manifests' objects (read inside ``root``).
     ``root``: the source root as found before the program ran (a program can create a ``.git``
     marker and move every path the gate reports); by default it is looked up now.
     """
     refuse_duplicate_urns(capture.get("resources", []))
+    root = root or source_root(project.root)
     resources, chart_notes = expand_helm(plan_resources(capture.get("resources", [])),
                                          cache=cache_dir(chart_cache), program_dir=project.program_dir)
+    resources, yaml_notes = expand_yaml(resources, program_dir=project.program_dir, root=root)
     diagnostics = [dict(d) for d in capture.get("diagnostics", [])]
     diagnostics.extend({"severity": "warning", "message": w} for w in project.warnings)
-    diagnostics.extend(chart_notes)
+    diagnostics.extend(chart_notes + yaml_notes)
     for resource in resources:
         if resource["opaque"]:
             diagnostics.append({
@@ -49,7 +54,7 @@ def build_document(project: PulumiProject, capture: Dict[str, Any], *, chart_cac
             })
     return plan_document(project=project.name, stack=project.stack, stack_urn=capture.get("stackUrn"),
                          config=_config(project), resources=resources, outputs=capture.get("outputs") or {},
-                         diagnostics=diagnostics, project_dir=relative_posix(project.root, root or source_root(project.root)))
+                         diagnostics=diagnostics, project_dir=relative_posix(project.root, root))
 
 
 def plan_document(*, project: str, stack: str, stack_urn: Optional[str], config: Dict[str, Any],
@@ -138,7 +143,7 @@ def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict
         "name": record["name"],
         "mode": record["mode"],
         "custom": record["custom"],
-        "opaque": bool(record.get("remote")),
+        "opaque": bool(record.get("remote")) and expanded_by(record) is None,
         "parent": record.get("parent"),
         "provider": provider_urn,
         "region": region,
@@ -158,6 +163,8 @@ def _resource(record: Dict[str, Any], by_urn: Dict[str, Dict[str, Any]]) -> Dict
         resource["source"] = record["source"]
     if record.get("autonamed"):
         resource["autonamed"] = sorted(record["autonamed"])
+    if record.get("expanded"):  # a multi-language component constructed by its Node.js implementation, or why not
+        resource["expanded"] = record["expanded"]
     return resource
 
 

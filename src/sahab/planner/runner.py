@@ -26,6 +26,7 @@ from .sandbox import READ_ONLY_HINT, program_environment, program_isolation
 from .sources import source_root
 
 if TYPE_CHECKING:
+    from .node_components.expander import NodeExpander
     from .session import PlanningSession
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
@@ -98,6 +99,7 @@ def run_harness(
                 raise UsageError("cannot start %s: %s" % (interpreter, exc.strerror), "check --python or the virtualenv in Pulumi.yaml") from None
             try:
                 session = _session(project, stack_references, progress, tokens)
+                expander = session.monitor.expander = _expander(project, session, Path(scratch), timeout)
                 server.serve(session.handlers())
             except BaseException:
                 child.kill()
@@ -106,6 +108,10 @@ def run_harness(
                 output = child.wait(timeout)
             except subprocess.TimeoutExpired:
                 raise PlannerError("the program did not finish within %d s" % timeout, "raise --timeout if it is just large") from None
+            finally:
+                expander.close()
+        if expander.fatal is not None:
+            raise expander.fatal
         program_output = tokens.scrub(output.decode("utf-8", "replace"))
         finish = session.finish if session.finish is not None else _refusal(refusal_path)
         if finish is None:
@@ -134,6 +140,16 @@ def _session(project: PulumiProject, stack_references: Dict[str, Any], progress:
         SourceLocator(str(source_root(project.root)), excluded=[str(HARNESS_DIR)]),
         tuple(project.secret_keys), project=project.name, stack=project.stack, tokens=tokens,
     ), tokens)
+
+
+def _expander(project: PulumiProject, session: "PlanningSession", scratch: Path, timeout: float) -> "NodeExpander":
+    """Constructs the program's eks/awsx components with their Node.js implementation, against this session."""
+    from .node_components.expander import NodeExpander
+
+    return NodeExpander(scratch, project=project.name, stack=project.stack, organization=project.organization or "",
+                        config=project.config, secret_keys=project.secret_keys, timeout=timeout,
+                        handlers=session.handlers, root_urn=lambda: session.capture.stack_urn,
+                        catalog=session.monitor.catalog)
 
 
 def _assembled(session: "PlanningSession", finish: Dict[str, Any]) -> Dict[str, Any]:

@@ -132,14 +132,20 @@ def namespaces() -> Namespaces:
     return Namespaces((), False)
 
 
-def program_isolation(scratch: Path) -> Isolation:
+def program_isolation(scratch: Path, prepare: Sequence[str] = ()) -> Isolation:
     """The isolation of a run whose scratch folder is ``scratch``: makes ``scratch/tmp``, the
-    program's temporary folder, and locks everything but ``scratch`` where :func:`namespaces` can."""
+    program's temporary folder, and locks everything but ``scratch`` where :func:`namespaces` can.
+
+    ``prepare``: sahab's own command (never the program's) that runs inside the namespaces, with
+    their privileges, before the filesystem is locked, and then executes what follows it
+    (a provider plugin's loopback and folder: :mod:`.node_components.plugin_host`); only where
+    there are namespaces.
+    """
     temp = scratch / "tmp"
     temp.mkdir(mode=0o700)
     environment = {name: str(temp) for name in ("TMPDIR", "TEMP", "TMP")}
     found = namespaces()
-    command = found.unshare
+    command = found.unshare + (tuple(prepare) if found.unshare else ())
     if found.read_only:
         command += _locked(scratch)
     diagnostics = (() if found.unshare else (NO_NETWORK_NAMESPACE,)) + (() if found.read_only else (WRITABLE_FILESYSTEM,))

@@ -146,7 +146,23 @@ def test_logs_key_is_for_this_accounts_log_groups_only(plan):
     assert logs["Condition"] == {"ArnLike": {
         "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:me-central-1:%s:log-group:*" % ACCOUNT,
     }}
-    assert len(statements) == 2  # admin + logs service, nothing else
+    assert [s["Sid"] for s in statements] == [  # admin, logs service, CloudTrail (AuditTrail), nothing else
+        "KeyAdministration", "CloudWatchLogsUse", "CloudTrailEncryptLogs", "CloudTrailDescribeKey", "ReadCloudTrailLogs"]
+
+
+def test_logs_key_lets_cloudtrail_encrypt_only_this_accounts_trails(plan):
+    statements = {s["Sid"]: s for s in _policy(plan, "logs")["Statement"]}
+    trails = "arn:aws:cloudtrail:me-central-1:%s:trail/*" % ACCOUNT
+    encrypt = statements["CloudTrailEncryptLogs"]
+    assert (encrypt["Principal"], _actions(encrypt)) == ({"Service": "cloudtrail.amazonaws.com"}, {"kms:GenerateDataKey*"})
+    assert encrypt["Condition"] == {"StringLike": {
+        "aws:SourceArn": trails, "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:%s:trail/*" % ACCOUNT}}
+    assert statements["CloudTrailDescribeKey"]["Condition"] == {"StringLike": {"aws:SourceArn": trails}}
+    read = statements["ReadCloudTrailLogs"]
+    assert (read["Principal"], _actions(read)) == ({"AWS": "arn:aws:iam::%s:root" % ACCOUNT}, {"kms:Decrypt"})
+    assert read["Condition"]["StringEquals"] == {"kms:CallerAccount": ACCOUNT}
+    for data_class in ("artifacts", "cluster-secrets", "database", "images", "secrets"):
+        assert not [s for s in _policy(plan, data_class)["Statement"] if "CloudTrail" in s["Sid"]]
 
 
 def test_outputs_by_data_class(planned):

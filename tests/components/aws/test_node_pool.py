@@ -1,6 +1,7 @@
 """The hardening both node pools share (components/aws/node_pool.py), checked through each pool."""
 from __future__ import annotations
 
+import base64
 import json
 
 import pulumi
@@ -9,6 +10,7 @@ import pytest
 from sahab.components.aws.gpu_training_pool import GpuTrainingPool, GpuTrainingPoolArgs
 from sahab.components.aws.inference_pool import InferencePool, InferencePoolArgs
 from sahab.components.aws.node_pool import NodeTaint
+from sahab.components.node_bootstrap import NodeBootstrap, al2023_mime
 from sahab.components.validation import require_cidrs
 from sahab.components.validation import ComponentInputError
 from sahab.testing import attempt_plan, one_of_type, plan_resources, resources_of_type
@@ -68,7 +70,7 @@ def test_no_public_ip_and_security_groups_on_the_interface(pool):
         "deviceIndex": 0, "associatePublicIpAddress": "false", "deleteOnTermination": "true",
         "securityGroups": [CLUSTER_SG],
     }]
-    assert "keyName" not in inputs and "userData" not in inputs and "imageId" not in inputs
+    assert "keyName" not in inputs and "imageId" not in inputs  # user data: the node bootstrap, below
 
 
 def test_monitoring_and_tags_on_everything_launched(pool):
@@ -118,7 +120,7 @@ def test_every_pool_resource_is_in_the_uae_under_the_component(pool):
 @pytest.mark.parametrize("factory, ami_type", [(gpu_pool, "BOTTLEROCKET_x86_64_NVIDIA"),
                                                (inference_pool, "BOTTLEROCKET_x86_64")])
 def test_bottlerocket_encrypts_os_and_data_volumes(factory, ami_type):
-    resources = plan_resources(lambda: factory(ami_type=ami_type))
+    resources = plan_resources(lambda: factory(ami_type=ami_type, bootstrap=None))
     mappings = one_of_type(resources, LAUNCH_TEMPLATE)["inputs"]["blockDeviceMappings"]
     assert [m["deviceName"] for m in mappings] == ["/dev/xvda", "/dev/xvdb"]
     assert all(m["ebs"]["encrypted"] == "true" and m["ebs"]["kmsKeyId"] == VOLUMES_KEY for m in mappings)
@@ -189,3 +191,46 @@ def test_lists_may_be_outputs_from_other_components():
     assert one_of_type(resources, NODE_GROUP)["inputs"]["subnetIds"] == ["subnet-0a", "subnet-0b"]
     interfaces = one_of_type(resources, LAUNCH_TEMPLATE)["inputs"]["networkInterfaces"]
     assert interfaces[0]["securityGroups"] == [CLUSTER_SG]
+
+
+# -- the node bootstrap (components/node_bootstrap) ----------------------------------------
+
+
+def _user_data(factory, **overrides) -> str:
+    resources = plan_resources(lambda: factory(**overrides))
+    return base64.b64decode(one_of_type(resources, LAUNCH_TEMPLATE)["inputs"]["userData"]).decode("ascii")
+
+
+@pytest.mark.parametrize("factory, gpu", [(gpu_pool, True), (inference_pool, False)])
+def test_default_bootstrap_is_the_library_render_with_ssh_disabled(factory, gpu):
+    text = _user_data(factory)
+    assert text == al2023_mime(NodeBootstrap(ssh="disabled"), gpu=gpu)
+    assert 'SAHAB_SSH_MODE="disabled"' in text
+    assert "readOnlyPort: 0" in text and "protectKernelDefaults: true" in text
+    assert ('default_runtime_name = "nvidia"' in text) is gpu
+
+
+def test_key_only_ssh_is_rendered():
+    assert 'SAHAB_SSH_MODE="key-only"' in _user_data(inference_pool, bootstrap=NodeBootstrap(ssh="key-only"))
+
+
+@pytest.mark.parametrize("factory, ami_type, component", [
+    (gpu_pool, "BOTTLEROCKET_x86_64_NVIDIA", "GpuTrainingPool"), (inference_pool, "BOTTLEROCKET_x86_64", "InferencePool")])
+def test_bottlerocket_with_a_bootstrap_is_refused(factory, ami_type, component):
+    _, error = attempt_plan(lambda: factory(ami_type=ami_type))
+    assert isinstance(error, ComponentInputError)
+    assert str(error).startswith("%s: %s cannot run sahab's node bootstrap" % (component, ami_type))
+
+
+def test_bottlerocket_without_bootstrap_has_no_user_data():
+    resources = plan_resources(lambda: inference_pool(ami_type="BOTTLEROCKET_x86_64", bootstrap=None))
+    assert one_of_type(resources, LAUNCH_TEMPLATE)["inputs"].get("userData") is None
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"bootstrap": None}, "InferencePool: bootstrap=None leaves AL2023_x86_64_STANDARD nodes without sahab's hardening"),
+    ({"bootstrap": NodeBootstrap(ssh="password")}, "InferencePool: bootstrap ssh must be one of disabled, key-only, got 'password'"),
+])
+def test_bad_bootstrap_arguments_are_refused(overrides, message):
+    _, error = attempt_plan(lambda: inference_pool(**overrides))
+    assert isinstance(error, ComponentInputError) and str(error).startswith(message)

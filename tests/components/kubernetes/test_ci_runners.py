@@ -15,6 +15,7 @@ from sahab.components.kubernetes import (
 )
 from sahab.charts.expand import expand_helm
 from sahab.components.kubernetes.secrets import SecretStoreBinding
+from sahab.components.validation import ComponentInputError
 from sahab.gate.engines.embedded import EmbeddedEngine
 from sahab.gate.evaluate import evaluate_rules
 from sahab.gate.rules import load_bundle
@@ -384,3 +385,14 @@ def test_a_personal_access_token_is_accepted_only_when_asked_and_is_labelled():
     assert labels["ci-runners"]["sahab.io/ci-forge-credential"] == "github-personal-access-token"
     secret = one_of_type(resources, "kubernetes:external-secrets.io/v1:ExternalSecret")["inputs"]["spec"]
     assert secret["target"]["template"]["data"] == {"github_token": "{{ .token }}"}
+
+
+def test_a_public_token_service_is_one_more_https_flow_for_the_runner_namespace():
+    """Azure: jobs exchange their forge OIDC token at Entra ID, which has no private endpoint."""
+    resources = _plan(identity_provider_cidrs=["20.190.128.0/18"])
+    assert _policies(resources, "ci-runners")["allow-out-identity-provider-0"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "20.190.128.0/18"}}], "ports": [{"port": 443, "protocol": "TCP"}]}]
+    assert not [n for n in _policies(resources, "arc-system") if "identity-provider" in n]
+    _, error = attempt_plan(lambda: CiRunners("ci", _args(k8s.Provider("cluster", kubeconfig="{}"),
+                                                           identity_provider_cidrs=["0.0.0.0/0"])))
+    assert isinstance(error, ComponentInputError) and "identity_provider_cidrs must not contain 0.0.0.0/0" in str(error)

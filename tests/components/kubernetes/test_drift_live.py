@@ -25,9 +25,9 @@ import requests
 from sahab.components.kubernetes import mlflow_server
 from sahab.drift.registry import REFERENCE_ARTIFACT, log_reference
 
+from mlflow_live import free_port, stop, wait_healthy  # tests/mlflow_live.py
 from test_mlflow_server_live import (  # noqa: E402 (pytest puts this folder on sys.path)
-    _free_port, _planned_registry, _run_users_script, _stop, _wait_healthy, _write_secret_files,
-    render_eso_template,
+    _planned_registry, _run_users_script, _write_secret_files, render_eso_template,
 )
 
 MODEL = "churn-classifier"  # the model the planned registry grants
@@ -73,7 +73,7 @@ def _run_job(base: str, home: Path, inputs: Path, *extra: str) -> subprocess.Com
 
 def test_the_drift_job_judges_the_served_version_and_writes_the_verdict_to_mlflow(tmp_path, monkeypatch):
     rendered, _, _ = _planned_registry()
-    port = _free_port()
+    port = free_port()
     local = dataclasses.replace(
         rendered, backend_store_uri="sqlite:///%s" % (tmp_path / "mlflow.db"),
         auth_database_uri="sqlite:///%s" % (tmp_path / "auth.db"), artifacts_destination=(tmp_path / "artifacts").as_uri(),
@@ -94,7 +94,7 @@ def test_the_drift_job_judges_the_served_version_and_writes_the_verdict_to_mlflo
     drift_password = secrets.token_urlsafe(24) + "%:"
     try:
         base = "http://127.0.0.1:%d" % port
-        _wait_healthy(base, process, log)
+        wait_healthy(base, process, log, mlflow_server.HEALTH_PATH)
         admin = (local.admin_username, admin_password)
         version = _register_model(base, admin, _frame(1, 0.0), monkeypatch)
         grants = (mlflow_server.UserGrant("drift", "EDIT", (MODEL,)),)
@@ -147,7 +147,7 @@ def test_the_drift_job_judges_the_served_version_and_writes_the_verdict_to_mlflo
                             auth=("drift", drift_password), timeout=10).status_code == 403
         assert any(p.name == Path(REFERENCE_ARTIFACT).name for p in (tmp_path / "artifacts").rglob("*.parquet"))
     finally:
-        members = _stop(process)
+        members = stop(process)
     assert process.pid in members
     assert not [pid for pid in members if os.path.exists("/proc/%d" % pid) and
                 Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0] != "Z"]

@@ -14,12 +14,9 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Dict, List, Mapping
 
@@ -31,10 +28,11 @@ from sahab.components.kubernetes import mlflow_server
 from sahab.components.kubernetes.model_registry import USERS_SECRETS_DIR, ModelRegistry, ModelRegistryArgs, RegistryUser
 from sahab.testing import one_of_type, plan_resources
 
+from mlflow_live import alive, free_port, stop, wait_healthy  # tests/mlflow_live.py (tests/ is on sys.path)
+
 ECR = "111122223333.dkr.ecr.me-central-1.amazonaws.com"
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----\n"
 MODEL = "churn-classifier"
-STARTUP_SECONDS = 60
 
 # The subset of ESO's template engine (Go text/template + sprig) the registry's templates use.
 _PLACEHOLDER = re.compile(r"\{\{ \.(\w+)((?: \| [^|}]+)*) \}\}")
@@ -81,53 +79,6 @@ def _planned_registry():
     return seen["registry"].server, container, job
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _session_members(session: int) -> List[int]:
-    """PIDs whose session id is ``session`` (field 6 of /proc/PID/stat)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _signal_group(leader: int, signal_number: int) -> None:
-    try:
-        os.killpg(leader, signal_number)
-    except ProcessLookupError:  # the whole group has already exited
-        pass
-
-
-def _stop(process: subprocess.Popen) -> List[int]:
-    """SIGTERM the server's process group, SIGKILL what is left; return the PIDs it had."""
-    members = _session_members(process.pid)
-    _signal_group(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(_alive(pid) for pid in members):
-        time.sleep(0.2)
-    if any(_alive(pid) for pid in members):
-        _signal_group(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-    return members
-
-
 def _write_secret_files(server: mlflow_server.MlflowServer, values: Mapping[str, str]) -> None:
     """The Secret volume: each templated key a file, group-readable as the kubelet leaves it."""
     Path(server.secrets_dir).mkdir()
@@ -135,19 +86,6 @@ def _write_secret_files(server: mlflow_server.MlflowServer, values: Mapping[str,
         path = Path(server.secret_path(file_name))
         path.write_text(render_eso_template(template, values))
         path.chmod(0o440)
-
-
-def _wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited:\n" + log.read_text()[-3000:]
-        try:
-            if requests.get(base + mlflow_server.HEALTH_PATH, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError("no healthy server after %d s:\n%s" % (STARTUP_SECONDS, log.read_text()[-3000:]))
 
 
 def _exercise_registry(base: str, server: mlflow_server.MlflowServer, admin_password: str, tmp_path: Path,
@@ -233,7 +171,7 @@ def _exercise_users_job(base: str, local: mlflow_server.MlflowServer, rendered: 
 
 def test_the_rendered_server_serves_the_registry_with_auth_and_stops(tmp_path, monkeypatch):
     rendered, container, users_job = _planned_registry()
-    port = _free_port()
+    port = free_port()
     local = dataclasses.replace(
         rendered,
         backend_store_uri="sqlite:///%s" % (tmp_path / "mlflow.db"),
@@ -269,7 +207,7 @@ def test_the_rendered_server_serves_the_registry_with_auth_and_stops(tmp_path, m
     members: List[int] = []
     try:
         base = "http://127.0.0.1:%d" % port
-        _wait_healthy(base, process, log)
+        wait_healthy(base, process, log, mlflow_server.HEALTH_PATH)
 
         copy = Path(local.pgpass_path)  # libpq's owner-only copy of the group-readable Secret file
         assert stat.S_IMODE(copy.stat().st_mode) == 0o400
@@ -295,6 +233,6 @@ def test_the_rendered_server_serves_the_registry_with_auth_and_stops(tmp_path, m
         assert any((tmp_path / "artifacts").rglob("MLmodel"))  # proxied to the artifacts destination
         assert admin_password not in log.read_text()
     finally:
-        members = _stop(process)
+        members = stop(process)
     assert process.pid in members and len(members) > 3  # launcher/mlflow, refresh loop, uvicorn, workers
-    assert [pid for pid in members if _alive(pid)] == []
+    assert [pid for pid in members if alive(pid)] == []

@@ -348,3 +348,11 @@ def test_bad_receivers_fail_before_anything_registers(receiver, message):
     assert str(error) == message
     assert "XXXXXXXX" not in str(error)
     assert [r["type"] for r in resources if "StorageClass" not in r["type"]] == ["pulumi:providers:kubernetes"]
+
+
+def test_no_registry_means_no_registry_alert():
+    """A platform without MLflow (the Azure stacks today) must not page for a registry that is not there."""
+    alerts = PlatformAlerts(training_namespaces=["training"], mlflow_namespace=None).validate("Monitoring")
+    assert "MlflowDown" not in alerts.expressions()
+    assert [rule["alert"] for rule in alerts.rule_group()["rules"]] == [
+        "GpuNodeIdle", "GpuNodeSaturated", "GpuXidError", "TrainingPodRestarting"]

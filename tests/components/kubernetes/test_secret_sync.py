@@ -184,3 +184,23 @@ def test_ambient_kubeconfig_is_refused():
     assert isinstance(error, ComponentInputError)
     assert str(error).startswith("SecretSync: provider must be the pulumi_kubernetes.Provider of the target cluster")
     assert resources == []
+
+
+def test_a_public_token_service_is_reached_by_the_controller_only():
+    """Azure: Entra ID has no private endpoint; its networks are egress for the controller on 443, nothing else."""
+    resources, _ = _plan(identity_provider_cidrs=["20.190.128.0/18", "40.126.0.0/18"])
+    policies = _policies(resources)
+    assert sorted(n for n in policies if n.startswith("allow-out-identity-provider")) == [
+        "allow-out-identity-provider-0", "allow-out-identity-provider-1"]
+    assert policies["allow-out-identity-provider-1"] == {
+        "podSelector": {"matchLabels": CONTROLLER}, "policyTypes": ["Egress"],
+        "egress": [{"to": [{"ipBlock": {"cidr": "40.126.0.0/18"}}], "ports": [{"port": 443, "protocol": "TCP"}]}],
+    }
+
+
+def test_the_whole_internet_is_not_a_token_service():
+    resources, error = attempt_plan(lambda: SecretSync("eso", _args(
+        k8s.Provider("cluster", kubeconfig="{}"), identity_provider_cidrs=["0.0.0.0/0"])))
+    assert isinstance(error, ComponentInputError)
+    assert "identity_provider_cidrs must not contain 0.0.0.0/0 (the whole internet)" in str(error)
+    assert resources_of_type(resources, RELEASE) == []

@@ -120,6 +120,11 @@ class PlanMonitor(MockMonitor):
         self._default_providers: Dict[Tuple[str, str], str] = {}
         self._default_lock = threading.Lock()
         self.autonamer = autonames.Autonamer(config, capture.note)
+        # Constructs remote components with their Node.js implementation (sahab.planner.node_components);
+        # None in sahab.testing and wherever no expander is set: such components stay opaque.
+        self.expander: Optional[Any] = None
+        self._constructing: Dict[str, Dict[str, Any]] = {}  # component URN -> its record, while constructed
+        self._constructed_by: Dict[str, str] = {}  # URN -> the component whose implementation registered it
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return wire.make_urn(self.stack, self.project, parent, type_, name)
@@ -145,11 +150,14 @@ class PlanMonitor(MockMonitor):
         if request.type == STACK_TYPE:
             self.capture.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
+        if urn in self._constructing:  # the implementation registers the component the program registered
+            return resource_pb2.RegisterResourceResponse(urn=urn)
         raw_inputs = json_format.MessageToDict(request.object)
         autonamed = self.autonamer.fill(urn, request, raw_inputs, self.catalog.inputs(request.type))
-        self._record(urn, request, raw_inputs, mode="create", autonamed=autonamed)
+        record = self._record(urn, request, raw_inputs, mode="create", autonamed=autonamed)
         resource_id = request.importId or ""
-        outputs = self._outputs(urn, request.type, raw_inputs, bool(request.remote))
+        state = self._construct(urn, request, record) if request.remote else None
+        outputs = state if state is not None else self._outputs(urn, request.type, raw_inputs, bool(request.remote))
         outputs = _mark_secret_outputs(outputs, getattr(request, "additionalSecretOutputs", None))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, {})
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=_struct(outputs))
@@ -169,8 +177,24 @@ class PlanMonitor(MockMonitor):
             self.capture.outputs = wire.Redactor(self.tokens).convert(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
 
+    def _construct(self, urn: str, request: Any, record: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """The component's outputs from its implementation, whose children register meanwhile; None if not constructed."""
+        if self.expander is None or not self.expander.handles(request.type):
+            return None
+        self._constructing[urn] = record
+        try:
+            outcome = self.expander.expand(request)
+        finally:
+            del self._constructing[urn]
+        record["expanded"] = dict(outcome.expanded)
+        if outcome.expanded.get("by") is not None:
+            record["expanded"]["objects"] = sum(1 for by in self._constructed_by.values() if by == urn)
+        if outcome.expanded.get("by") is None:
+            self.capture.note("warning", "%s was not expanded: %s" % (request.type, outcome.expanded["reason"]), urn)
+        return outcome.state
+
     def _record(self, urn: str, request: Any, raw_inputs: Dict[str, Any], mode: str,
-                autonamed: Sequence[str] = ()) -> None:
+                autonamed: Sequence[str] = ()) -> Dict[str, Any]:
         redactor = wire.Redactor(self.tokens)
         inputs = redactor.convert(raw_inputs)
         record: Dict[str, Any] = {
@@ -195,6 +219,11 @@ class PlanMonitor(MockMonitor):
         if autonamed_paths:
             record["autonamed"] = autonamed_paths
         source = self.sources.locate(request) if self.sources is not None else None
+        parent = record["parent"] or ""
+        component = parent if parent in self._constructing else self._constructed_by.get(parent)
+        if component is not None:  # registered by a component's implementation: located at the program's line
+            self._constructed_by[urn] = component
+            source = self._constructing.get(component, {}).get("source")
         if source is not None:
             record["source"] = source
         if request.type.startswith(PROVIDER_PREFIX):
@@ -202,6 +231,7 @@ class PlanMonitor(MockMonitor):
         count = self.capture.add_resource(record)
         if self.progress is not None:
             self.progress(count)
+        return record
 
     def _default_provider(self, request: Any, mode: str) -> Optional[str]:
         """The reference to the default provider the engine would give this resource, registered on first use.

@@ -187,14 +187,29 @@ def _find_invoke_result_type(token: str) -> Optional[type]:
     parts = token.split(":")
     if len(parts) != 3:
         return None
-    package, module, function = parts
+    return _find_class(token, parts[2][:1].upper() + parts[2][1:] + "Result")
+
+
+def find_resource_class(token: str) -> Optional[type]:
+    """The SDK's class for a resource type token, if this interpreter's SDK has it.
+
+    ``aws:ec2/securityGroup:SecurityGroup`` -> ``pulumi_aws.ec2.SecurityGroup``. Used by sahab's
+    own process for resources a component's Node.js implementation registers (no Python program
+    describes them: :mod:`sahab.planner.node_components`).
+    """
+    parts = token.split(":")
+    return _find_class(token, parts[2]) if len(parts) == 3 else None
+
+
+def _find_class(token: str, class_name: str) -> Optional[type]:
+    """``class_name`` in the SDK module a ``package:module:member`` token names."""
+    package, module, _member = token.split(":")
     root = _PACKAGE_MODULES.get(package, "pulumi_" + package.replace("-", "_"))
     first = module.split("/")[0]
     candidates: List[str] = [root] if first in ("index", "") else [
         root + "." + first.replace("-", "_"),
         root + "." + module.replace("/", ".").replace("-", "_"),
     ]
-    class_name = function[:1].upper() + function[1:] + "Result"
     for candidate in candidates:
         try:
             mod = importlib.import_module(candidate)

@@ -403,7 +403,9 @@ def _mentions_token(value: Any, depth: int = 0) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_mentions_token(item, depth + 1) for item in value)
     if isinstance(value, dict):
-        return any(_mentions_token(item, depth + 1) for item in value.values())
+        # dict.values, not value.values(): SDK input types are dicts whose fields may shadow the
+        # method (aws.cloudtrail.TrailEventSelectorDataResourceArgs has a `values` list).
+        return any(_mentions_token(item, depth + 1) for item in dict.values(value))
     return False
 
 
