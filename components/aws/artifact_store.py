@@ -20,15 +20,12 @@ from ..validation import ComponentInputError, require_name
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION, UAE_AWS_REGIONS
 from .arguments import require_kms_key_arn
-from .private_bucket import private_bucket
+from .private_bucket import private_bucket, validate_bucket_arguments
 from .provider import UaeProvider, resolve_provider
 
 COMPONENT = "ArtifactStore"
 TYPE_TOKEN = "sahab:aws:ArtifactStore"
 
-_VPCE = re.compile(r"^vpce-[0-9a-f]{8,17}$")
-_PRINCIPAL = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _S3_ARN = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -65,26 +62,8 @@ def _validate(name: str, args: ArtifactStoreArgs) -> None:
     resolve_provider(COMPONENT, args.provider, args.region)
     require_name(COMPONENT, name)
     require_kms_key_arn(COMPONENT, "kms_key_arn", args.kms_key_arn)
-    if args.vpc_endpoint_id is None or (isinstance(args.vpc_endpoint_id, str) and not _VPCE.match(args.vpc_endpoint_id)):
-        raise ComponentInputError(
-            "%s: vpc_endpoint_id %r must be the S3 VPC endpoint id (vpce-…), e.g. Network.s3_endpoint_id"
-            % (COMPONENT, args.vpc_endpoint_id)
-        )
-    if not args.admin_principal_arns:
-        raise ComponentInputError(
-            "%s: admin_principal_arns must not be empty: the bucket refuses every request from outside the VPC "
-            "endpoint, so name the deploy role that manages it" % COMPONENT
-        )
-    for arn in args.admin_principal_arns:
-        if isinstance(arn, str) and not _PRINCIPAL.match(arn):
-            raise ComponentInputError(
-                "%s: admin_principal_arns entry %r must be an IAM role or user ARN without wildcards" % (COMPONENT, arn)
-            )
-    if args.bucket_name is not None and (not isinstance(args.bucket_name, str) or not _BUCKET.match(args.bucket_name)):
-        raise ComponentInputError(
-            "%s: bucket_name %r must be 3-63 lowercase letters, digits or dashes (no dots), starting and ending with a letter or digit"
-            % (COMPONENT, args.bucket_name)
-        )
+    validate_bucket_arguments(COMPONENT, vpc_endpoint_id=args.vpc_endpoint_id, admin_principal_arns=args.admin_principal_arns,
+                              bucket_name=args.bucket_name, bucket="the bucket", admins="the deploy role that manages it")
     if args.bucket_name is not None and args.access_log_bucket is None and len(args.bucket_name) > 58:
         raise ComponentInputError(
             "%s: bucket_name %r must be at most 58 characters when the component makes its log bucket (<bucket_name>-logs)"

@@ -26,7 +26,7 @@ from .artifact_store import bucket_policy
 from .base import AwsComponent
 from .catalogue import UAE_AWS_REGION
 from .network import LOG_RETENTION_DAYS
-from .private_bucket import private_bucket
+from .private_bucket import private_bucket, validate_bucket_arguments
 from .provider import UaeProvider, resolve_provider
 
 COMPONENT = "AuditTrail"
@@ -35,9 +35,6 @@ TYPE_TOKEN = "sahab:aws:AuditTrail"
 # S3 Object Lock's longest default retention is 100 years.
 MAX_RETENTION_DAYS = 36500
 
-_VPCE = re.compile(r"^vpce-[0-9a-f]{8,17}$")
-_PRINCIPAL = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _S3_ARN = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -68,21 +65,8 @@ def _validate(name: str, args: AuditTrailArgs) -> None:
     resolve_provider(COMPONENT, args.provider, args.region)
     require_name(COMPONENT, name)
     require_kms_key_arn(COMPONENT, "kms_key_arn", args.kms_key_arn)
-    if args.vpc_endpoint_id is None or (isinstance(args.vpc_endpoint_id, str) and not _VPCE.match(args.vpc_endpoint_id)):
-        raise ComponentInputError(
-            "%s: vpc_endpoint_id %r must be the S3 VPC endpoint id (vpce-…), e.g. Network.s3_endpoint_id"
-            % (COMPONENT, args.vpc_endpoint_id)
-        )
-    if not args.admin_principal_arns:
-        raise ComponentInputError(
-            "%s: admin_principal_arns must not be empty: the audit bucket refuses every request from outside the VPC "
-            "endpoint, so name the role that reads the records" % COMPONENT
-        )
-    for arn in args.admin_principal_arns:
-        if isinstance(arn, str) and not _PRINCIPAL.match(arn):
-            raise ComponentInputError(
-                "%s: admin_principal_arns entry %r must be an IAM role or user ARN without wildcards" % (COMPONENT, arn)
-            )
+    validate_bucket_arguments(COMPONENT, vpc_endpoint_id=args.vpc_endpoint_id, admin_principal_arns=args.admin_principal_arns,
+                              bucket_name=args.bucket_name, bucket="the audit bucket", admins="the role that reads the records")
     if not is_whole(args.retention_days) or not 1 <= args.retention_days <= MAX_RETENTION_DAYS:
         raise ComponentInputError(
             "%s: retention_days must be a whole number of days from 1 to %d (S3 Object Lock), got %r"
@@ -100,11 +84,6 @@ def _validate(name: str, args: AuditTrailArgs) -> None:
             )
     if not isinstance(args.multi_region, bool):
         raise ComponentInputError("%s: multi_region must be True or False, got %r" % (COMPONENT, args.multi_region))
-    if args.bucket_name is not None and (not isinstance(args.bucket_name, str) or not _BUCKET.match(args.bucket_name)):
-        raise ComponentInputError(
-            "%s: bucket_name %r must be 3-63 lowercase letters, digits or dashes (no dots), starting and ending with a letter or digit"
-            % (COMPONENT, args.bucket_name)
-        )
 
 
 def trail_arn(region: str, account_id: str, trail_name: str) -> str:
