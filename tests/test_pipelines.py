@@ -309,7 +309,12 @@ def test_ml_retrain_example_is_triggered_by_the_drift_alert_and_trusts_no_payloa
     assert on["repository_dispatch"] == {"types": ["model-drift"]} and on["workflow_dispatch"] is None
     (job,) = workflow["jobs"].values()
     assert job["uses"] == "./.github/workflows/sahab-ml-pipeline.yml"
-    assert "client_payload" not in (GITHUB / "examples" / "ml-retrain.yml").read_text().split("name: retrain churn")[1]
+    # The payload's model is compared with the model the file is written for, and used nowhere else:
+    # another model's dispatch to this repository does not run, and no payload value reaches an input.
+    assert job["if"] == "github.event_name != 'repository_dispatch' || github.event.client_payload.model == 'churn'"
+    assert job["with"]["model"] == "churn"
+    body = (GITHUB / "examples" / "ml-retrain.yml").read_text().split("name: retrain churn")[1]
+    assert body.count("client_payload") == 1
     required = {k for k, v in _on(_load(GITHUB / "ml-pipeline.yml"))["workflow_call"]["inputs"].items() if v.get("required")}
     assert required <= set(job["with"])
 

@@ -9,7 +9,7 @@ from .alert_routing import AlertReceiver
 from .charts import ChartRef
 from .ci_forges import DockerInDocker, GithubApp, GithubRunners, GitlabRunners, RbacRule
 from .ci_runners import CiRunners, CiRunnersArgs
-from .drift_monitor import DriftMonitor, DriftMonitorArgs, RegistryEndpoint
+from .drift_monitor import DriftMonitor, DriftMonitorArgs, RegistryEndpoint, RetrainTrigger
 from .feature_store import FeatureStore, FeatureStoreArgs
 from .gpu import GpuEnablement, GpuEnablementArgs
 from .identity import WorkloadIdentityBinding
@@ -36,7 +36,7 @@ __all__ = [
     "GithubRunners", "GitlabRunners", "GpuEnablement", "GpuEnablementArgs", "GpuPool", "Image", "InputLogging",
     "MlflowServer", "ModelRegistry", "ModelRegistryArgs", "ModelServing", "ModelServingArgs", "Monitoring", "MonitoringArgs", "NamespaceQuota", "Pause",
     "PlatformAlerts", "PodSecurityException", "Port", "PrometheusAnalysis", "PrometheusEndpoint", "QueryClient", "RbacRule",
-    "RegistryEndpoint", "RegistryUser", "RemoteRef", "Resources",
+    "RegistryEndpoint", "RegistryUser", "RemoteRef", "Resources", "RetrainTrigger",
     "RolloutsController", "RolloutsControllerArgs", "ScrapeTarget", "SecretStoreBinding", "SecretSync", "SecretSyncArgs", "SetWeight",
     "TrainingJob", "TrainingJobArgs", "TrainingOperator", "TrainingOperatorArgs", "TrainingQueue",
     "WorkloadIdentityBinding", "ZeroTrustNamespace", "ZeroTrustNamespaceArgs", "metrics_scrape_allow", "require_model_uri",

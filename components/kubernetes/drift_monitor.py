@@ -24,6 +24,10 @@ report and verdict to MLflow (and so to the artifact store) and serves the drift
   endpoint (``identity_endpoint_cidrs``, e.g. the STS VPC endpoint); ingress only from
   Prometheus to the metrics port. DNS is the namespace's own allow.
 
+With ``retrain=RetrainTrigger(...)`` the job also asks GitHub to retrain a version it finds
+drifted (``repository_dispatch``, once per version: :mod:`sahab.drift.retrain`): the token is a
+Secret mounted read-only as a file, and egress gains exactly the API's networks on its port.
+
 The MLflow user needs ``EDIT`` on the model (tags on its versions) and ``READ`` on the experiments
 holding its versions: a :class:`~.model_registry.RegistryUser` with ``permission="EDIT"`` gets
 exactly that from the registry's users Job.
@@ -33,11 +37,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from sahab.drift import metrics as drift_metrics
+from sahab.drift import retrain as drift_retrain
 
 from ..validation import ComponentInputError, DNS_LABEL, is_whole, require_cidrs, require_labels, require_name, require_non_empty, require_port
 from .base import KubernetesComponent, require_provider
@@ -65,6 +71,8 @@ STALE_FOR = "30m"
 _DURATION = re.compile(r"^([1-9]\d*)([mhd])$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400}
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+TOKEN_FOLDER = HOME + "/.github-dispatch"
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,55 @@ class RegistryEndpoint:
         return self
 
 
+@dataclass(frozen=True)
+class RetrainTrigger:
+    """Dispatch retraining to a GitHub repository when a served version drifts.
+
+    ``repository`` is ``owner/repo`` (its workflow listens to ``repository_dispatch`` of
+    ``event_type``). ``token_secret`` names a Secret in the monitor's namespace whose
+    ``token_key`` holds a token that may create dispatches there (a GitHub App installation token
+    or a fine-grained token with contents: write on that repository only); it is mounted as a
+    file, never an environment variable. ``api_url`` is https://api.github.com or a GitHub
+    Enterprise Server's ``https://<host>/api/v3``; ``api_cidrs`` are its networks, the only ones
+    the pod may reach on the API's port (GitHub.com's are the ``api`` list of
+    ``https://api.github.com/meta``).
+    """
+
+    repository: str
+    token_secret: str
+    api_cidrs: Sequence[str]
+    token_key: str = "token"
+    event_type: str = drift_retrain.DEFAULT_EVENT_TYPE
+    api_url: str = drift_retrain.DEFAULT_API_URL
+
+    @property
+    def api_port(self) -> int:
+        return urlsplit(self.api_url).port or HTTPS_PORT
+
+    def validate(self, component: str) -> "RetrainTrigger":
+        if not isinstance(self.repository, str) or not drift_retrain.REPOSITORY.match(self.repository):
+            raise ComponentInputError("%s: retrain.repository %r must be a GitHub repository as owner/name, e.g. acme/models"
+                                      % (component, self.repository))
+        if not isinstance(self.token_secret, str) or not _SECRET_NAME.match(self.token_secret):
+            raise ComponentInputError(
+                "%s: retrain.token_secret must name the Secret holding the GitHub token (never the token itself)" % component)
+        if not isinstance(self.token_key, str) or not _SECRET_KEY.match(self.token_key):
+            raise ComponentInputError("%s: retrain.token_key %r must be a key of the Secret (letters, digits, - _ .)"
+                                      % (component, self.token_key))
+        if not isinstance(self.event_type, str) or not drift_retrain.EVENT_TYPE.match(self.event_type):
+            raise ComponentInputError("%s: retrain.event_type %r must be 1-100 letters, digits, _ . or -, e.g. model-drift"
+                                      % (component, self.event_type))
+        if not isinstance(self.api_url, str) or not drift_retrain.API_URL.match(self.api_url):
+            raise ComponentInputError("%s: retrain.api_url %r %s" % (component, self.api_url, drift_retrain.API_URL_HINT))
+        require_non_empty(component, "retrain.api_cidrs", list(self.api_cidrs))
+        require_cidrs(component, "retrain.api_cidrs", list(self.api_cidrs), private_only=False)
+        return self
+
+    def job_arguments(self) -> List[str]:
+        return ["--retrain-repository", self.repository, "--retrain-token-file", "%s/%s" % (TOKEN_FOLDER, self.token_key),
+                "--retrain-event-type", self.event_type, "--retrain-api-url", self.api_url]
+
+
 @dataclass(kw_only=True)
 class DriftMonitorArgs:
     """Which served model to watch, where its inputs are, and when to alert.
@@ -104,6 +161,7 @@ class DriftMonitorArgs:
     the check runs (``30m``..``7d``), ``window_days`` how many days of inputs it reads,
     ``drift_share`` the share of drifted columns that is dataset drift (the job's verdict and the
     alert's threshold), ``min_rows`` the fewest inputs (and reference rows) a verdict needs.
+    ``retrain`` (off by default) dispatches retraining to GitHub once per drifted version.
     """
 
     provider: k8s.Provider
@@ -122,6 +180,7 @@ class DriftMonitorArgs:
     drift_share: float = 0.5
     min_rows: int = 100
     resources: Resources = field(default_factory=lambda: Resources("250m", "1Gi", "1", "2Gi"))
+    retrain: Optional[RetrainTrigger] = None
 
 
 def interval_seconds(interval: str) -> int:
@@ -175,6 +234,10 @@ def validate(name: str, args: DriftMonitorArgs) -> str:
     if not isinstance(args.resources, Resources):
         raise ComponentInputError("%s: resources must be a Resources, got %r" % (COMPONENT, args.resources))
     args.resources.validate(COMPONENT, "resources")
+    if args.retrain is not None:
+        if not isinstance(args.retrain, RetrainTrigger):
+            raise ComponentInputError("%s: retrain must be a RetrainTrigger, got %s" % (COMPONENT, type(args.retrain).__name__))
+        args.retrain.validate(COMPONENT)
     return model
 
 
@@ -189,7 +252,8 @@ def job_arguments(args: DriftMonitorArgs) -> List[pulumi.Input[str]]:
     """The arguments of ``python -m sahab.drift`` (:data:`JOB_COMMAND`) in the pod."""
     return ["--model-uri", args.model_uri, "--inputs-uri", args.inputs_uri,
             "--window-days", str(args.window_days), "--drift-share", repr(float(args.drift_share)),
-            "--min-rows", str(args.min_rows), "--interval", args.interval, "--port", str(METRICS_PORT)]
+            "--min-rows", str(args.min_rows), "--interval", args.interval, "--port", str(METRICS_PORT),
+            *(args.retrain.job_arguments() if args.retrain is not None else [])]
 
 
 def alert_rules(name: str, namespace: str, model: str, args: DriftMonitorArgs) -> Dict[str, Any]:
@@ -226,15 +290,20 @@ class DriftMonitor(KubernetesComponent):
             metadata=self._metadata(name, labels, annotations=dict(args.identity.service_account_annotations) or None),
             automount_service_account_token=False,
             opts=self.child_opts())
+        mounts = [k8s.core.v1.VolumeMountArgs(name="scratch", mount_path=HOME),
+                  # MLflow reads ~/.mlflow/credentials (mlflow/utils/credentials.py).
+                  k8s.core.v1.VolumeMountArgs(name="mlflow-credentials", mount_path=HOME + "/.mlflow", read_only=True)]
+        volumes = [scratch_volume("scratch", SCRATCH_SIZE), secret_volume("mlflow-credentials", args.tracking_credentials_secret)]
+        if args.retrain is not None:  # the job reads the token file at each dispatch (--retrain-token-file)
+            mounts.append(k8s.core.v1.VolumeMountArgs(name="github-token", mount_path=TOKEN_FOLDER, read_only=True))
+            volumes.append(secret_volume("github-token", args.retrain.token_secret))
         container = secure_container(
             "drift", args.image.reference, args.resources,
             command=JOB_COMMAND, args=job_arguments(args),
             env={"MLFLOW_TRACKING_URI": args.registry.tracking_uri, "HOME": HOME, "TMPDIR": HOME,
                  "MLFLOW_DISABLE_TELEMETRY": "true", "PYTHONDONTWRITEBYTECODE": "1"},
             ports={"metrics": METRICS_PORT},
-            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="scratch", mount_path=HOME),
-                           # MLflow reads ~/.mlflow/credentials (mlflow/utils/credentials.py).
-                           k8s.core.v1.VolumeMountArgs(name="mlflow-credentials", mount_path=HOME + "/.mlflow", read_only=True)],
+            volume_mounts=mounts,
             liveness=http_probe("/metrics", "metrics", initial_delay=30, period=30),
             readiness=http_probe("/metrics", "metrics", initial_delay=10, period=10))
         k8s.apps.v1.Deployment(
@@ -246,9 +315,7 @@ class DriftMonitor(KubernetesComponent):
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels={**labels, **args.identity.pod_labels}),
-                    spec=secure_pod_spec([container], service_account=name, volumes=[
-                        scratch_volume("scratch", SCRATCH_SIZE),
-                        secret_volume("mlflow-credentials", args.tracking_credentials_secret)]))),
+                    spec=secure_pod_spec([container], service_account=name, volumes=volumes))),
             opts=self.child_opts(depends_on=[account]))
         k8s.apiextensions.CustomResource(
             "%s-metrics" % name,
@@ -288,16 +355,21 @@ class DriftMonitor(KubernetesComponent):
 
         storage = args.storage_cidrs
         registry = args.registry
+        egress = [
+            net.NetworkPolicyEgressRuleArgs(
+                to=[in_namespace(registry.namespace, registry.pods)],
+                ports=[net.NetworkPolicyPortArgs(port=registry.port, protocol="TCP")]),
+            https(storage.apply(networks) if isinstance(storage, pulumi.Output) else networks(storage)),
+            https(networks(args.identity_endpoint_cidrs)),
+        ]
+        if args.retrain is not None:  # the GitHub API, exactly its networks and port
+            egress.append(net.NetworkPolicyEgressRuleArgs(
+                to=networks(args.retrain.api_cidrs),
+                ports=[net.NetworkPolicyPortArgs(port=args.retrain.api_port, protocol="TCP")]))
         net.NetworkPolicy(
             "%s-allow-out" % name,
             metadata=self._metadata("%s-allow-out" % name, labels),
-            spec=net.NetworkPolicySpecArgs(pod_selector=pods, policy_types=["Egress"], egress=[
-                net.NetworkPolicyEgressRuleArgs(
-                    to=[in_namespace(registry.namespace, registry.pods)],
-                    ports=[net.NetworkPolicyPortArgs(port=registry.port, protocol="TCP")]),
-                https(storage.apply(networks) if isinstance(storage, pulumi.Output) else networks(storage)),
-                https(networks(args.identity_endpoint_cidrs)),
-            ]),
+            spec=net.NetworkPolicySpecArgs(pod_selector=pods, policy_types=["Egress"], egress=egress),
             opts=self.child_opts())
         net.NetworkPolicy(
             "%s-allow-in-metrics" % name,

@@ -240,3 +240,30 @@ def test_the_command_refuses_a_bad_model_uri_in_one_line():
                            "--inputs-uri", "file:///unused"], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (
         2, "", "sahab drift: model URI 'models:/churn/latest' is not models:/<name>/<version> or models:/<name>@<alias>\n")
+
+
+@pytest.mark.parametrize("status", [204, 401])
+def test_a_drifted_check_dispatches_retraining_after_writing_its_verdict(registry, tmp_path, status):
+    from github_double import GithubDouble  # tests/github_double.py
+
+    from sahab.drift.retrain import DISPATCHED_TAG, RetrainConfig
+
+    client, version = registry
+    inputs = tmp_path / "inputs"
+    _log_inputs(inputs, TODAY, _frame(2, 1.0, (0.2, 0.3, 0.5)), version=version)
+    (tmp_path / "token").write_text("ghs_e2eToken")
+    github = GithubDouble(statuses=[status]).start()
+    try:
+        config = DriftJobConfig(model_uri="models:/churn@champion", inputs_uri=inputs.as_uri(), retrain=RetrainConfig(
+            repository="acme/models", token_file=str(tmp_path / "token"), api_url=github.url))
+        metrics = DriftMetrics(model="churn")
+        check_once(config, client, metrics, NOW)
+    finally:
+        github.stop()
+    (request,) = github.requests
+    assert request.body["client_payload"] == {"model": "churn", "version": int(version),
+                                              "drifted_columns": ["tenure", "plan"], "share": 2 / 3}
+    tags = client.get_model_version("churn", version).tags
+    assert tags["sahab.drift.status"] == "drift"  # the verdict is written whatever GitHub answers
+    assert (DISPATCHED_TAG in tags) is (status == 204)
+    assert ('sahab_drift_retrain_dispatch_failures_total{model="churn"} 1.0' in metrics.render().splitlines()) is (status == 401)

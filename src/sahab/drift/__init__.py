@@ -10,6 +10,7 @@ imports this package. One job per module:
 * :mod:`.registry`: the model version's reference data (an artifact of its run) and the verdict
   written back to MLflow (model version tags, a run with metrics and the report);
 * :mod:`.metrics`: the drift metric in Prometheus's text format, served on ``/metrics``;
+* :mod:`.retrain`: a GitHub ``repository_dispatch`` once per drifted version (retraining on drift);
 * :mod:`.job`: one check, and the loop the pod runs (``python -m sahab.drift``).
 
 The conventions (where reference data and inputs live, metric names) are in

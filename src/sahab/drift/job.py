@@ -8,7 +8,8 @@ counts a failure; the last verdict's timestamp then ages, and the stale-check al
 evidence is never reported as "no drift".
 
 Credentials: MLflow's from ``MLFLOW_TRACKING_URI`` and the mounted ``~/.mlflow/credentials``
-file (never an environment variable); the artifact store's from the pod's workload identity.
+file (never an environment variable); the artifact store's from the pod's workload identity;
+with retraining on (:mod:`.retrain`), GitHub's token from a mounted file as well.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import datetime
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..errors import SahabError
 from .detect import DEFAULT_DRIFT_SHARE, DEFAULT_MIN_ROWS, detect_drift
@@ -24,6 +25,7 @@ from .errors import DriftDataError
 from .inputs import read_inputs
 from .metrics import DriftMetrics
 from .registry import Published, load_reference, publish, resolve_version
+from .retrain import RetrainConfig, maybe_dispatch
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -46,11 +48,13 @@ class DriftJobConfig:
     min_rows: int = DEFAULT_MIN_ROWS
     interval_seconds: int = DEFAULT_INTERVAL_SECONDS
     port: int = DEFAULT_PORT
+    retrain: Optional[RetrainConfig] = None
 
 
 def check_once(config: DriftJobConfig, client: "MlflowClient", metrics: DriftMetrics,
                now: datetime.datetime) -> Published:
-    """One check at ``now`` (UTC): the verdict goes to MLflow, then to the metrics."""
+    """One check at ``now`` (UTC): the verdict goes to MLflow, then to the metrics, then (drift,
+    and ``retrain`` set) a retraining dispatch for a version not dispatched yet."""
     version = resolve_version(client, config.model_uri)
     reference = load_reference(client, version)
     current = read_inputs(config.inputs_uri, version.name, str(version.version), window_days=config.window_days,
@@ -60,6 +64,8 @@ def check_once(config: DriftJobConfig, client: "MlflowClient", metrics: DriftMet
         "model_uri": config.model_uri, "drift_share": config.drift_share, "min_rows": config.min_rows,
         "window_days": config.window_days})
     metrics.record_verdict(str(version.version), check.verdict, now.timestamp())
+    if config.retrain is not None:
+        maybe_dispatch(config.retrain, client, version.name, str(version.version), check.verdict, metrics, now)
     return published
 
 

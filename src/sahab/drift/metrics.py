@@ -9,7 +9,9 @@ drift"). Series, each labelled ``model`` (and ``version``, the version judged):
 * ``sahab_model_drift_columns``: how many columns drifted;
 * ``sahab_model_drift_last_success_timestamp_seconds``: when a check last gave a verdict;
 * ``sahab_model_drift_check_failures_total``: checks that gave none (no inputs, too few rows,
-  no reference, an error), counted by ``reason``.
+  no reference, an error), counted by ``reason``;
+* ``sahab_drift_retrain_dispatch_failures_total``: retraining dispatches GitHub did not accept
+  (:mod:`.retrain`; present once one failed).
 
 A version's series are dropped when the model's alias moves to another version, so an alert
 never fires on a version that no longer serves. Nothing here is secret: names and numbers only.
@@ -30,12 +32,14 @@ DETECTED = "sahab_model_drift_detected"
 COLUMNS = "sahab_model_drift_columns"
 LAST_SUCCESS = "sahab_model_drift_last_success_timestamp_seconds"
 FAILURES = "sahab_model_drift_check_failures_total"
+DISPATCH_FAILURES = "sahab_drift_retrain_dispatch_failures_total"
 _HELP = {
     SHARE: ("gauge", "Share of the reference data's columns that drifted in the latest check."),
     DETECTED: ("gauge", "1 when the latest check found dataset drift (share at or above the threshold)."),
     COLUMNS: ("gauge", "Number of columns that drifted in the latest check."),
     LAST_SUCCESS: ("gauge", "Unix time of the latest check that gave a verdict."),
     FAILURES: ("counter", "Checks that gave no verdict, by reason."),
+    DISPATCH_FAILURES: ("counter", "Retraining dispatches to GitHub that failed (retried at the next check)."),
 }
 
 
@@ -56,6 +60,7 @@ class DriftMetrics:
     _verdict: Optional["DriftVerdict"] = None
     _last_success: Optional[float] = None
     _failures: Dict[str, int] = field(default_factory=dict)
+    _dispatch_failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record_verdict(self, version: str, verdict: "DriftVerdict", at: float) -> None:
@@ -65,6 +70,10 @@ class DriftMetrics:
     def record_failure(self, reason: str) -> None:
         with self._lock:
             self._failures[reason] = self._failures.get(reason, 0) + 1
+
+    def record_dispatch_failure(self) -> None:
+        with self._lock:
+            self._dispatch_failures += 1
 
     def render(self) -> str:
         with self._lock:
@@ -79,6 +88,8 @@ class DriftMetrics:
                 samples[LAST_SUCCESS].append((model, self._last_success))
             for reason, count in sorted(self._failures.items()):
                 samples[FAILURES].append((model + (("reason", reason),), float(count)))
+            if self._dispatch_failures:
+                samples[DISPATCH_FAILURES].append((model, float(self._dispatch_failures)))
         lines: List[str] = []
         for name, (kind, text) in _HELP.items():
             lines += ["# HELP %s %s" % (name, text), "# TYPE %s %s" % (name, kind)]
@@ -88,6 +99,10 @@ class DriftMetrics:
 
 class Renders(Protocol):
     """Anything that renders its samples in the text format (the drift job's, the input logger's)."""
+
+    def record_dispatch_failure(self) -> None:
+        with self._lock:
+            self._dispatch_failures += 1
 
     def render(self) -> str: ...
 

@@ -25,6 +25,7 @@ import requests
 from sahab.components.kubernetes import mlflow_server
 from sahab.drift.registry import REFERENCE_ARTIFACT, log_reference
 
+from github_double import GithubDouble  # tests/github_double.py
 from mlflow_live import free_port, stop, wait_healthy  # tests/mlflow_live.py
 from test_mlflow_server_live import (  # noqa: E402 (pytest puts this folder on sys.path)
     _planned_registry, _run_users_script, _write_secret_files, render_eso_template,
@@ -146,6 +147,29 @@ def test_the_drift_job_judges_the_served_version_and_writes_the_verdict_to_mlflo
         assert requests.get(base + "/api/2.0/mlflow/registered-models/get", params={"name": "other"},
                             auth=("drift", drift_password), timeout=10).status_code == 403
         assert any(p.name == Path(REFERENCE_ARTIFACT).name for p in (tmp_path / "artifacts").rglob("*.parquet"))
+
+        # Retraining on drift: tenure and spend shifted (2 of 3 columns). Two runs, as a restarted pod
+        # would make them, with the drift user's own grants: one dispatch, recorded on the version.
+        _write_inputs(inputs, version, today, _frame(4, 1.0, rows=300).assign(spend=lambda f: f["spend"] + 40))
+        github_token = "ghs_" + secrets.token_urlsafe(30)
+        (home / "github-token").write_text(github_token)
+        github = GithubDouble().start()
+        try:
+            retrain = ("--retrain-repository", "acme/models", "--retrain-token-file", str(home / "github-token"),
+                       "--retrain-api-url", github.url)
+            runs = [_run_job(base, home, inputs, *retrain) for _ in range(2)]
+        finally:
+            github.stop()
+        assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr[-3000:]
+        (request,) = github.requests
+        assert request.body == {"event_type": "model-drift", "client_payload": {
+            "model": MODEL, "version": int(version), "drifted_columns": ["tenure", "spend"], "share": 2 / 3}}
+        tags = requests.get(base + "/api/2.0/mlflow/model-versions/get", params={"name": MODEL, "version": version},
+                            auth=admin, timeout=10).json()["model_version"]["tags"]
+        tags = {tag["key"]: tag["value"] for tag in tags}
+        assert tags["sahab.drift.status"] == "drift" and "sahab.drift.retrain_dispatched" in tags
+        for output in [run.stdout + run.stderr for run in runs] + [log.read_text(), repr(tags)]:
+            assert github_token not in output and drift_password not in output
     finally:
         members = stop(process)
     assert process.pid in members

@@ -9,10 +9,11 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from sahab.components.kubernetes import Image, WorkloadIdentityBinding, ZeroTrustNamespace, ZeroTrustNamespaceArgs
-from sahab.components.kubernetes.drift_monitor import DriftMonitor, DriftMonitorArgs, RegistryEndpoint
+from sahab.components.kubernetes.drift_monitor import DriftMonitor, DriftMonitorArgs, RegistryEndpoint, RetrainTrigger
 from sahab.components.kubernetes.workload import Resources
-from sahab.drift.__main__ import parser
+from sahab.drift.__main__ import parser, retrain_config
 from sahab.drift.metrics import LAST_SUCCESS, SHARE
+from sahab.drift.retrain import RetrainConfig
 from sahab.gate.engines.embedded import EmbeddedEngine
 from sahab.gate.evaluate import evaluate_rules
 from sahab.gate.rules import load_bundle
@@ -180,5 +181,84 @@ def test_a_drift_monitor_in_its_namespace_passes_every_rule_of_the_gate():
 ])
 def test_bad_input_fails_at_construction_with_one_clear_line(overrides, message):
     resources, error = attempt_plan(lambda: _monitor(k8s.Provider("cluster", kubeconfig="{}"), **overrides))
+    assert str(error) == message
+    assert [r["type"] for r in resources] == ["pulumi:providers:kubernetes"]
+
+
+GITHUB_API = ["140.82.112.0/20", "143.55.64.0/20"]
+
+
+def _retrain(**overrides: Any) -> RetrainTrigger:
+    return RetrainTrigger(**{"repository": "acme/models", "token_secret": "github-dispatch", "api_cidrs": GITHUB_API,
+                             **overrides})
+
+
+def test_retraining_mounts_the_token_as_a_file_and_allows_exactly_the_github_api():
+    resources = plan_resources(lambda: _monitor(k8s.Provider("cluster", kubeconfig="{}"), retrain=_retrain()))
+    spec = _pod(resources)["spec"]
+    (container,) = spec["containers"]
+    assert {"name": "github-token", "secret": {"secretName": "github-dispatch", "defaultMode": 0o400}} in spec["volumes"]
+    assert {"name": "github-token", "mountPath": "/tmp/.github-dispatch", "readOnly": True} in container["volumeMounts"]
+    # The token is a file only: the environment is what it is without retraining, and holds no Secret reference.
+    assert {item["name"]: item["value"] for item in container["env"]} == {
+        "HOME": "/tmp", "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_TRACKING_URI": "http://mlflow.mlflow.svc:5000",
+        "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp"}
+    assert "envFrom" not in container and all("valueFrom" not in item for item in container["env"])
+    assert retrain_config(parser().parse_args(container["args"])) == RetrainConfig(
+        repository="acme/models", token_file="/tmp/.github-dispatch/token", event_type="model-drift",
+        api_url="https://api.github.com")
+    out = {p["inputs"]["metadata"]["name"]: p["inputs"]["spec"] for p in resources_of_type(resources, POLICY)}["fraud-drift-allow-out"]
+    assert len(out["egress"]) == 4 and out["egress"][3] == {
+        "to": [{"ipBlock": {"cidr": "140.82.112.0/20"}}, {"ipBlock": {"cidr": "143.55.64.0/20"}}],
+        "ports": [{"port": 443, "protocol": "TCP"}]}
+
+
+def test_a_github_enterprise_server_gets_its_own_url_key_event_and_port():
+    trigger = _retrain(api_url="https://github.example.ae:8443/api/v3", api_cidrs=["10.30.0.0/24"], token_key="pat",
+                       event_type="churn-drift")
+    resources = plan_resources(lambda: _monitor(k8s.Provider("cluster", kubeconfig="{}"), retrain=trigger))
+    (container,) = _pod(resources)["spec"]["containers"]
+    assert retrain_config(parser().parse_args(container["args"])) == RetrainConfig(
+        repository="acme/models", token_file="/tmp/.github-dispatch/pat", event_type="churn-drift",
+        api_url="https://github.example.ae:8443/api/v3")
+    out = {p["inputs"]["metadata"]["name"]: p["inputs"]["spec"] for p in resources_of_type(resources, POLICY)}["fraud-drift-allow-out"]
+    assert out["egress"][3] == {"to": [{"ipBlock": {"cidr": "10.30.0.0/24"}}], "ports": [{"port": 8443, "protocol": "TCP"}]}
+
+
+def test_a_drift_monitor_that_dispatches_retraining_passes_every_rule_of_the_gate():
+    def program():
+        provider = k8s.Provider("cluster", kubeconfig="{}")
+        ZeroTrustNamespace("drift", ZeroTrustNamespaceArgs(provider=provider))
+        _monitor(provider, retrain=_retrain())
+
+    engine = EmbeddedEngine()
+    try:
+        findings = evaluate_rules({"resources": plan_resources(program)}, load_bundle(), engine)
+    finally:
+        engine.close()
+    assert [(f.rule_id, f.urn, f.message) for f in findings] == []
+
+
+@pytest.mark.parametrize("trigger, message", [
+    ("acme/models", "DriftMonitor: retrain must be a RetrainTrigger, got str"),
+    (_retrain(repository="https://github.com/acme/models"),
+     "DriftMonitor: retrain.repository 'https://github.com/acme/models' must be a GitHub repository as owner/name, e.g. acme/models"),
+    (_retrain(token_secret="ghp_abcdefABCDEF0123456789abcdefABCDEF01"),
+     "DriftMonitor: retrain.token_secret must name the Secret holding the GitHub token (never the token itself)"),
+    (_retrain(token_key="a/b"), "DriftMonitor: retrain.token_key 'a/b' must be a key of the Secret (letters, digits, - _ .)"),
+    (_retrain(event_type="model drift"),
+     "DriftMonitor: retrain.event_type 'model drift' must be 1-100 letters, digits, _ . or -, e.g. model-drift"),
+    (_retrain(api_url="http://github.example.ae/api/v3"),
+     "DriftMonitor: retrain.api_url 'http://github.example.ae/api/v3' must be https://api.github.com or a GitHub Enterprise "
+     "Server's https://<host>/api/v3 (the token is sent in a header: never plain http)"),
+    (_retrain(api_url="http://127.0.0.1:8080"),
+     "DriftMonitor: retrain.api_url 'http://127.0.0.1:8080' must be https://api.github.com or a GitHub Enterprise "
+     "Server's https://<host>/api/v3 (the token is sent in a header: never plain http)"),
+    (_retrain(api_cidrs=[]), "DriftMonitor: retrain.api_cidrs must not be empty"),
+    (_retrain(api_cidrs=["0.0.0.0/0"]),
+     "DriftMonitor: retrain.api_cidrs must not contain 0.0.0.0/0 (the whole internet); list the networks that need access"),
+])
+def test_bad_retraining_input_fails_at_construction_with_one_clear_line(trigger, message):
+    resources, error = attempt_plan(lambda: _monitor(k8s.Provider("cluster", kubeconfig="{}"), retrain=trigger))
     assert str(error) == message
     assert [r["type"] for r in resources] == ["pulumi:providers:kubernetes"]
