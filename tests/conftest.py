@@ -1,12 +1,15 @@
 """Shared test helpers: paths and a way to run the real ``sahab`` CLI as a user would."""
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, Callable, Dict, List
 
 import pytest
+
+from sahab.planner import plan_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAHAB = [sys.executable, "-m", "sahab.cli"]
@@ -60,3 +63,17 @@ def set_up_sahab(installed_sahab):
     completed = installed_sahab.sahab(["setup", "--uv", str(installed_sahab.uv)])
     assert completed.returncode == 0, completed.stderr
     return installed_sahab
+
+
+@pytest.fixture(scope="session")
+def plan_reference_stack(repo_root: Path) -> Callable[[str], Dict[str, Any]]:
+    """The reference platform's plan for a stack, planned once per session (a plan of the prod
+    stack takes seconds and a dozen modules read it); every call returns a copy of its own."""
+    plans: Dict[str, Dict[str, Any]] = {}
+
+    def plan(stack: str) -> Dict[str, Any]:
+        if stack not in plans:
+            plans[stack] = plan_project(repo_root, stack)
+        return copy.deepcopy(plans[stack])
+
+    return plan

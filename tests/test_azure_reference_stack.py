@@ -26,8 +26,8 @@ ACCOUNT = "azure-native:storage:StorageAccount"
 
 
 @pytest.fixture(scope="module")
-def plans(repo_root: Path):
-    return {stack: plan_project(repo_root, stack) for stack in STACKS}
+def plans(plan_reference_stack):
+    return {stack: plan_reference_stack(stack) for stack in STACKS}
 
 
 @pytest.fixture(params=STACKS)

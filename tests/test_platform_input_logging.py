@@ -3,13 +3,11 @@ sidecar in every serving pod, its counters scraped across the namespaces, and a 
 that model's inputs prefix and nothing else of the bucket."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
 from sahab.components.aws.workload_role import permissions_policy
-from sahab.planner import plan_project
 from sahab.stacks.platform_services import serving_grants
 
 BUCKET = "arn:aws:s3:::ml-prod-artifacts"
@@ -17,8 +15,8 @@ KEY = "arn:aws:kms:me-central-1:111122223333:key/0a1b2c3d-0000-4000-8000-0000000
 
 
 @pytest.fixture(scope="module")
-def prod(repo_root: Path) -> List[Dict[str, Any]]:
-    return plan_project(repo_root, "prod")["resources"]
+def prod(plan_reference_stack) -> List[Dict[str, Any]]:
+    return plan_reference_stack("prod")["resources"]
 
 
 def _of(resources: List[Dict[str, Any]], type_token: str) -> List[Dict[str, Any]]:

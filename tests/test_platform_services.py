@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from sahab.planner import plan_project
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 REGISTRY = "111122223333.dkr.ecr.me-central-1.amazonaws.com/"
@@ -18,8 +16,8 @@ POD_SPECS = {
 
 
 @pytest.fixture(scope="module")
-def plans(repo_root: Path) -> Dict[str, Dict[str, Any]]:
-    return {env: plan_project(repo_root, env) for env in ENVIRONMENTS}
+def plans(plan_reference_stack) -> Dict[str, Dict[str, Any]]:
+    return {env: plan_reference_stack(env) for env in ENVIRONMENTS}
 
 
 @pytest.fixture(params=ENVIRONMENTS)

@@ -7,7 +7,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from sahab.planner import plan_project
 
 SCHEMA = Path(__file__).resolve().parents[1] / "src" / "sahab" / "planner" / "plan.schema.json"
 UAE_AWS_REGION = "me-central-1"
@@ -17,8 +16,8 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 @pytest.fixture(scope="module")
-def plans(repo_root: Path):
-    return {env: plan_project(repo_root, env) for env in ENVIRONMENTS}
+def plans(plan_reference_stack):
+    return {env: plan_reference_stack(env) for env in ENVIRONMENTS}
 
 
 @pytest.fixture(params=ENVIRONMENTS)

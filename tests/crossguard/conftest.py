@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from sahab.gate.rules import load_bundle
-from sahab.planner import plan_project
 
 
 @pytest.fixture(scope="module")
@@ -14,5 +13,5 @@ def bundle():
 
 
 @pytest.fixture(scope="module")
-def prod_plan(repo_root):
-    return plan_project(repo_root, "prod")
+def prod_plan(plan_reference_stack):
+    return plan_reference_stack("prod")

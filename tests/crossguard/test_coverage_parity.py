@@ -8,12 +8,11 @@ from crossguard_helpers import analyze, clone, find, plan_to_request, violations
 from sahab.crossguard.pack import build_policies
 from sahab.gate.coverage import RULE_ID, coverage_findings
 from sahab.gate.rules import load_bundle
-from sahab.planner import plan_project
 
 
-def test_the_pack_reports_the_gates_coverage_findings(repo_root):
+def test_the_pack_reports_the_gates_coverage_findings(plan_reference_stack):
     bundle = load_bundle()
-    plan = clone(plan_project(repo_root, "prod"))
+    plan = clone(plan_reference_stack("prod"))
     logs = find(plan, "aws:cloudwatch/logGroup:LogGroup")
     efs = copy.deepcopy(logs)  # an EFS file system: data-holding, and no encryption rule understands it
     efs.update(type="aws:efs/fileSystem:FileSystem", name="shared", urn=logs["urn"].replace(

@@ -22,7 +22,6 @@ import test_mutations
 from real_opa import RealOpaEngine
 from sahab.components.aws.audit_trail import AuditTrail, AuditTrailArgs
 from sahab.gate.evaluate import check_builtins, evaluate_rules
-from sahab.planner import plan_project
 from sahab.testing import plan_resources
 from test_mutations import Mutate, Plan, _drop, _move_region, _nth, _set, assert_caught
 
@@ -187,8 +186,8 @@ def test_the_audit_trail_component_gives_the_audit_rules_nothing_to_refuse(rules
         ("SAHAB-AUD-001", "violation", cluster["urn"])]
 
 
-def test_the_reference_stack_without_its_trail_fails_the_gate_with_exit_1(sahab_cli, repo_root, tmp_path: Path):
-    plan = plan_project(repo_root, "prod")
+def test_the_reference_stack_without_its_trail_fails_the_gate_with_exit_1(sahab_cli, plan_reference_stack, tmp_path: Path):
+    plan = plan_reference_stack("prod")
     plan["resources"] = [r for r in plan["resources"] if r["type"] != "aws:cloudtrail/trail:Trail"]
     saved = tmp_path / "prod-without-trail.json"
     saved.write_text(json.dumps(plan))

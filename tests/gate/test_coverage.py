@@ -24,7 +24,6 @@ from sahab.gate.coverage import REGENERATE, RULE_ID, coverage_findings, render_c
 from sahab.gate.evaluate import evaluate_rules
 from sahab.gate.rules import load_bundle
 from sahab.gate.run import gate_plan
-from sahab.planner import plan_project
 
 REPO = Path(__file__).resolve().parents[2]
 UNKNOWN = {"$unknown": True}
@@ -254,5 +253,5 @@ def test_policy_coverage_prints_the_table(sahab_cli):
 # --- the reference stacks ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_the_reference_stacks_use_only_covered_or_unclassified_types(bundle, stack):
-    assert [(f.resource_type, f.message) for f in coverage_findings(plan_project(REPO, stack), bundle)] == []
+def test_the_reference_stacks_use_only_covered_or_unclassified_types(bundle, stack, plan_reference_stack):
+    assert [(f.resource_type, f.message) for f in coverage_findings(plan_reference_stack(stack), bundle)] == []

@@ -17,7 +17,6 @@ import pytest
 
 from sahab.components.aws.artifact_store import bucket_policy
 from sahab.gate.evaluate import evaluate_rules
-from sahab.planner import plan_project
 from sahab.planner.document import effective_region
 
 Plan = Dict[str, Any]
@@ -27,8 +26,8 @@ UNKNOWN = {"$unknown": True}
 
 
 @pytest.fixture(scope="module")
-def reference_plan(repo_root) -> Plan:
-    return plan_project(repo_root, "prod")
+def reference_plan(plan_reference_stack) -> Plan:
+    return plan_reference_stack("prod")
 
 
 def _nth(plan: Plan, type_token: str, index: int) -> Dict[str, Any]:

@@ -14,7 +14,6 @@ import pytest
 
 from sahab.components.node_bootstrap import NodeBootstrap, aks_plan_properties
 from sahab.gate.evaluate import evaluate_rules
-from sahab.planner import plan_project
 from test_mutations import Mutate, Plan, _add_resource, _drop, _named, _nth, _set, assert_caught
 
 RULE = "SAHAB-NOD-002"
@@ -26,8 +25,8 @@ SYSTEM = ("agentPoolProfiles", "0")
 
 
 @pytest.fixture(scope="module")
-def azure_plan(repo_root) -> Plan:
-    return plan_project(repo_root, "azure-prod")
+def azure_plan(plan_reference_stack) -> Plan:
+    return plan_reference_stack("azure-prod")
 
 
 def _pool_profile(plan: Plan) -> Dict[str, Any]:

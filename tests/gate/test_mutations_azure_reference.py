@@ -11,7 +11,6 @@ from typing import Iterator, Tuple
 import pytest
 
 from sahab.gate.evaluate import evaluate_rules
-from sahab.planner import plan_project
 from test_mutations import Mutate, Plan, _drop, _move_provider, _move_region, _nth, _set, assert_caught
 
 STACK = "azure-prod"
@@ -28,8 +27,8 @@ ARTIFACTS, AUDIT = 0, 1
 
 
 @pytest.fixture(scope="module")
-def azure_plan(repo_root) -> Plan:
-    return plan_project(repo_root, STACK)
+def azure_plan(plan_reference_stack) -> Plan:
+    return plan_reference_stack(STACK)
 
 
 def _remove_activity_log(names: str, index: int) -> Mutate:

@@ -72,9 +72,9 @@ def test_every_rego_test_passes_on_opa(bundle):
     assert [(t.file, t.name) for t in tests if value(t.package, t.name) is not True] == []
 
 
-def _plans(repo_root: Path) -> Iterator[Tuple[str, Dict[str, Any]]]:
+def _plans(plan_reference_stack) -> Iterator[Tuple[str, Dict[str, Any]]]:
     for stack in ("prod", "staging", "dev", "azure-prod", "azure-staging", "azure-dev"):
-        yield "reference " + stack, plan_project(repo_root, stack)
+        yield "reference " + stack, plan_reference_stack(stack)
     for name in FIXTURE_PROGRAMS:
         yield "fixture " + name, plan_project(PROGRAMS / name, "dev")
 
@@ -93,9 +93,9 @@ def _findings(plan: Dict[str, Any], bundle: Any, engine: Any) -> List[Tuple[str,
     return sorted((f.rule_id, f.status, f.urn, f.message) for f in evaluate_rules(plan, bundle, engine, loaded=True))
 
 
-def test_regorus_and_opa_find_the_same_on_every_plan(repo_root, bundle, engines):
+def test_regorus_and_opa_find_the_same_on_every_plan(plan_reference_stack, bundle, engines):
     regorus, opa = engines
-    plans = dict(_plans(repo_root))
+    plans = dict(_plans(plan_reference_stack))
     compared, differing, findings = 0, [], 0
     for label, plan in list(plans.items()) + list(_mutated(plans)):
         ours, theirs = _findings(plan, bundle, regorus), _findings(plan, bundle, opa)
