@@ -413,3 +413,14 @@ def test_awsx_plugin_of_another_version_is_not_used(awsx_project, home):
     _install(home, "awsx", "3.7.0", "#!/bin/sh\nexit 7\n")
     vpc = resource(_plan(awsx_project), "awsx:ec2:Vpc", "vpc")
     assert vpc["expanded"]["reason"].endswith("install the plugin (pulumi plugin install resource awsx 3.8.0)")
+
+
+def test_a_construct_error_never_carries_a_secret_input_into_the_plan():
+    from sahab.planner.harness.wire import SECRET_SIG, SIG_KEY
+    from sahab.planner.node_components.expander import redact, secret_strings
+
+    inputs = {"name": "ml", "tags": {"owner": {SIG_KEY: SECRET_SIG, "value": "hunter2-token"}},
+              "pins": [{SIG_KEY: SECRET_SIG, "value": {"a": "x9-secret", "n": 4242}}]}
+    secrets = secret_strings(inputs)
+    assert sorted(secrets) == ["4242", "hunter2-token", "x9-secret"]  # "ml" is not secret
+    assert redact("bad tag 'hunter2-token' on ml (x9-secret, 4242)", secrets) == "bad tag '[secret]' on ml ([secret], [secret])"

@@ -20,13 +20,14 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
 
 from google.protobuf import json_format
 
 from ...errors import UsageError
 from ...expansion import NODE_MOCKS, PLUGIN, not_expanded
 from ..harness.catalog import TypeCatalog
+from ..harness.wire import SECRET_SIG, SIG_KEY
 from . import npm_cache, packages, plugins
 from .describing import Handler, describing
 from .provider_process import ProviderError, ProviderProcess
@@ -131,7 +132,11 @@ class NodeExpander:
         try:
             response = provider.construct(self._construct_request(request, self._monitor_address()))
         except ProviderError as exc:
-            return Outcome(None, not_expanded("constructing %s with %s failed: %s" % (request.type, provider.name, exc), **facts))
+            # The provider's own error text may echo an input: the plan must not carry a secret one.
+            secrets = secret_strings(json_format.MessageToDict(request.object)) + [
+                str(self._config[key]) for key in self._secret_keys if key in self._config]
+            reason = "constructing %s with %s failed: %s" % (request.type, provider.name, exc)
+            return Outcome(None, not_expanded(redact(reason, secrets), **facts))
         return Outcome(json_format.MessageToDict(response.state), {"by": by, **facts})
 
     def _construct_request(self, request: Any, address: str) -> Any:
@@ -151,6 +156,25 @@ class NodeExpander:
         for key, dependencies in request.propertyDependencies.items():
             construct.inputDependencies[key].urns.extend(dependencies.urns)
         return construct
+
+
+def secret_strings(value: Any, inside_secret: bool = False) -> List[str]:
+    """Every string under a secret envelope of a wire value (what no plan text may show)."""
+    if isinstance(value, dict):
+        inside = inside_secret or value.get(SIG_KEY) == SECRET_SIG
+        return [text for item in value.values() for text in secret_strings(item, inside)]
+    if isinstance(value, list):
+        return [text for item in value for text in secret_strings(item, inside_secret)]
+    if inside_secret and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return [str(value)] if str(value) != SECRET_SIG else []
+    return []
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with each secret (the longest first, so one inside another goes whole) as ``[secret]``."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "[secret]")
+    return text
 
 
 def _json(value: Any) -> str:
