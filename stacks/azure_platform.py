@@ -48,6 +48,11 @@ from sahab.components.azure.roles import assign_role
 from .settings import AzurePlatformSettings
 
 
+# The artifact account's container for the platform's own data, laid out as the AWS bucket is:
+# mlflow/ (MLflow's artifacts) and inference-inputs/<model>/ (served models' inputs, for drift).
+PLATFORM_CONTAINER = "platform"
+
+
 @dataclass(frozen=True)
 class AzureFoundation:
     """What the Azure stack hands the platform services."""
@@ -56,8 +61,10 @@ class AzureFoundation:
     group: UaeResourceGroup
     network: Network
     vault: KeyVault
+    artifacts: ArtifactStore
     cluster: Cluster
     gpu_pool: GpuTrainingPool
+    database: RegistryDatabase
 
 
 def build_azure_platform(settings: AzurePlatformSettings) -> AzureFoundation:
@@ -75,7 +82,8 @@ def build_azure_platform(settings: AzurePlatformSettings) -> AzureFoundation:
         key_officer_object_ids=[settings.admin_group_id], **placement))
     keys = EncryptionKeys(name, EncryptionKeysArgs(vault=vault))
     artifacts = ArtifactStore("%sartifacts" % compact, ArtifactStoreArgs(
-        key=keys.key("artifacts"), private_link=network.private_link("blob"), sku=settings.artifact_sku, **placement))
+        key=keys.key("artifacts"), private_link=network.private_link("blob"), sku=settings.artifact_sku,
+        containers=["datasets", "models", PLATFORM_CONTAINER], **placement))
     registry = ImageRegistry(name, ImageRegistryArgs(
         key=keys.key("images"), private_link=network.private_link("registry"), registry_name=settings.registry_name,
         **placement))
@@ -110,6 +118,7 @@ def build_azure_platform(settings: AzurePlatformSettings) -> AzureFoundation:
     # location for the environment's retention (SAHAB-AUD-001/002).
     audit = AuditTrail("%saudit" % compact, AuditTrailArgs(
         key=keys.key("logs"), private_link=network.private_link("blob"), retention_days=settings.audit_retention_days,
+        immutability_state=settings.audit_immutability,
         targets=[AuditTarget(name="vault", kind="key_vault", resource_id=vault.vault_id),
                  AuditTarget(name="artifacts", kind="storage", resource_id=artifacts.account_id),
                  AuditTarget(name="cluster", kind="aks", resource_id=cluster.cluster_id),
@@ -123,4 +132,5 @@ def build_azure_platform(settings: AzurePlatformSettings) -> AzureFoundation:
     pulumi.export("clusterName", cluster.cluster_name)
     pulumi.export("registryDatabaseFqdn", database.fqdn)
     pulumi.export("ciClientIds", ci.client_ids)
-    return AzureFoundation(provider=provider, group=group, network=network, vault=vault, cluster=cluster, gpu_pool=gpu_pool)
+    return AzureFoundation(provider=provider, group=group, network=network, vault=vault, artifacts=artifacts, cluster=cluster,
+                           gpu_pool=gpu_pool, database=database)

@@ -15,7 +15,7 @@ stack (:mod:`.azure_services`) calls them with its Key Vault stores and Azure ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -26,7 +26,6 @@ from sahab.components.aws import (
     BucketPrefixAccess,
     Cluster,
     EncryptionKeys,
-    GeneratedSecret,
     GpuTrainingPool,
     Network,
     OnlineStoreCache,
@@ -39,15 +38,11 @@ from sahab.components.aws import (
     WorkloadRole,
     WorkloadRoleArgs,
 )
-from sahab.components.aws.platform_secrets import MLFLOW_ADMIN_PASSWORD, MLFLOW_FLASK_SECRET_KEY
+from sahab.components.generated_secrets import MLFLOW_ADMIN_PASSWORD, MLFLOW_FLASK_SECRET_KEY, GeneratedSecret
 from sahab.components.kubernetes import (
     Allow,
-    Analysis,
-    Canary,
     CiRunners,
     CiRunnersArgs,
-    DriftMonitor,
-    DriftMonitorArgs,
     GithubApp,
     GithubRunners,
     FeatureStore,
@@ -55,53 +50,50 @@ from sahab.components.kubernetes import (
     GpuEnablement,
     GpuEnablementArgs,
     Image,
-    ModelRegistry,
-    ModelRegistryArgs,
-    ModelServing,
-    ModelServingArgs,
     NamespaceQuota,
-    Pause,
-    RegistryUser,
     RemoteRef,
-    RolloutsController,
-    RolloutsControllerArgs,
     SecretSync,
     SecretSyncArgs,
-    SetWeight,
     TrainingOperator,
     TrainingOperatorArgs,
     TrainingQueue,
+    WorkloadIdentityBinding,
     ZeroTrustNamespace,
     ZeroTrustNamespaceArgs,
-    metrics_scrape_allow,
-    require_model_uri,
 )
 from sahab.components.kubernetes import drift_monitor
-from sahab.components.kubernetes.drift_monitor import RegistryEndpoint
 from sahab.components.kubernetes.gpu import DCGM_EXPORTER_POD_LABELS, DCGM_EXPORTER_PORT
-from sahab.components.kubernetes.mlflow_server import credentials_template
 from sahab.components.kubernetes.alert_routing import AlertReceiver
 from sahab.components.kubernetes.monitoring import Monitoring, MonitoringArgs, QueryClient, ScrapeTarget
 from sahab.components.kubernetes.platform_alerts import PlatformAlerts
 from sahab.components.kubernetes.storage import EncryptedStorageClass, EncryptedStorageClassArgs
-from sahab.components.kubernetes.rollouts import ARGO_ROLLOUTS_VERSION, CONTROLLER_POD_LABELS, CONTROLLER_REPOSITORY
-from sahab.components.kubernetes.rollout_strategy import PrometheusEndpoint
-from sahab.components.kubernetes.secrets import SecretStoreBinding, external_secret, secret_store
+from sahab.components.kubernetes.rollouts import CONTROLLER_POD_LABELS
+from sahab.components.kubernetes.secrets import SecretStoreBinding, secret_store
 from sahab.components.kubernetes.input_logging import METRICS_PORT as INPUTS_METRICS_PORT
-from sahab.components.kubernetes.input_logging import InputLogging
 from sahab.components.kubernetes.serving import METRICS_PORT, pod_labels
 
-from .settings import PlatformSettings
+from .ml_services import (
+    DRIFT_NAMESPACE,
+    MLFLOW_DRIFT_PASSWORD,
+    MLFLOW_NAMESPACE,
+    MLFLOW_PREFIX,
+    MLFLOW_SERVER,
+    MLFLOW_SERVING_PASSWORD,
+    PROMETHEUS,
+    ROLLOUTS_NAMESPACE,
+    SERVING_NAMESPACE,
+    LifecycleSettings,
+    RegistryBackend,
+    ServiceCloud,
+    StorageAccess,
+    drift_name,
+    model_lifecycle,
+)
+from .settings import AzurePlatformSettings, PlatformSettings
 
-MLFLOW_NAMESPACE = "mlflow"
-SERVING_NAMESPACE = "serving"
 TRAINING_NAMESPACE = "training"
-MLFLOW_PREFIX = "mlflow"
 CI_NAMESPACE = "ci-runners"
 FEATURES_NAMESPACE = "features"
-DRIFT_NAMESPACE = "drift"
-# Where the serving side logs each model's inputs in the artifact bucket (sahab.drift.inputs layout).
-INFERENCE_INPUTS_PREFIX = "inference-inputs"
 FEATURES_PREFIX = "features"
 FEAST_VERSION = "0.67.0"
 # The KubeRay operator image (chart kuberay-operator 1.7.0), on AWS and Azure alike.
@@ -113,13 +105,8 @@ FEATURE_SERVER = Allow("features", ports=[6566], namespace=FEATURES_NAMESPACE,
 # RUNNER_VERSION); mirror ghcr.io/actions/actions-runner:2.334.0 in-region.
 ACTIONS_RUNNER_VERSION = "2.334.0"
 STORE = "aws-secrets"
-MLFLOW_SERVING_PASSWORD = GeneratedSecret("mlflow-serving-password", "MLflow password of the serving user (read-only on models)")
 GRAFANA_ADMIN_PASSWORD = GeneratedSecret("grafana-admin-password", "Grafana admin password (monitoring)")
-MLFLOW_DRIFT_PASSWORD = GeneratedSecret("mlflow-drift-password", "MLflow password of the drift user (tags the served models' versions)")
-# What the canary analyses query (their default) and what Monitoring installs: one Prometheus.
-PROMETHEUS = PrometheusEndpoint()
 MONITORING_NAMESPACE = PROMETHEUS.namespace
-ROLLOUTS_NAMESPACE = "argo-rollouts"
 # The cluster's encrypted gp3 class (EBS CSI driver, the `volumes` CMK) and its default: Prometheus,
 # Alertmanager and the CI runners' work volumes keep their data on it.
 ENCRYPTED_STORAGE_CLASS = "gp3-encrypted"
@@ -155,10 +142,6 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
             oidc_provider_arn=cluster.oidc_provider_arn, oidc_issuer_url=cluster.oidc_issuer_url,
             provider=aws_side.provider))
 
-    def artifacts(read_only: bool) -> BucketPrefixAccess:
-        return BucketPrefixAccess(bucket_arn=aws_side.artifacts.bucket_arn, prefix=MLFLOW_PREFIX, read_only=read_only,
-                                  kms_key_arn=keys.key_arn("artifacts"))
-
     secret_sync(name, kube, registry, api_server_cidrs=[vpc], cloud_endpoint_cidrs=[vpc])
     secrets = PlatformSecrets("%s-platform" % name, PlatformSecretsArgs(
         kms_key_arn=keys.key_arn("secrets"), provider=aws_side.provider,
@@ -169,26 +152,24 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
         default_class=True))
     monitoring = _monitoring(name, settings, aws_side, kube, secrets, volumes)
     monitored_gpus(name, kube, registry, [vpc], monitoring)
+    cloud = _aws_cloud(settings, aws_side, kube, secrets, s3, role)
     gpu_pool = aws_side.gpu_pool.gpu_pool
     TrainingOperator("%s-training" % name, TrainingOperatorArgs(
         provider=kube, operator_image=Image(registry, "kuberay/operator", tag=KUBERAY_OPERATOR_TAG), api_server_cidrs=[vpc],
         queues=[TrainingQueue(TRAINING_NAMESPACE, quota=NamespaceQuota(
             cpu="256", memory="1Ti", pods=100, gpus=settings.gpu_max_size * gpu_pool.gpus_per_node), egress=[
-                Allow("s3", ports=[443], cidrs=s3), Allow("aws-apis", ports=[443], cidr=vpc),
-                Allow("mlflow", ports=[5000], namespace=MLFLOW_NAMESPACE, peer_pods={"app.kubernetes.io/name": "mlflow"}),
-                FEATURE_SERVER,
-            ])]))
+                *cloud.egress, MLFLOW_SERVER, FEATURE_SERVER])]))
 
-    mlflow = _model_registry(name, settings, aws_side, kube, secrets, role("mlflow", MLFLOW_NAMESPACE, "mlflow", artifacts(False)), s3)
-
-    RolloutsController("%s-rollouts" % name, RolloutsControllerArgs(
-        provider=kube, image=Image(registry, CONTROLLER_REPOSITORY, tag=ARGO_ROLLOUTS_VERSION), api_server_cidrs=[vpc],
-        prometheus=PROMETHEUS, namespace=ROLLOUTS_NAMESPACE))
-    _serving(name, settings, aws_side, kube, secrets, mlflow, s3, role)
-    _drift(name, settings, aws_side, kube, secrets, s3, role)
+    database = aws_side.database
+    model_lifecycle(
+        name, kube, cloud, lifecycle_settings(settings),
+        registry_identity=cloud.identity("mlflow", MLFLOW_NAMESPACE, [StorageAccess(MLFLOW_PREFIX, read_only=False)]),
+        database=RegistryBackend(host=database.address, port=database.port, cidrs=[vpc],
+                                 login=RemoteRef(database.master_user_secret_arn, "password")),
+        mlflow_image=Image(registry, "mlflow/mlflow-rds", tag="v3.17.2-full"), api_server_cidrs=[vpc],
+        serving_egress=[FEATURE_SERVER])
     _ci_runners(name, settings, aws_side, kube, s3, volumes)
     _feature_store(name, settings, aws_side, kube, s3, role)
-    pulumi.export("mlflowTrackingUri", mlflow.tracking_uri)
 
 
 def _monitoring(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider,
@@ -240,7 +221,7 @@ def platform_monitoring(name: str, kube: k8s.Provider, registry: str, *, api_ser
     # Every served model logs its inputs for its DriftMonitor: the sidecar's counters.
     targets += [ScrapeTarget("%s-inputs" % model, SERVING_NAMESPACE, pod_labels(model), INPUTS_METRICS_PORT)
                 for model in sorted(served_models)]
-    targets += [ScrapeTarget(_drift_name(model), DRIFT_NAMESPACE, drift_monitor.pod_labels(_drift_name(model)), drift_monitor.METRICS_PORT)
+    targets += [ScrapeTarget(drift_name(model), DRIFT_NAMESPACE, drift_monitor.pod_labels(drift_name(model)), drift_monitor.METRICS_PORT)
                 for model in sorted(served_models)]
     return Monitoring("%s-monitoring" % name, MonitoringArgs(
         provider=kube, registry=registry, api_server_cidrs=api_server_cidrs, node_cidrs=node_cidrs,
@@ -307,120 +288,37 @@ def _secret_store(name: str, namespace: ZeroTrustNamespace, secret_arns: List[pu
                  pulumi.ResourceOptions(provider=kube, parent=namespace, depends_on=[namespace.namespace]))
 
 
-def _model_registry(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider,
-                    secrets: PlatformSecrets, identity: WorkloadRole, s3: pulumi.Output) -> ModelRegistry:
+def lifecycle_settings(settings: Union[PlatformSettings, AzurePlatformSettings]) -> LifecycleSettings:
+    return LifecycleSettings(served_models=settings.served_models, production=settings.production,
+                             mlflow_replicas=settings.mlflow_replicas, serving_min_replicas=settings.serving_min_replicas)
+
+
+def bucket_grants(bucket_arn: pulumi.Input[str], kms_key_arn: pulumi.Input[str],
+                  accesses: Sequence[StorageAccess]) -> List[BucketPrefixAccess]:
+    """Object store access as IRSA grants on prefixes of the artifact bucket (with its key)."""
+    return [BucketPrefixAccess(bucket_arn=bucket_arn, prefix=access.prefix, read_only=access.read_only, kms_key_arn=kms_key_arn)
+            for access in accesses]
+
+
+def _aws_cloud(settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider, secrets: PlatformSecrets,
+               s3: pulumi.Output, role: Callable[..., WorkloadRole]) -> ServiceCloud:
+    """The model services' view of AWS: Secrets Manager stores, IRSA roles on prefixes of the
+    artifact bucket (with the artifacts key), S3 through its gateway endpoint, the other AWS APIs
+    through the VPC's interface endpoints."""
     vpc = aws_side.network.cidr_block
-    database = aws_side.database
-    namespace = ZeroTrustNamespace("%s-mlflow" % name, ZeroTrustNamespaceArgs(
-        provider=kube, namespace=MLFLOW_NAMESPACE, quota=NamespaceQuota(cpu="16", memory="32Gi", pods=20)))
-    serving_password = RemoteRef(secrets.secret_arn(MLFLOW_SERVING_PASSWORD.name))
-    drift_password = RemoteRef(secrets.secret_arn(MLFLOW_DRIFT_PASSWORD.name))
-    _secret_store("%s-mlflow" % name, namespace, [
-        database.master_user_secret_arn, secrets.secret_arn(MLFLOW_ADMIN_PASSWORD.name),
-        secrets.secret_arn(MLFLOW_FLASK_SECRET_KEY.name), serving_password.key, drift_password.key], aws_side, kube)
-    served = sorted({require_model_uri("served_models", uri).group("name") for uri in settings.served_models.values()})
-    return ModelRegistry("mlflow", ModelRegistryArgs(
-        provider=kube,
-        image=Image(settings.image_registry, "mlflow/mlflow-rds", tag="v3.17.2-full"),
-        namespace=namespace,
-        identity=identity.binding,
-        database_host=database.address,
-        database_port=database.port,
-        database_cidrs=[vpc],
-        artifacts_destination=aws_side.artifacts.bucket_name.apply(lambda bucket: "s3://%s/%s" % (bucket, MLFLOW_PREFIX)),
-        cloud_endpoint_cidrs=s3.apply(lambda cidrs: sorted(cidrs) + [vpc]),
-        client_namespaces=[TRAINING_NAMESPACE, SERVING_NAMESPACE, DRIFT_NAMESPACE],
-        secret_store=STORE,
-        database_password=RemoteRef(database.master_user_secret_arn, "password"),
-        admin_password=RemoteRef(secrets.secret_arn(MLFLOW_ADMIN_PASSWORD.name)),
-        flask_secret_key=RemoteRef(secrets.secret_arn(MLFLOW_FLASK_SECRET_KEY.name)),
-        production=settings.production,
-        replicas=settings.mlflow_replicas,
-        # Model servers log in as `serving`: READ on exactly the served models.
-        # Drift monitors log in as `drift`: EDIT (tags on versions) on exactly the served models.
-        users=[RegistryUser("serving", serving_password, models=served),
-               RegistryUser("drift", drift_password, models=served, permission="EDIT")] if served else [],
-    ), pulumi.ResourceOptions(depends_on=[namespace]))
+    bucket = aws_side.artifacts
 
+    def identity(service: str, namespace: str, accesses: Sequence[StorageAccess]) -> WorkloadIdentityBinding:
+        return role(service, namespace, service, *bucket_grants(bucket.bucket_arn, aws_side.keys.key_arn("artifacts"), accesses)).binding
 
-def _serving(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider, secrets: PlatformSecrets,
-             mlflow: ModelRegistry, s3: pulumi.Output, role) -> None:
-    """One namespace for served models; each model reads its artifacts through MLflow as the
-    read-only ``serving`` user (created by the registry's users Job, READ on exactly the served models).
-    A DriftMonitor watches every served model, so every one logs its inputs: its role may write
-    ``inference-inputs/<model>/`` of the artifact bucket, and nothing else there."""
-    vpc = aws_side.network.cidr_block
-    namespace = ZeroTrustNamespace("%s-serving" % name, ZeroTrustNamespaceArgs(
-        provider=kube, namespace=SERVING_NAMESPACE,
-        quota=NamespaceQuota(cpu="64", memory="128Gi", pods=100),
-        ingress=[metrics_scrape_allow(model, PROMETHEUS, logs_inputs=True) for model in settings.served_models],
-        egress=[Allow("mlflow", ports=[mlflow.port], namespace=MLFLOW_NAMESPACE, peer_pods={"app.kubernetes.io/name": "mlflow"}),
-                Allow("s3", ports=[443], cidrs=s3), Allow("aws-apis", ports=[443], cidr=vpc), FEATURE_SERVER]))
-    _secret_store("%s-serving" % name, namespace, [secrets.secret_arn(MLFLOW_SERVING_PASSWORD.name)], aws_side, kube)
-    credentials = "mlflow-credentials"
-    external_secret("%s-serving-credentials" % name, namespace=SERVING_NAMESPACE, store=STORE, target=credentials,
-                    data={"password": RemoteRef(secrets.secret_arn(MLFLOW_SERVING_PASSWORD.name))},
-                    template={"credentials": credentials_template("serving")},
-                    opts=pulumi.ResourceOptions(provider=kube, parent=namespace, depends_on=[namespace.namespace]))
-    for model, uri in sorted(settings.served_models.items()):
-        ModelServing(model, ModelServingArgs(
-            provider=kube, namespace=SERVING_NAMESPACE, model_uri=uri,
-            image=Image(settings.image_registry, "seldonio/mlserver", tag="1.7.1-mlflow"),
-            identity=role(model, SERVING_NAMESPACE, model,
-                          *serving_grants(aws_side.artifacts.bucket_arn, aws_side.keys.key_arn("artifacts"), model)).binding,
-            tracking_uri=mlflow.tracking_uri, tracking_credentials_secret=credentials,
-            input_logging=InputLogging(inputs_uri=_inputs_uri(aws_side),
-                                       image=Image(settings.image_registry, "sahab/inference-log", tag="0.1.0")),
-            strategy=Canary(steps=[SetWeight(20), Pause("10m"), Analysis(), SetWeight(50), Pause("10m"), Analysis(),
-                                   SetWeight(100)]),
-            production=settings.production, replicas=settings.serving_min_replicas,
-        ), pulumi.ResourceOptions(depends_on=[namespace]))
-
-
-def serving_grants(bucket_arn: pulumi.Input[str], kms_key_arn: pulumi.Input[str], model: str) -> List[BucketPrefixAccess]:
-    """A served model's bucket access: read the registry's artifacts, write its own inputs prefix
-    (``inference-inputs/<model>/``, where its DriftMonitor reads) and nothing else."""
-    return [BucketPrefixAccess(bucket_arn=bucket_arn, prefix=MLFLOW_PREFIX, read_only=True, kms_key_arn=kms_key_arn),
-            BucketPrefixAccess(bucket_arn=bucket_arn, prefix="%s/%s" % (INFERENCE_INPUTS_PREFIX, model), read_only=False,
-                               kms_key_arn=kms_key_arn)]
-
-
-def _inputs_uri(aws_side: AwsFoundation) -> pulumi.Output:
-    """Where serving logs the inputs and the drift monitors read them."""
-    return aws_side.artifacts.bucket_name.apply(lambda bucket: "s3://%s/%s" % (bucket, INFERENCE_INPUTS_PREFIX))
-
-
-def _drift_name(model: str) -> str:
-    return "%s-drift" % model
-
-
-def _drift(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider, secrets: PlatformSecrets,
-           s3: pulumi.Output, role) -> None:
-    """A drift monitor per served model in a namespace of their own: each reads its model's logged
-    inputs (read-only, ``inference-inputs/<model>/`` of the artifact bucket, through IRSA) and
-    writes its verdict to MLflow as the ``drift`` user (EDIT on exactly the served models)."""
-    vpc = aws_side.network.cidr_block
-    namespace = ZeroTrustNamespace("%s-drift" % name, ZeroTrustNamespaceArgs(
-        provider=kube, namespace=DRIFT_NAMESPACE, quota=NamespaceQuota(cpu="8", memory="24Gi", pods=20)))
-    password = RemoteRef(secrets.secret_arn(MLFLOW_DRIFT_PASSWORD.name))
-    _secret_store("%s-drift" % name, namespace, [password.key], aws_side, kube)
-    credentials = "mlflow-credentials"
-    external_secret("%s-drift-credentials" % name, namespace=DRIFT_NAMESPACE, store=STORE, target=credentials,
-                    data={"password": password}, template={"credentials": credentials_template("drift")},
-                    opts=pulumi.ResourceOptions(provider=kube, parent=namespace, depends_on=[namespace.namespace]))
-    inputs_uri = _inputs_uri(aws_side)
-    for model, uri in sorted(settings.served_models.items()):
-        monitor = _drift_name(model)
-        DriftMonitor(monitor, DriftMonitorArgs(
-            provider=kube, namespace=DRIFT_NAMESPACE, model_uri=uri,
-            image=Image(settings.image_registry, "sahab/drift", tag="0.1.0"),
-            identity=role(monitor, DRIFT_NAMESPACE, monitor, BucketPrefixAccess(
-                bucket_arn=aws_side.artifacts.bucket_arn, prefix="%s/%s" % (INFERENCE_INPUTS_PREFIX, model), read_only=True,
-                kms_key_arn=aws_side.keys.key_arn("artifacts"))).binding,
-            tracking_credentials_secret=credentials, inputs_uri=inputs_uri,
-            storage_cidrs=s3, identity_endpoint_cidrs=[vpc],
-            registry=RegistryEndpoint(namespace=MLFLOW_NAMESPACE), prometheus=PROMETHEUS,
-        ), pulumi.ResourceOptions(depends_on=[namespace]))
+    return ServiceCloud(
+        registry=settings.image_registry, store_name=STORE,
+        generated=lambda secret: RemoteRef(secrets.secret_arn(secret.name)),
+        namespace_store=lambda store, namespace, refs: _secret_store(store, namespace, [ref.key for ref in refs], aws_side, kube),
+        identity=identity,
+        storage_uri=lambda prefix: bucket.bucket_name.apply(lambda name: "s3://%s/%s" % (name, prefix)),
+        storage_cidrs=s3, cloud_api_cidrs=[vpc], identity_provider_cidrs=[],
+        egress=[Allow("s3", ports=[443], cidrs=s3), Allow("aws-apis", ports=[443], cidr=vpc)])
 
 
 def _feature_store(name: str, settings: PlatformSettings, aws_side: AwsFoundation, kube: k8s.Provider, s3: pulumi.Output,

@@ -101,7 +101,14 @@ class AzurePlatformSettings:
     artifact_sku: str
     backup_retention_days: int
     audit_retention_days: int
+    # "Locked" (the default and what SAHAB-AUD-001 requires). Azure creates an account-level
+    # immutability policy only Unlocked: a new environment's first deployment sets "Unlocked"
+    # (docs/stacks.md, "A new Azure environment").
+    audit_immutability: str
     entra_cidrs: List[str]
+    mlflow_replicas: int
+    serving_min_replicas: int
+    served_models: Dict[str, str]
     prometheus_storage_size: str
     prometheus_retention: str
     alert_receiver: Dict[str, Any]
@@ -134,7 +141,11 @@ class AzurePlatformSettings:
             artifact_sku=config.require("artifactSku"),
             backup_retention_days=config.require_int("backupRetentionDays"),
             audit_retention_days=config.require_int("auditRetentionDays"),
+            audit_immutability=config.get("auditImmutability") or "Locked",
             entra_cidrs=list(config.require_object("entraCidrs")),
+            mlflow_replicas=config.require_int("mlflowReplicas"),
+            serving_min_replicas=config.require_int("servingMinReplicas"),
+            served_models=dict(config.get_object("servedModels") or {}),
             prometheus_storage_size=config.require("prometheusStorageSize"),
             prometheus_retention=config.require("prometheusRetention"),
             alert_receiver=dict(config.require_object("alertReceiver")),

@@ -26,7 +26,8 @@ from sahab.components.kubernetes.model_registry import service_host
 from sahab.components.kubernetes.serving import HTTP_PORT
 from sahab.verification.inventory import ENDPOINTS_OUTPUT, HOSTS_OUTPUT
 
-from .platform_services import CI_NAMESPACE, MLFLOW_NAMESPACE, SERVING_NAMESPACE
+from .ml_services import MLFLOW_NAMESPACE, SERVING_NAMESPACE
+from .platform_services import CI_NAMESPACE
 from .settings import AzurePlatformSettings, PlatformSettings
 
 # The node-debug pods' image: a shell, chroot and sleep. Mirror docker.io/library/busybox:1.37.0 in the registry.
@@ -40,31 +41,32 @@ def _nodes(labels: Mapping[str, str], registry: str) -> Dict[str, Any]:
     return {"nodes": dict(labels), "image": Image(registry, DEBUG_IMAGE[0], tag=DEBUG_IMAGE[1]).reference}
 
 
-def aws_verify_outputs(settings: PlatformSettings) -> Dict[str, Any]:
-    """``verifyHosts`` and ``verifyEndpoints`` of the AWS reference platform (stacks/platform_services.py)."""
-    from sahab.components.aws import gpu_training_pool as gpu, inference_pool as inference
-
-    registry = settings.image_registry
+def _verify_outputs(registry: str, gpu_labels: Mapping[str, str], inference_labels: Mapping[str, str],
+                    served_models: Mapping[str, str]) -> Dict[str, Any]:
     endpoints: List[Dict[str, Any]] = [{
         "name": "mlflow", "url": "http://%s:%d" % (service_host("mlflow", MLFLOW_NAMESPACE), MLFLOW_PORT),
         "tls": False, "auth": True, "private": True, "auth_probe": MLFLOW_AUTH_PROBE}]
     endpoints += [{"name": "serving-%s" % model, "url": "http://%s.%s.svc:%d" % (model, SERVING_NAMESPACE, HTTP_PORT),
-                   "tls": False, "auth": False, "private": True} for model in sorted(settings.served_models)]
+                   "tls": False, "auth": False, "private": True} for model in sorted(served_models)]
     return {HOSTS_OUTPUT: {
-        "gpu-training": [_nodes(gpu.POOL_LABELS, registry)],
-        "inference": [_nodes(inference.POOL_LABELS, registry)],
+        "gpu-training": [_nodes(gpu_labels, registry)],
+        "inference": [_nodes(inference_labels, registry)],
         "ci-runner": [{"pods": dict(RUNNER_POD_LABELS), "namespace": CI_NAMESPACE, "container": RUNNER_CONTAINER}],
     }, ENDPOINTS_OUTPUT: endpoints}
 
 
+def aws_verify_outputs(settings: PlatformSettings) -> Dict[str, Any]:
+    """``verifyHosts`` and ``verifyEndpoints`` of the AWS reference platform (stacks/platform_services.py)."""
+    from sahab.components.aws import gpu_training_pool as gpu, inference_pool as inference
+
+    return _verify_outputs(settings.image_registry, gpu.POOL_LABELS, inference.POOL_LABELS, settings.served_models)
+
+
 def azure_verify_outputs(settings: AzurePlatformSettings) -> Dict[str, Any]:
-    """The Azure platform's nodes (AKS pools have SSH disabled too); MLflow, serving and runners are not on Azure yet."""
+    """The same for the Azure platform (its AKS pools have SSH disabled too)."""
     from sahab.components.azure import gpu_training_pool as gpu, inference_pool as inference
 
-    registry = settings.image_registry
-    return {HOSTS_OUTPUT: {"gpu-training": [_nodes(gpu.POOL_LABELS, registry)],
-                           "inference": [_nodes(inference.POOL_LABELS, registry)]},
-            ENDPOINTS_OUTPUT: []}
+    return _verify_outputs(settings.image_registry, gpu.POOL_LABELS, inference.POOL_LABELS, settings.served_models)
 
 
 def export_verify_outputs(outputs: Mapping[str, Any]) -> None:

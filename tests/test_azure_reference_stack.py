@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from sahab.components.azure.roles import BLOB_DATA_ACTIONS, BUILT_IN_ROLES
 from sahab.planner import plan_project
 
 SCHEMA = Path(__file__).resolve().parents[1] / "src" / "sahab" / "planner" / "plan.schema.json"
@@ -21,7 +22,16 @@ DATABASE = "azure-native:dbforpostgresql:Server"
 # Pulumi.azure-*.yaml's entraCidrs: login.microsoftonline.com, the only public egress of the pods.
 ENTRA = ["20.20.32.0/19", "20.190.128.0/18", "20.231.128.0/19", "40.126.0.0/18"]
 STORES = {"monitoring": lambda env: ["alerts-%s-receiver-url" % env, "ml-%s-platform-grafana-admin-password" % env],
-          "ci-runners": lambda env: ["ci-github-app-private-key"]}
+          "ci-runners": lambda env: ["ci-github-app-private-key"],
+          # MLflow reads no database password: it signs in to PostgreSQL with its Entra token.
+          "mlflow": lambda env: ["ml-%s-platform-mlflow-%s" % (env, name) for name in (
+              "admin-password", "flask-secret-key", "serving-password", "drift-password")],
+          "serving": lambda env: ["ml-%s-platform-mlflow-serving-password" % env],
+          "drift": lambda env: ["ml-%s-platform-mlflow-drift-password" % env]}
+# The artifact account's data-only custom roles (ArtifactStore.prefix_grant), by the built-in role
+# whose data actions each has.
+PREFIX_ROLES = {"blob prefix reader": "Storage Blob Data Reader", "blob prefix writer": "Storage Blob Data Contributor"}
+BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 ACCOUNT = "azure-native:storage:StorageAccount"
 
 
@@ -80,7 +90,7 @@ def test_the_platform_services_that_run_unchanged_are_installed_from_the_stacks_
     releases = {r["inputs"]["chart"].rsplit("/", 1)[-1]: r["inputs"]["version"] for r in _of(plan, "kubernetes:helm.sh/v3:Release")}
     assert releases == {"gpu-operator": "v26.7.0", "kuberay-operator": "1.7.0", "external-secrets": "2.9.0",
                         "kube-prometheus-stack": "88.5.3", "gha-runner-scale-set-controller": "0.14.2",
-                        "gha-runner-scale-set": "0.14.2"}
+                        "gha-runner-scale-set": "0.14.2", "argo-rollouts": "2.41.0"}
     [registry] = _of(plan, "azure-native:containerregistry:Registry")
     host = "%s.azurecr.io" % registry["inputs"]["registryName"]
     assert host == "sahabml%s.azurecr.io" % plan["stack"].split("-", 1)[1]
@@ -125,8 +135,12 @@ def test_gate_passes_with_no_mandatory_finding(repo_root: Path, sahab_cli, stack
     assert result.returncode == 0, result.stdout + result.stderr
     findings = json.loads(report.read_text())["findings"]
     assert [(f["rule_id"], f["urn"]) for f in findings if f["enforcement"] == "mandatory" and f["status"] != "waived"] == []
-    # The Azure foundation itself has no finding at all; only the GPU operator's declared privileged namespace is reported.
-    assert sorted({f["rule_id"] for f in findings if f["status"] != "waived"}) == ["SAHAB-PLN-002", "SAHAB-WKL-004"]
+    # The Azure foundation itself has no finding at all; reported are the GPU operator's declared privileged
+    # namespace and, as on AWS, images pinned by tag rather than digest (the stack files name tags).
+    assert sorted({f["rule_id"] for f in findings if f["status"] != "waived"}) == ["CKV_K8S_43", "SAHAB-PLN-002", "SAHAB-WKL-004"]
+    by_tag = sorted(f["urn"].rsplit("::", 1)[1] for f in findings if f["rule_id"] == "CKV_K8S_43")
+    assert [name.rsplit("-", 1)[0] if name.startswith("mlflow-users-") else name for name in by_tag] == [
+        "fraud-scorer-drift-deployment", "mlflow", "mlflow-users"]
 
 
 def test_uaecentral_builds_the_same_platform_without_zones(repo_root: Path, tmp_path: Path):
@@ -153,6 +167,36 @@ def test_zonal_storage_in_uaecentral_is_refused_with_one_line(repo_root: Path, t
     assert "Traceback" not in result.stderr
 
 
+def test_a_new_environment_deploys_unlocked_once_under_a_dated_waiver(repo_root: Path, tmp_path: Path, sahab_cli):
+    """Azure creates an account immutability policy only Unlocked: the first deployment of a new
+    environment sets auditImmutability Unlocked, which SAHAB-AUD-001 blocks (an unlocked policy can
+    be shortened) until a dated waiver for exactly that account is given; then the stack goes Locked."""
+    (tmp_path / "project").mkdir()
+    project = _project_copy(repo_root, tmp_path / "project", "azure-staging", lambda text: text.replace(
+        "  sahab-platform:auditRetentionDays:", "  sahab-platform:auditImmutability: Unlocked\n  sahab-platform:auditRetentionDays:"))
+    shutil.copy(repo_root / "sahab.yaml", project / "sahab.yaml")  # the chart reviews
+    none = tmp_path / "none.yaml"
+    none.write_text("waivers: []\n")
+    report = tmp_path / "gate.json"
+    gate = ["gate", str(project), "--stack", "azure-staging", "--python", PYTHON, "--format", "json", "--out", str(report)]
+    blocked = sahab_cli(gate + ["--waivers", str(none)])
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    blocking = [(f["rule_id"], f["urn"]) for f in json.loads(report.read_text())["findings"]
+                if f["enforcement"] == "mandatory" and f["status"] not in ("waived", "pass")]
+    # SAHAB-AUD-001 reports each platform resource left without an immutable audit destination.
+    assert {rule for rule, _ in blocking} == {"SAHAB-AUD-001"}
+    assert sorted(urn.split("$")[-1].split("::")[0] for _, urn in blocking) == [
+        "azure-native:containerservice:ManagedCluster", "azure-native:dbforpostgresql:Server"]
+    waiver = tmp_path / "first-deploy.yaml"
+    waiver.write_text(json.dumps({"waivers": [{
+        "rule": "SAHAB-AUD-001", "urn": urn, "approver": "platform security (first deployment of azure-staging)",
+        "reason": "Azure creates the audit account's immutability policy Unlocked; the next deployment locks it",
+        "expires": "2026-12-17"} for _, urn in blocking]}))
+    waived = sahab_cli(gate + ["--waivers", str(waiver)])
+    assert waived.returncode == 0, waived.stdout + waived.stderr
+    assert [f["status"] for f in json.loads(report.read_text())["findings"] if f["rule_id"] == "SAHAB-AUD-001"] == ["waived"] * 2
+
+
 def test_an_unknown_cloud_is_refused_with_one_line(repo_root: Path, tmp_path: Path, sahab_cli):
     project = _project_copy(repo_root, tmp_path, "gcp", lambda text: text.replace(
         "sahab-platform:cloud: azure", "sahab-platform:cloud: gcp"))
@@ -162,21 +206,33 @@ def test_an_unknown_cloud_is_refused_with_one_line(repo_root: Path, tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
-def test_verify_outputs_name_the_aks_node_pools(plan, tmp_path: Path):
-    """The Azure stacks export their node pools for sahab verify (nodes are read through node-debug pods: SSH is off)."""
+def test_verify_outputs_name_the_aks_node_pools_runners_and_services(plan, tmp_path: Path):
+    """The Azure stacks export what sahab verify checks, as the AWS ones do: node pools (read through
+    node-debug pods: SSH is off), the runner pods, and MLflow's and each served model's ClusterIP Service."""
     from sahab.verification.inventory import inventory_from_stack_outputs
 
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(plan["outputs"]))
     inventory = inventory_from_stack_outputs(outputs)
-    assert inventory.hosts == {} and inventory.endpoints == ()
+    assert inventory.hosts == {}
     pools = [r["inputs"].get("nodeLabels") for r in _of(plan, "azure-native:containerservice:AgentPool")]
     for role in ("gpu-training", "inference"):
         (selector,) = inventory.selectors[role]
         labels = dict(selector.labels)
         assert [p for p in pools if p and labels.items() <= p.items()] == [labels]
         assert selector.image is not None and selector.image.endswith(".azurecr.io/busybox:1.37.0")
-    assert set(inventory.selectors) == {"gpu-training", "inference"}
+    assert set(inventory.selectors) == {"gpu-training", "inference", "ci-runner"}
+    assert [s.to_json() for s in inventory.selectors["ci-runner"]] == [
+        {"pods": {"sahab.io/ci-role": "runner"}, "namespace": "ci-runners", "container": "runner"}]
+    endpoints = {e.name: e for e in inventory.endpoints}
+    assert set(endpoints) == {"mlflow", "serving-fraud-scorer"}
+    assert (endpoints["mlflow"].url, endpoints["mlflow"].auth) == (plan["outputs"]["mlflowTrackingUri"], True)
+    services = {(r["inputs"]["metadata"]["name"], r["inputs"]["metadata"]["namespace"], port["port"])
+                for r in _of(plan, "kubernetes:core/v1:Service") if r["inputs"]["spec"].get("type") == "ClusterIP"
+                for port in r["inputs"]["spec"]["ports"]}
+    for endpoint in endpoints.values():
+        host, port = endpoint.url.split("://", 1)[1].split(":")
+        assert (host.split(".")[0], host.split(".")[1], int(port)) in services, endpoint
 
 
 def _subnet(plan, tier: str) -> str:
@@ -247,8 +303,8 @@ def test_each_store_reads_exactly_its_secrets_never_the_vault(plan):
 def test_no_static_credential_anywhere(plan):
     """Generated values are Pulumi secrets in Key Vault; no Kubernetes Secret or client secret is in the program."""
     assert _of(plan, "kubernetes:core/v1:Secret") == []
-    [grafana] = _of(plan, "azure-native:keyvault:Secret")
-    assert grafana["inputs"]["properties"]["value"] == {"$secret": True}
+    generated = _of(plan, "azure-native:keyvault:Secret")
+    assert len(generated) == 5 and all(secret["inputs"]["properties"]["value"] == {"$secret": True} for secret in generated)
     text = json.dumps([r["inputs"] for r in plan["resources"] if r["type"].startswith("kubernetes:")])
     assert "clientSecret" not in text and "authSecretRef" not in text
     [monitoring] = [r for r in _of(plan, "kubernetes:helm.sh/v3:Release") if r["inputs"]["chart"] == "kube-prometheus-stack"]
@@ -269,6 +325,15 @@ def test_egress_to_azure_is_exactly_the_private_endpoints_and_entra(plan):
         ("allow-out-forge-3", "192.30.252.0/22")} | {("allow-out-identity-provider-%d" % i, cidr) for i, cidr in enumerate(ENTRA)}
     monitoring = {(name, cidr) for name, _, cidr, _ in _egress(plan, "monitoring")}
     assert monitoring == {("allow-out-api-server-0", api), ("allow-out-kubelet-0", nodes), ("allow-out-alert-receiver-0", "10.100.0.0/24")}
+    mlflow = (("app.kubernetes.io/instance", "mlflow"), ("app.kubernetes.io/name", "mlflow"))
+    assert _egress(plan, "mlflow") == {("mlflow-allow-out", mlflow, _subnet(plan, "database"), (5432,)),
+                                       ("mlflow-allow-out", mlflow, endpoints, (443,))} | {
+        ("mlflow-allow-out", mlflow, cidr, (443,)) for cidr in ENTRA}
+    assert _egress(plan, "serving") == {("allow-out-private-endpoints", (), endpoints, (443,))} | {
+        ("allow-out-entra-%d" % i, (), cidr, (443,)) for i, cidr in enumerate(ENTRA)}
+    drift = (("app.kubernetes.io/component", "drift-monitor"), ("app.kubernetes.io/name", "fraud-scorer-drift"))
+    assert {rule for rule in _egress(plan, "drift") if rule[0] == "fraud-scorer-drift-allow-out"} == {
+        ("fraud-scorer-drift-allow-out", drift, endpoints, (443,))} | {("fraud-scorer-drift-allow-out", drift, cidr, (443,)) for cidr in ENTRA}
 
 
 def test_volumes_are_azure_disks_encrypted_through_the_clusters_set(plan):
@@ -276,3 +341,79 @@ def test_volumes_are_azure_disks_encrypted_through_the_clusters_set(plan):
     assert storage["inputs"]["provisioner"] == "disk.csi.azure.com"
     [des] = _of(plan, "azure-native:compute:DiskEncryptionSet")
     assert storage["propertyDependencies"]["parameters"] == [des["urn"]]
+
+
+def _identity_grants(plan, identity_name: str):
+    """(role, path prefix, container) of each role assignment of the WorkloadIdentity ``identity_name``;
+    each role is one of the artifact account's custom roles, with its blob data actions and no action."""
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    [identity] = [r for r in _of(plan, "sahab:azure:WorkloadIdentity") if r["name"] == identity_name]
+    [account] = [r for r in _of(plan, ACCOUNT) if by_urn[r["parent"]]["type"] == "sahab:azure:ArtifactStore"]
+    grants = set()
+    for assignment in _of(plan, "azure-native:authorization:RoleAssignment"):
+        if assignment["parent"] != identity["urn"]:
+            continue
+        inputs = assignment["inputs"]
+        role = inputs["description"][len("sahab: "):].split(" under ")[0]
+        assert role in PREFIX_ROLES and inputs["conditionVersion"] == "2.0"
+        [definition] = [by_urn[urn] for urn in assignment["propertyDependencies"]["roleDefinitionId"]
+                        if by_urn[urn]["type"] == "azure-native:authorization:RoleDefinition"]
+        assert definition["inputs"]["permissions"] == [{
+            "actions": [], "notActions": [], "notDataActions": [],
+            "dataActions": ["%s/%s" % (BLOBS, action) for action in BLOB_DATA_ACTIONS[PREFIX_ROLES[role]]]}]
+        assert definition["propertyDependencies"]["assignableScopes"] == [account["urn"]]
+        prefixes = set(re.findall(r"StringStartsWith '([^']+)'", inputs["condition"]))
+        assert len(prefixes) == 1, inputs["condition"]
+        [container] = assignment["propertyDependencies"]["scope"]
+        grants.add((role, prefixes.pop(), by_urn[container]["inputs"]["containerName"]))
+    return grants
+
+
+def test_blob_access_is_limited_to_each_services_prefix_as_on_aws(plan):
+    """The prefix grants of the AWS stack, as the artifact account's data-only custom roles on the
+    platform container with a condition."""
+    env = plan["stack"].split("-", 1)[1]
+    reader, contributor = "blob prefix reader", "blob prefix writer"
+    assert _identity_grants(plan, "ml-%s-mlflow" % env) == {(contributor, "mlflow/", "platform")}
+    assert _identity_grants(plan, "ml-%s-fraud-scorer" % env) == {
+        (reader, "mlflow/", "platform"), (contributor, "inference-inputs/fraud-scorer/", "platform")}
+    assert _identity_grants(plan, "ml-%s-fraud-scorer-drift" % env) == {(reader, "inference-inputs/fraud-scorer/", "platform")}
+
+
+def test_no_identity_holds_a_built_in_storage_blob_role(plan):
+    # Their container management actions (delete the container, get a user delegation key) are
+    # outside any condition; every blob grant is a data-only custom role under a prefix.
+    built_in_blob = {role: guid for role, guid in BUILT_IN_ROLES.items() if role.startswith("Storage Blob")}
+    assignments = _of(plan, "azure-native:authorization:RoleAssignment")
+    assert len(assignments) > 3
+    for assignment in assignments:
+        inputs = assignment["inputs"]
+        assert not any(inputs["description"].startswith("sahab: " + role) for role in built_in_blob), inputs["description"]
+        role_id = inputs["roleDefinitionId"]
+        assert not (isinstance(role_id, str) and role_id.rsplit("/", 1)[-1] in built_in_blob.values()), role_id
+
+
+def test_mlflow_signs_in_to_the_entra_only_database_as_its_own_identity(plan):
+    env = plan["stack"].split("-", 1)[1]
+    login = "ml_%s_mlflow" % env
+    [server] = _of(plan, DATABASE)
+    assert server["inputs"]["authConfig"]["passwordAuth"] == "Disabled"
+    [identity] = [r for r in _of(plan, "azure-native:managedidentity:UserAssignedIdentity") if r["name"] == "ml-%s-mlflow" % env]
+    assert identity["inputs"]["resourceName"] == login
+    [admin] = [r for r in _of(plan, "azure-native:dbforpostgresql:Administrator") if r["inputs"]["principalType"] == "ServicePrincipal"]
+    assert admin["inputs"]["principalName"] == login
+    assert admin["propertyDependencies"]["objectId"] == [identity["urn"]]
+    [database] = _of(plan, "azure-native:dbforpostgresql:Database")
+    assert database["inputs"]["databaseName"] == "mlflow"
+    [deployment] = [d for d in _of(plan, "kubernetes:apps/v1:Deployment") if d["inputs"]["metadata"]["name"] == "mlflow"]
+    template = deployment["inputs"]["spec"]["template"]
+    assert template["metadata"]["labels"]["azure.workload.identity/use"] == "true"
+    [container] = template["spec"]["containers"]
+    arguments = container["args"]
+    assert arguments[arguments.index("--backend-store-uri") + 1] == "postgresql://%s@/mlflow?sslmode=verify-full&sslrootcert=system" % login
+    destination = arguments[arguments.index("--artifacts-destination") + 1]["$partial"]
+    assert destination[0] == "wasbs://platform@" and destination[2] == ".blob.core.windows.net/mlflow"
+    assert "WorkloadIdentityCredential" in container["command"][2] and "ossrdbms-aad" in container["command"][2]
+    [credentials] = [e for e in _of(plan, "kubernetes:external-secrets.io/v1:ExternalSecret")
+                     if e["inputs"]["metadata"] == {"name": "mlflow-credentials", "namespace": "mlflow"}]
+    assert "database_password" not in json.dumps(credentials["inputs"])

@@ -8,7 +8,8 @@ from typing import Any, Dict, List
 import pytest
 
 from sahab.components.aws.workload_role import permissions_policy
-from sahab.stacks.platform_services import serving_grants
+from sahab.stacks.ml_services import serving_access
+from sahab.stacks.platform_services import bucket_grants
 
 BUCKET = "arn:aws:s3:::ml-prod-artifacts"
 KEY = "arn:aws:kms:me-central-1:111122223333:key/0a1b2c3d-0000-4000-8000-000000000000"
@@ -24,7 +25,7 @@ def _of(resources: List[Dict[str, Any]], type_token: str) -> List[Dict[str, Any]
 
 
 def test_a_served_model_writes_only_its_own_inputs_prefix_and_reads_the_registry_artifacts():
-    statements = {s["Sid"]: s for s in permissions_policy(serving_grants(BUCKET, KEY, "fraud-scorer"))["Statement"]}
+    statements = {s["Sid"]: s for s in permissions_policy(bucket_grants(BUCKET, KEY, serving_access("fraud-scorer")))["Statement"]}
     objects = {s["Resource"]: s["Action"] for sid, s in statements.items() if sid.endswith("ObjectsUnderPrefix")}
     assert objects == {
         BUCKET + "/mlflow/*": ["s3:GetObject"],

@@ -18,6 +18,11 @@ Why each default:
   allows only inside the UAE, and need a ``database`` key made by an EncryptionKeys in the pair
   (``geo_backup_key``; Azure wants the geo-backup key in the backup's region).
 * The major version is pinned (default 16); Azure applies minor versions in maintenance.
+* The registry's database (``database_name``, default ``mlflow``) is created with the server.
+  MLflow logs in as its own workload identity: :meth:`RegistryDatabase.add_entra_login` makes that
+  identity's service principal an Entra administrator of the server (the role MLflow creates its
+  tables with, as the RDS master user does on AWS), and the registry presents an Entra token as
+  its password (:class:`~sahab.components.kubernetes.EntraTokenLogin`).
 """
 from __future__ import annotations
 
@@ -44,6 +49,8 @@ PRINCIPAL_TYPES: Tuple[str, ...] = ("Group", "User", "ServicePrincipal")
 SKU_TIERS: Tuple[str, ...] = ("GeneralPurpose", "MemoryOptimized")  # Burstable has no HA
 TLS_SETTINGS: Mapping[str, str] = {"require_secure_transport": "on", "ssl_min_protocol_version": "TLSv1.2"}
 _SKU = re.compile(r"^Standard_[A-Za-z0-9_]+$")
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_LOGIN = re.compile(r"^[a-z][a-z0-9_]{2,62}$")  # an identity name that is also a plain PostgreSQL role name
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class RegistryDatabaseArgs:
     backup_retention_days: int = 7
     geo_redundant_backup: bool = False
     geo_backup_key: Optional[CustomerManagedKey] = None
+    database_name: str = "mlflow"
     tags: Mapping[str, str] = field(default_factory=dict)
     location: str = DEFAULT_LOCATION
     provider: Optional[UaeAzureProvider] = None
@@ -96,6 +104,9 @@ def _validate(name: str, args: RegistryDatabaseArgs) -> str:
         raise ComponentInputError("%s: entra_admin.principal_name must not be empty" % COMPONENT)
     require_choice(COMPONENT, "entra_admin.principal_type", admin.principal_type, PRINCIPAL_TYPES)
     require_choice(COMPONENT, "version", args.version, POSTGRES_VERSIONS)
+    if not isinstance(args.database_name, str) or not _IDENTIFIER.match(args.database_name):
+        raise ComponentInputError("%s: database_name %r must start with a lowercase letter and use lowercase letters, "
+                                  "digits or underscores (up to 63)" % (COMPONENT, args.database_name))
     require_choice(COMPONENT, "sku_tier", args.sku_tier, SKU_TIERS)
     if not isinstance(args.sku_name, str) or not _SKU.match(args.sku_name):
         raise ComponentInputError("%s: sku_name %r is not a server size such as 'Standard_D2ds_v5'" % (COMPONENT, args.sku_name))
@@ -189,7 +200,7 @@ class RegistryDatabase(AzureComponent):
                 source="user-override",
                 opts=self.child_opts(depends_on=[previous]),
             )
-        azure_native.dbforpostgresql.Administrator(
+        self._last_administrator: pulumi.Resource = azure_native.dbforpostgresql.Administrator(
             "%s-entra-admin" % name,
             resource_group_name=self.resource_group_name,
             server_name=self.server.name,
@@ -200,7 +211,39 @@ class RegistryDatabase(AzureComponent):
             opts=self.child_opts(depends_on=[previous]),
         )
 
+        self.database = azure_native.dbforpostgresql.Database(
+            "%s-%s" % (name, args.database_name.replace("_", "-")),
+            resource_group_name=self.resource_group_name,
+            server_name=self.server.name,
+            database_name=args.database_name,
+            charset="UTF8",
+            collation="en_US.utf8",
+            opts=self.child_opts(depends_on=[previous]),
+        )
+        self._name, self._tenant_id = name, args.tenant_id
+        self.database_name = args.database_name
         self.server_name = self.server.name
         self.fqdn = self.server.fully_qualified_domain_name
         self.server_id = self.server.id
         self.register_outputs({"server_name": self.server_name, "fqdn": self.fqdn, "server_id": self.server_id})
+
+    def add_entra_login(self, login: str, principal_id: pulumi.Input[str]) -> azure_native.dbforpostgresql.Administrator:
+        """Let a managed identity (an application's workload identity) log in as ``login``, an Entra
+        administrator of the server: ``login`` must be the identity's name (its service principal's
+        display name), which becomes its PostgreSQL role. Applied after the previous administrator
+        (Azure refuses concurrent administrator changes)."""
+        if not isinstance(login, str) or not _LOGIN.match(login):
+            raise ComponentInputError(
+                "%s: login %r must be the managed identity's name, 3-63 lowercase letters, digits or underscores "
+                "starting with a letter (it is also the PostgreSQL role name)" % (COMPONENT, login))
+        self._last_administrator = azure_native.dbforpostgresql.Administrator(
+            "%s-login-%s" % (self._name, login.replace("_", "-")),
+            resource_group_name=self.resource_group_name,
+            server_name=self.server.name,
+            object_id=principal_id,
+            principal_name=login,
+            principal_type="ServicePrincipal",
+            tenant_id=self._tenant_id,
+            opts=self.child_opts(depends_on=[self._last_administrator]),
+        )
+        return self._last_administrator

@@ -5,13 +5,14 @@ node credentials or a client secret. AKS's OIDC issuer signs a token for the pod
 account; the identity's federated credential trusts that token only when its issuer is the
 cluster's, its ``sub`` is ``system:serviceaccount:<namespace>:<service account>`` and its audience
 is ``api://AzureADTokenExchange``. Permissions come only from typed :class:`RoleGrant` entries
-(built-in roles on one resource each). The Kubernetes side receives :attr:`WorkloadIdentity.binding`,
-a plain :class:`~sahab.components.kubernetes.identity.WorkloadIdentityBinding` (client-id
-annotation and the ``azure.workload.identity/use`` pod label), so the Kubernetes components run
-unchanged.
+(built-in roles on one resource each; a blob role on a container may be limited to a path
+prefix, and ``ArtifactStore.prefix_grant`` gives one with a data-only custom role). The Kubernetes side receives :attr:`WorkloadIdentity.binding`, a plain
+:class:`~sahab.components.kubernetes.identity.WorkloadIdentityBinding` (client-id annotation and
+the ``azure.workload.identity/use`` pod label), so the Kubernetes components run unchanged.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import List, Mapping, Optional, Sequence
 
@@ -23,19 +24,28 @@ from ..validation import DNS_LABEL, ComponentInputError, require_name
 from .arguments import DEFAULT_LOCATION
 from .base import AzureComponent
 from .provider import UaeAzureProvider, UaeResourceGroup, resolve_placement
-from .roles import assign_role, require_role, require_scope
+from .roles import Role, assign_role, require_path_prefix, require_role, require_scope
 
 COMPONENT = "WorkloadIdentity"
 TYPE_TOKEN = "sahab:azure:WorkloadIdentity"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+_IDENTITY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")  # Microsoft.ManagedIdentity naming rules
 
 
 @dataclass(frozen=True)
 class RoleGrant:
-    """One built-in role (see :data:`.roles.BUILT_IN_ROLES`) on one resource or resource group."""
+    """One built-in role (see :data:`.roles.BUILT_IN_ROLES`) on one resource or resource group.
 
-    role: str
+    ``path_prefix`` (Storage Blob Data Reader/Contributor on a container ID only) limits every data
+    action of the role to blobs under that prefix, like AWS's ``BucketPrefixAccess``. Prefer
+    ``store.prefix_grant("models", "inference-inputs/churn/", read_only=False)``: the same condition
+    on the store's custom role (a :class:`.roles.BlobPrefixRole`, always with a prefix), which
+    has the blob data actions without the built-in role's container management actions.
+    """
+
+    role: Role
     scope: pulumi.Input[str]
+    path_prefix: Optional[str] = None
 
 
 @dataclass(kw_only=True)
@@ -47,6 +57,9 @@ class WorkloadIdentityArgs:
     oidc_issuer_url: pulumi.Input[str]
     grants: Sequence[RoleGrant]
     description: str = ""
+    # The identity's Azure name; by default Pulumi's (the resource name and a random suffix). Set it
+    # when the name is a login elsewhere, e.g. the PostgreSQL role of RegistryDatabase.add_entra_login.
+    identity_name: Optional[str] = None
     tags: Mapping[str, str] = field(default_factory=dict)
     location: str = DEFAULT_LOCATION
     provider: Optional[UaeAzureProvider] = None
@@ -62,12 +75,13 @@ def require_grants(component: str, where: str, grants: Sequence[RoleGrant], *, r
             raise ComponentInputError("%s: %s must be a RoleGrant(role, scope), got %r" % (component, argument, grant))
         require_role(component, argument + ".role", grant.role)
         require_scope(component, argument + ".scope", grant.scope)
+        require_path_prefix(component, argument, grant.role, grant.scope, grant.path_prefix)
 
 
 def grant_roles(owner: AzureComponent, prefix: str, principal_id: pulumi.Input[str],
                 grants: Sequence[RoleGrant]) -> List[azure_native.authorization.RoleAssignment]:
     return [assign_role("%s-%d" % (prefix, index), principal_id=principal_id, role=grant.role, scope=grant.scope,
-                        opts=owner.child_opts()) for index, grant in enumerate(grants)]
+                        path_prefix=grant.path_prefix, opts=owner.child_opts()) for index, grant in enumerate(grants)]
 
 
 def require_service_account(component: str, namespace: object, service_account: object) -> None:
@@ -85,6 +99,10 @@ def _validate(name: str, args: WorkloadIdentityArgs) -> None:
     if issuer is None or (isinstance(issuer, str) and not issuer.startswith("https://")):
         raise ComponentInputError("%s: oidc_issuer_url %r must be the cluster's https issuer (Cluster.oidc_issuer_url)" % (COMPONENT, issuer))
     require_grants(COMPONENT, "", args.grants, required=True)
+    if args.identity_name is not None and (not isinstance(args.identity_name, str) or not _IDENTITY_NAME.match(args.identity_name)):
+        raise ComponentInputError(
+            "%s: identity_name %r must be 3-128 letters, digits, '-' or '_', starting with a letter or digit"
+            % (COMPONENT, args.identity_name))
 
 
 class WorkloadIdentity(AzureComponent):
@@ -100,7 +118,7 @@ class WorkloadIdentity(AzureComponent):
                          resource_group=args.resource_group, opts=opts)
         subject = "system:serviceaccount:%s:%s" % (args.namespace, args.service_account)
         self.identity = azure_native.managedidentity.UserAssignedIdentity(
-            name, resource_group_name=self.resource_group_name, location=self.location,
+            name, resource_group_name=self.resource_group_name, location=self.location, resource_name_=args.identity_name,
             tags={**dict(args.tags), "sahab:component": COMPONENT, "sahab:service-account": subject[:256]},
             opts=self.child_opts())
         azure_native.managedidentity.FederatedIdentityCredential(

@@ -16,7 +16,7 @@ from .identity import WorkloadIdentityBinding
 from .images import Image
 from .input_logging import InputLogging
 from .mlflow_server import MlflowServer
-from .model_registry import ModelRegistry, ModelRegistryArgs, RegistryUser
+from .model_registry import EntraTokenLogin, ModelRegistry, ModelRegistryArgs, RegistryUser
 from .monitoring import Monitoring, MonitoringArgs, QueryClient, ScrapeTarget
 from .namespace import Allow, NamespaceQuota, PodSecurityException, Port, ZeroTrustNamespace, ZeroTrustNamespaceArgs
 from .platform_alerts import PlatformAlerts
@@ -31,7 +31,7 @@ from .workload import Resources
 
 __all__ = [
     "AlertReceiver", "Allow", "Analysis", "BlueGreen", "Canary", "ChartRef", "CiRunners", "CiRunnersArgs", "DockerInDocker",
-    "DriftMonitor", "DriftMonitorArgs", "EncryptedStorageClass", "EncryptedStorageClassArgs", "EncryptedVolumes",
+    "DriftMonitor", "DriftMonitorArgs", "EncryptedStorageClass", "EntraTokenLogin", "EncryptedStorageClassArgs", "EncryptedVolumes",
     "FeatureStore", "FeatureStoreArgs", "GithubApp",
     "GithubRunners", "GitlabRunners", "GpuEnablement", "GpuEnablementArgs", "GpuPool", "Image", "InputLogging",
     "MlflowServer", "ModelRegistry", "ModelRegistryArgs", "ModelServing", "ModelServingArgs", "Monitoring", "MonitoringArgs", "NamespaceQuota", "Pause",

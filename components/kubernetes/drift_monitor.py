@@ -21,7 +21,9 @@ report and verdict to MLflow (and so to the artifact store) and serves the drift
   (no inputs, no reference data, the registry unreachable): no evidence never reads as no drift;
 * NetworkPolicies on the pod, on top of the namespace's default deny: egress exactly to the MLflow
   server's pods and port, and on 443 to the object store (``storage_cidrs``) and the identity
-  endpoint (``identity_endpoint_cidrs``, e.g. the STS VPC endpoint); ingress only from
+  endpoint (``identity_endpoint_cidrs``, private, e.g. the STS VPC endpoint; or
+  ``identity_provider_cidrs``, the public networks of one with no private endpoint, such as
+  Entra ID's token endpoint for Azure workload identity); ingress only from
   Prometheus to the metrics port. DNS is the namespace's own allow.
 
 With ``retrain=RetrainTrigger(...)`` the job also asks GitHub to retrain a version it finds
@@ -172,7 +174,8 @@ class DriftMonitorArgs:
     tracking_credentials_secret: str
     inputs_uri: pulumi.Input[str]
     storage_cidrs: Union[Sequence[str], pulumi.Output]
-    identity_endpoint_cidrs: Sequence[str]
+    identity_endpoint_cidrs: Sequence[str] = ()
+    identity_provider_cidrs: Sequence[str] = ()
     registry: RegistryEndpoint = field(default_factory=RegistryEndpoint)
     prometheus: PrometheusEndpoint = field(default_factory=PrometheusEndpoint)
     interval: str = "6h"
@@ -210,8 +213,12 @@ def validate(name: str, args: DriftMonitorArgs) -> str:
     if not isinstance(args.storage_cidrs, pulumi.Output):
         require_non_empty(COMPONENT, "storage_cidrs", list(args.storage_cidrs))
         require_cidrs(COMPONENT, "storage_cidrs", list(args.storage_cidrs), private_only=False)
-    require_non_empty(COMPONENT, "identity_endpoint_cidrs", list(args.identity_endpoint_cidrs))
+    if not list(args.identity_endpoint_cidrs) and not list(args.identity_provider_cidrs):
+        raise ComponentInputError(
+            "%s: identity_endpoint_cidrs (a private token endpoint, e.g. the STS VPC endpoint) or identity_provider_cidrs "
+            "(a public one, e.g. Entra ID's) must name where the pod exchanges its identity token" % COMPONENT)
     require_cidrs(COMPONENT, "identity_endpoint_cidrs", list(args.identity_endpoint_cidrs), private_only=True)
+    require_cidrs(COMPONENT, "identity_provider_cidrs", list(args.identity_provider_cidrs), private_only=False)
     if not isinstance(args.registry, RegistryEndpoint):
         raise ComponentInputError("%s: registry must be a RegistryEndpoint, got %r" % (COMPONENT, args.registry))
     args.registry.validate(COMPONENT, "registry")
@@ -360,7 +367,7 @@ class DriftMonitor(KubernetesComponent):
                 to=[in_namespace(registry.namespace, registry.pods)],
                 ports=[net.NetworkPolicyPortArgs(port=registry.port, protocol="TCP")]),
             https(storage.apply(networks) if isinstance(storage, pulumi.Output) else networks(storage)),
-            https(networks(args.identity_endpoint_cidrs)),
+            https(networks([*args.identity_endpoint_cidrs, *args.identity_provider_cidrs])),
         ]
         if args.retrain is not None:  # the GitHub API, exactly its networks and port
             egress.append(net.NetworkPolicyEgressRuleArgs(

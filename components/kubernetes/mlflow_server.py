@@ -28,6 +28,15 @@ installed mlflow 3.17.2:
     ``credential_refresh_seconds`` (RDS rotates a managed master password; libpq re-reads the
     file on every new connection), and ``exec``s ``mlflow`` with the arguments.
 
+    With an Entra ID login (Azure Database for PostgreSQL, password authentication off) there is
+    no database password at all: the launcher writes the same owner-only file from an access token
+    for ``database_token_scope`` that the pod's workload identity obtains
+    (``azure.identity.WorkloadIdentityCredential``, in the official ``-full`` image through
+    ``mlflow[azure]``; it reads the webhook's ``AZURE_CLIENT_ID``/``AZURE_TENANT_ID``/
+    ``AZURE_FEDERATED_TOKEN_FILE``), and rewrites it every ``credential_refresh_seconds``, well
+    inside the token's lifetime. libpq sends the token as the password; the server checks it with
+    Entra ID. Without a first token the launcher exits, so the pod never starts half-configured.
+
 * Artifacts are proxied (``--serve-artifacts``): clients never hold storage credentials, the
   server reaches the bucket with its workload identity. ``--allowed-hosts`` names the Service's
   DNS names, so any other Host header is refused with 403 (``/health`` is exempt, for probes).
@@ -63,7 +72,7 @@ import json
 import posixpath
 import shlex
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 # Keys of the mounted Secret (file names) and of the values the ExternalSecret fetches.
 AUTH_INI_FILE = "auth.ini"
@@ -82,6 +91,9 @@ AUTH_APP = "basic-auth"
 NO_PERMISSIONS = "NO_PERMISSIONS"
 AUTHORIZATION_FUNCTION = "mlflow.server.auth:authenticate_request_basic_auth"
 LAUNCHER_NAME = "mlflow-launcher"
+# Entra ID's resource for Azure Database for PostgreSQL (learn.microsoft.com, "Connect with Microsoft
+# Entra ID": the token is the password).
+POSTGRES_ENTRA_SCOPE = "https://ossrdbms-aad.database.windows.net/.default"
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,7 @@ class MlflowServer:
     run_dir: str = "/run/mlflow"
     scratch_dir: str = "/tmp"
     credential_refresh_seconds: int = 60
+    database_token_scope: Optional[str] = None  # set: libpq's password is an Entra token, not a secret
 
     def secret_path(self, file_name: str) -> str:
         return posixpath.join(self.secrets_dir, file_name)
@@ -142,13 +155,36 @@ def postgres_uri(user: str, database: str, ca_file: str) -> str:
     return "postgresql://%s@/%s?sslmode=verify-full&sslrootcert=%s" % (user, database, ca_file)
 
 
+_TOKEN_PGPASS_SCRIPT = r"""
+import json, sys
+from azure.identity import WorkloadIdentityCredential
+
+
+def field(value):
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+scope, entries = json.loads(sys.argv[1])
+token = WorkloadIdentityCredential().get_token(scope).token
+sys.stdout.write("".join("*:*:%s:%s:%s\n" % (field(database), field(user), field(token)) for database, user in entries))
+"""
+
+
+def _pgpass_writer(server: MlflowServer) -> str:
+    """The shell command that writes a fresh pgpass to ``$PGPASSFILE.new``: a copy of the mounted
+    Secret's file, or (Entra login) one line per database with a new access token."""
+    if server.database_token_scope is None:
+        return 'cp %s "$PGPASSFILE.new"' % shlex.quote(server.secret_path(PGPASS_FILE))
+    entries = json.dumps([server.database_token_scope, [[entry.database, entry.user] for entry in server.pgpass_entries]])
+    return 'python -c %s %s > "$PGPASSFILE.new"' % (shlex.quote(_TOKEN_PGPASS_SCRIPT), shlex.quote(entries))
+
+
 def launcher_script(server: MlflowServer) -> str:
-    """The ``/bin/sh -c`` script: owner-only pgpass copy, kept fresh, then ``exec mlflow "$@"``."""
-    source = shlex.quote(server.secret_path(PGPASS_FILE))
+    """The ``/bin/sh -c`` script: owner-only pgpass, kept fresh, then ``exec mlflow "$@"``."""
     return "\n".join([
         "set -eu",
         "umask 077",
-        'refresh_pgpass() { cp %s "$PGPASSFILE.new" && mv -f "$PGPASSFILE.new" "$PGPASSFILE"; }' % source,
+        'refresh_pgpass() { %s && mv -f "$PGPASSFILE.new" "$PGPASSFILE"; }' % _pgpass_writer(server),
         "refresh_pgpass",
         "while sleep %d; do refresh_pgpass || :; done &" % server.credential_refresh_seconds,
         'exec mlflow "$@"',
@@ -231,11 +267,10 @@ def credentials_template(username: str, password_key: str = "password") -> str:
 
 def secret_templates(server: MlflowServer) -> Dict[str, str]:
     """The mounted Secret's files as ESO (engine v2) templates over the fetched values."""
-    return {
-        AUTH_INI_FILE: auth_ini_template(server),
-        PGPASS_FILE: pgpass_template(server.pgpass_entries),
-        SERVER_ENV_FILE: server_env_template(),
-    }
+    templates = {AUTH_INI_FILE: auth_ini_template(server), SERVER_ENV_FILE: server_env_template()}
+    if server.database_token_scope is None:
+        templates[PGPASS_FILE] = pgpass_template(server.pgpass_entries)
+    return templates
 
 
 _USERS_SCRIPT = """\

@@ -8,7 +8,9 @@ each secret reaches the process without an environment variable) in an existing
   workload identity, no static keys; no API token mounted);
 * an ExternalSecret that the External Secrets Operator fills from the cloud's secret store (the
   RDS-managed database password, the admin password, the Flask key) through the namespace's
-  ``secret_store``, rendered into the three files the pod mounts read-only;
+  ``secret_store``, rendered into the files the pod mounts read-only. With
+  ``database_password=EntraTokenLogin()`` (Azure Database for PostgreSQL, Entra authentication
+  only) there is no database password: the pod's workload identity gets an Entra token instead;
 * a ConfigMap with the database CA bundle, so TLS is ``verify-full``;
 * a Deployment from :mod:`.workload`'s secure builders (non-root, read-only root filesystem,
   all capabilities dropped, RuntimeDefault seccomp, requests and limits, probes on ``/health``),
@@ -85,7 +87,9 @@ class ModelRegistryArgs:
     ``identity`` is the cloud side's binding for ``namespace``/``<name>`` (the component's name is
     the ServiceAccount's). The secrets are references into the cloud's secret store, read by the
     namespaced ESO ``secret_store``: ``database_password`` is the RDS-managed master secret's
-    ``password`` property (``RemoteRef(db.master_user_secret_arn, "password")``).
+    ``password`` property (``RemoteRef(db.master_user_secret_arn, "password")``), or
+    :class:`EntraTokenLogin` when the database accepts the registry's Azure workload identity
+    (``database_user`` is then that identity's Entra login name).
     ``database_host``/``database_port`` may be deploy-time values (``RegistryDatabase.address``), and so
     may ``artifacts_destination`` (e.g. from ``ArtifactStore.bucket_name``; checked when it is a string)
     and ``cloud_endpoint_cidrs`` (e.g. the S3 managed prefix list's entries);
@@ -107,7 +111,7 @@ class ModelRegistryArgs:
     cloud_endpoint_cidrs: Union[Sequence[str], pulumi.Output]
     client_namespaces: Sequence[str]
     secret_store: str
-    database_password: RemoteRef
+    database_password: Union[RemoteRef, "EntraTokenLogin"]
     admin_password: RemoteRef
     flask_secret_key: RemoteRef
     database_port: pulumi.Input[int] = 5432
@@ -122,6 +126,15 @@ class ModelRegistryArgs:
     port: int = 5000
     resources: Resources = field(default_factory=lambda: Resources("500m", "1Gi", "2", "2Gi"))
     users: Sequence["RegistryUser"] = ()
+
+
+@dataclass(frozen=True)
+class EntraTokenLogin:
+    """Log in to the database as the registry's own Azure workload identity, with an Entra ID
+    access token refreshed every ``refresh_seconds`` (tokens live at least an hour), so no database
+    password exists anywhere (:mod:`.mlflow_server` says how the token reaches libpq)."""
+
+    refresh_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -208,12 +221,25 @@ def _validate_secrets(args: ModelRegistryArgs) -> None:
         raise ComponentInputError(
             "%s: secret_store %r must be the name of the SecretStore in the registry's namespace"
             % (COMPONENT, args.secret_store))
+    login = args.database_password
+    if isinstance(login, EntraTokenLogin):
+        if args.identity.cloud != "azure":
+            raise ComponentInputError(
+                "%s: database_password=EntraTokenLogin() needs an Azure workload identity (the token is the pod's); "
+                "identity is a %s binding: pass RemoteRef to the database password instead" % (COMPONENT, args.identity.cloud))
+        if not isinstance(login.refresh_seconds, int) or not 60 <= login.refresh_seconds <= 1800:
+            raise ComponentInputError(
+                "%s: EntraTokenLogin.refresh_seconds must be between 60 and 1800 (tokens live at least an hour), got %r"
+                % (COMPONENT, login.refresh_seconds))
     for argument in ("database_password", "admin_password", "flask_secret_key"):
+        if argument == "database_password" and isinstance(login, EntraTokenLogin):
+            continue
         # The type, never the value: a literal password passed here must not reach the logs.
         if not isinstance(getattr(args, argument), RemoteRef):
             raise ComponentInputError(
-                "%s: %s must be a RemoteRef to the secret in the cloud's secret store (never the value); got a %s"
-                % (COMPONENT, argument, type(getattr(args, argument)).__name__))
+                "%s: %s must be a RemoteRef to the secret in the cloud's secret store (never the value)%s; got a %s"
+                % (COMPONENT, argument, " or EntraTokenLogin()" if argument == "database_password" else "",
+                   type(getattr(args, argument)).__name__))
 
 
 def _validate_users(args: ModelRegistryArgs) -> None:
@@ -271,6 +297,9 @@ def registry_server(name: str, namespace: str, args: ModelRegistryArgs) -> Mlflo
     auth_database = args.auth_database_name or args.database_name
     host = service_host(name, namespace)
     names = (host, "%s.%s.svc" % (name, namespace), "%s.%s" % (name, namespace))
+    login = args.database_password
+    token = dict(database_token_scope=mlflow_server.POSTGRES_ENTRA_SCOPE,
+                 credential_refresh_seconds=login.refresh_seconds) if isinstance(login, EntraTokenLogin) else {}
     return MlflowServer(
         backend_store_uri=mlflow_server.postgres_uri(args.database_user, args.database_name, ca_file),
         auth_database_uri=mlflow_server.postgres_uri(args.database_user, auth_database, ca_file),
@@ -280,6 +309,7 @@ def registry_server(name: str, namespace: str, args: ModelRegistryArgs) -> Mlflo
                              for database in dict.fromkeys((args.database_name, auth_database))),
         port=args.port,
         workers=args.workers,
+        **token,
     )
 
 
@@ -312,7 +342,7 @@ class ModelRegistry(KubernetesComponent):
         secret_name = "%s-credentials" % name
         credentials = external_secret(
             secret_name, namespace=namespace, store=args.secret_store, target=secret_name,
-            data={mlflow_server.DATABASE_PASSWORD: args.database_password,
+            data={**({} if server.database_token_scope else {mlflow_server.DATABASE_PASSWORD: args.database_password}),
                   mlflow_server.ADMIN_PASSWORD: args.admin_password,
                   mlflow_server.FLASK_SECRET_KEY: args.flask_secret_key},
             template=mlflow_server.secret_templates(server),

@@ -66,6 +66,9 @@ def _run(program: Callable[[], Any], project: str, stack: str, config: Dict[str,
         monitor = _monitor.PlanMonitor(capture, config, {}, project=project, stack=stack, catalog=catalog)
         program_side = _TransformingMonitor(monitor, _Transforms(capture.note), project, stack)
         mocks.set_mocks(_monitor.NoMocks(), project=project, stack=stack, preview=True, monitor=program_side)
+        # MockSettings keeps the tracked-Output set of the previous run: a run that failed inside an
+        # apply leaves tasks of its closed loop there, which would break the next run's wait.
+        settings.SETTINGS.outputs = set()
         loop.run_until_complete(run_pulumi_func(program))
     except Exception as exc:  # noqa: BLE001 - handed back to the caller
         return exc

@@ -56,6 +56,8 @@ def test_the_binding_is_what_the_kubernetes_components_accept_unchanged():
     (dict(namespace="ML Flow"), "namespace 'ML Flow' must be a Kubernetes name"),
     (dict(oidc_issuer_url="http://issuer"), "oidc_issuer_url 'http://issuer' must be the cluster's https issuer"),
     (dict(location="northeurope"), "region 'northeurope' is outside the UAE"),
+    (dict(identity_name="ml prod"), "identity_name 'ml prod' must be 3-128 letters, digits, '-' or '_', starting with a letter or digit"),
+    (dict(identity_name="_ml"), "identity_name '_ml' must be 3-128 letters, digits, '-' or '_'"),
 ])
 def test_bad_workload_identity_input_is_refused(overrides, message):
     resources, error = attempt_plan(lambda: workload(**overrides))
@@ -111,3 +113,10 @@ def test_bad_ci_input_is_refused(overrides, message):
     resources, error = attempt_plan(lambda: ci(**overrides))
     assert isinstance(error, ComponentInputError) and message in str(error), error
     assert resources == []
+
+
+def test_a_named_identity_keeps_its_name_and_an_unnamed_one_gets_pulumis():
+    named = one_of_type(plan_resources(lambda: workload(identity_name="ml_prod_mlflow")), IDENTITY)["inputs"]
+    assert named["resourceName"] == "ml_prod_mlflow"
+    unnamed = one_of_type(plan_resources(lambda: workload()), IDENTITY)["inputs"]
+    assert unnamed["resourceName"].startswith("mlflow") and unnamed["resourceName"] != "mlflow"

@@ -112,3 +112,40 @@ def test_bad_input_is_refused_before_any_resource(overrides, message):
 def test_empty_name_is_refused():
     _, error = attempt_plan(lambda: database(""))
     assert str(error) == "RegistryDatabase: name must be a non-empty string"
+
+
+def test_the_registrys_database_is_created_on_the_server(planned):
+    database = one_of_type(planned, "azure-native:dbforpostgresql:Database")
+    assert database["inputs"]["databaseName"] == "mlflow" and database["inputs"]["charset"] == "UTF8"
+    assert database["propertyDependencies"]["serverName"] == [one_of_type(planned, SERVER)["urn"]]
+
+
+def test_an_application_logs_in_as_its_managed_identity_after_the_entra_admin():
+    def program():
+        registry = database()
+        registry.add_entra_login("ml_prod_mlflow", "66666666-6666-6666-6666-666666666666")
+        registry.add_entra_login("ml_prod_feast", "77777777-7777-7777-7777-777777777777")
+
+    resources = plan_resources(program)
+    admins = {r["name"]: r for r in resources_of_type(resources, ADMIN)}
+    login = admins["registry-login-ml-prod-mlflow"]
+    assert (login["inputs"]["objectId"], login["inputs"]["principalName"], login["inputs"]["principalType"],
+            login["inputs"]["tenantId"]) == ("66666666-6666-6666-6666-666666666666", "ml_prod_mlflow", "ServicePrincipal", TENANT)
+    # One administrator change at a time: each waits for the one before.
+    assert admins["registry-entra-admin"]["urn"] in login["dependencies"]
+    assert login["urn"] in admins["registry-login-ml-prod-feast"]["dependencies"]
+    assert one_of_type(resources, SERVER)["inputs"]["authConfig"]["passwordAuth"] == "Disabled"
+
+
+@pytest.mark.parametrize("login", ["ML-Prod", "ml", "1mlflow", "ml prod"])
+def test_a_login_that_is_not_a_plain_role_name_is_refused(login):
+    _, error = attempt_plan(lambda: database().add_entra_login(login, "66666666-6666-6666-6666-666666666666"))
+    assert str(error) == ("RegistryDatabase: login %r must be the managed identity's name, 3-63 lowercase letters, digits or "
+                          "underscores starting with a letter (it is also the PostgreSQL role name)" % login)
+
+
+def test_a_database_name_that_is_not_an_identifier_is_refused():
+    resources, error = attempt_plan(lambda: database(database_name="ML-flow"))
+    assert str(error) == ("RegistryDatabase: database_name 'ML-flow' must start with a lowercase letter and use lowercase "
+                          "letters, digits or underscores (up to 63)")
+    assert resources == []

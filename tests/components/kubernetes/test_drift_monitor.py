@@ -166,7 +166,9 @@ def test_a_drift_monitor_in_its_namespace_passes_every_rule_of_the_gate():
      "DriftMonitor: storage_cidrs must not contain 0.0.0.0/0 (the whole internet); list the networks that need access"),
     ({"identity_endpoint_cidrs": ["52.95.0.0/20"]},
      "DriftMonitor: identity_endpoint_cidrs entry 52.95.0.0/20 is not a private range; only addresses inside the VPC may connect"),
-    ({"identity_endpoint_cidrs": []}, "DriftMonitor: identity_endpoint_cidrs must not be empty"),
+    ({"identity_endpoint_cidrs": []},
+     "DriftMonitor: identity_endpoint_cidrs (a private token endpoint, e.g. the STS VPC endpoint) or identity_provider_cidrs "
+     "(a public one, e.g. Entra ID's) must name where the pod exchanges its identity token"),
     ({"registry": RegistryEndpoint(pods={})},
      "DriftMonitor: registry.pods must name the MLflow pods' labels (the egress allow names exactly them)"),
     ({"interval": "5m"}, "DriftMonitor: interval '5m' must be a duration from 30m to 7d, such as '6h' or '1d'"),
@@ -211,6 +213,24 @@ def test_retraining_mounts_the_token_as_a_file_and_allows_exactly_the_github_api
     assert len(out["egress"]) == 4 and out["egress"][3] == {
         "to": [{"ipBlock": {"cidr": "140.82.112.0/20"}}, {"ipBlock": {"cidr": "143.55.64.0/20"}}],
         "ports": [{"port": 443, "protocol": "TCP"}]}
+
+
+def test_on_azure_the_token_exchange_goes_to_entra_ids_public_networks_only():
+    resources = plan_resources(lambda: _monitor(
+        k8s.Provider("cluster", kubeconfig="{}"), storage_cidrs=["10.22.4.0/24"], identity_endpoint_cidrs=[],
+        identity_provider_cidrs=["20.190.128.0/18", "40.126.0.0/18"]))
+    out = {p["inputs"]["metadata"]["name"]: p["inputs"]["spec"] for p in resources_of_type(resources, POLICY)}["fraud-drift-allow-out"]
+    https = [{"port": 443, "protocol": "TCP"}]
+    assert out["egress"][1:] == [
+        {"to": [{"ipBlock": {"cidr": "10.22.4.0/24"}}], "ports": https},
+        {"to": [{"ipBlock": {"cidr": "20.190.128.0/18"}}, {"ipBlock": {"cidr": "40.126.0.0/18"}}], "ports": https},
+    ]
+
+
+def test_the_whole_internet_is_never_an_identity_provider():
+    _, error = attempt_plan(lambda: _monitor(k8s.Provider("cluster", kubeconfig="{}"), identity_provider_cidrs=["0.0.0.0/0"]))
+    assert str(error) == ("DriftMonitor: identity_provider_cidrs must not contain 0.0.0.0/0 (the whole internet); "
+                          "list the networks that need access")
 
 
 def test_a_github_enterprise_server_gets_its_own_url_key_event_and_port():
