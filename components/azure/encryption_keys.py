@@ -3,9 +3,13 @@
 Why: one key per data class keeps a mistake (a wrong role, a disabled key) to one kind of data.
 Every key rotates on a rotation policy (a new version at least yearly; a version expires after
 ``expiry_days``, Azure notifies 30 days before), is not exportable, and lives in an RBAC-mode
-:class:`KeyVault`. Each data class gets a user-assigned identity holding *Key Vault Crypto
-Service Encryption User* on that one key only: the service of the data class (storage, ACR,
-PostgreSQL, disks, AKS) encrypts through that identity, and nothing else can use the key.
+:class:`KeyVault`. Each data class whose service takes a user-assigned identity (storage, ACR,
+PostgreSQL, the audit trail) gets one holding *Key Vault Crypto Service Encryption User* on that
+one key only: the service encrypts through that identity, and nothing else can use the key. The
+two classes whose service brings its own identity get none here (an identity no service uses
+would only be a spare key holder): ``disks`` (the disk encryption set's system-assigned identity)
+and ``cluster-secrets`` (the AKS control plane's identity); :class:`.Cluster` grants those on
+the one key each.
 """
 from __future__ import annotations
 
@@ -23,15 +27,18 @@ from .roles import assign_role
 COMPONENT = "EncryptionKeys"
 TYPE_TOKEN = "sahab:azure:EncryptionKeys"
 
-# Data class -> (what it encrypts, key operations the service performs).
+# Data class -> (what it encrypts, key operations the service performs, whether the key comes with
+# a user-assigned identity for the service).
 DATA_CLASSES: Dict[str, Dict[str, object]] = {
-    "artifacts": {"description": "datasets and model artifacts (Blob storage)", "ops": ["wrapKey", "unwrapKey"]},
-    "images": {"description": "container images (ACR)", "ops": ["wrapKey", "unwrapKey"]},
-    "database": {"description": "model registry database (PostgreSQL flexible server)", "ops": ["wrapKey", "unwrapKey"]},
-    "disks": {"description": "node OS and data disks (disk encryption set)", "ops": ["wrapKey", "unwrapKey"]},
+    "artifacts": {"description": "datasets and model artifacts (Blob storage)", "ops": ["wrapKey", "unwrapKey"], "identity": True},
+    "images": {"description": "container images (ACR)", "ops": ["wrapKey", "unwrapKey"], "identity": True},
+    "database": {"description": "model registry database (PostgreSQL flexible server)", "ops": ["wrapKey", "unwrapKey"],
+                 "identity": True},
+    "disks": {"description": "node OS and data disks (disk encryption set)", "ops": ["wrapKey", "unwrapKey"], "identity": False},
     # AKS KMS etcd encryption calls encrypt/decrypt on the key, not wrap/unwrap.
-    "cluster-secrets": {"description": "Kubernetes secrets in etcd (AKS KMS)", "ops": ["encrypt", "decrypt"]},
-    "logs": {"description": "audit records (immutable Blob storage, Log Analytics dedicated cluster)", "ops": ["wrapKey", "unwrapKey"]},
+    "cluster-secrets": {"description": "Kubernetes secrets in etcd (AKS KMS)", "ops": ["encrypt", "decrypt"], "identity": False},
+    "logs": {"description": "audit records (immutable Blob storage, Log Analytics dedicated cluster)", "ops": ["wrapKey", "unwrapKey"],
+             "identity": True},
 }
 KEY_SIZE = 3072
 
@@ -41,7 +48,8 @@ class CustomerManagedKey:
     """A key and the identity allowed to use it, as a service component needs them.
 
     ``key_uri`` is versionless, so services that support it follow rotation; ``grant`` is the role
-    assignment a service must wait for (``depends_on``) before it first uses the key.
+    assignment a service must wait for (``depends_on``) before it first uses the key. The identity
+    fields and ``grant`` are None for a class whose service brings its own identity.
     """
 
     data_class: str
@@ -51,9 +59,9 @@ class CustomerManagedKey:
     key_uri_with_version: pulumi.Input[str]
     vault_id: pulumi.Input[str]
     vault_uri: pulumi.Input[str]
-    identity_id: pulumi.Input[str]
-    identity_client_id: pulumi.Input[str]
-    identity_principal_id: pulumi.Input[str]
+    identity_id: Optional[pulumi.Input[str]]
+    identity_client_id: Optional[pulumi.Input[str]]
+    identity_principal_id: Optional[pulumi.Input[str]]
     location: str
     grant: Optional[pulumi.Resource] = None
 
@@ -93,7 +101,7 @@ def _validate(name: str, args: EncryptionKeysArgs) -> None:
 
 
 class EncryptionKeys(AzureComponent):
-    """One rotating key and one user-assigned identity per data class."""
+    """One rotating key per data class, and a user-assigned identity for each class that takes one."""
 
     keys: Dict[str, CustomerManagedKey]
 
@@ -131,19 +139,22 @@ class EncryptionKeys(AzureComponent):
                 ),
                 opts=self.child_opts(),
             )
-            identity = azure_native.managedidentity.UserAssignedIdentity(
-                "%s-%s" % (name, data_class),
-                resource_group_name=self.resource_group_name,
-                location=self.location,
-                opts=self.child_opts(),
-            )
-            grant = assign_role("%s-%s" % (name, data_class), principal_id=identity.principal_id,
-                                role="Key Vault Crypto Service Encryption User", scope=key.id, opts=self.child_opts())
+            holder: Dict[str, object] = dict(identity_id=None, identity_client_id=None, identity_principal_id=None, grant=None)
+            if DATA_CLASSES[data_class]["identity"]:
+                identity = azure_native.managedidentity.UserAssignedIdentity(
+                    "%s-%s" % (name, data_class),
+                    resource_group_name=self.resource_group_name,
+                    location=self.location,
+                    opts=self.child_opts(),
+                )
+                grant = assign_role("%s-%s" % (name, data_class), principal_id=identity.principal_id,
+                                    role="Key Vault Crypto Service Encryption User", scope=key.id, opts=self.child_opts())
+                holder = dict(identity_id=identity.id, identity_client_id=identity.client_id,
+                              identity_principal_id=identity.principal_id, grant=grant)
             self.keys[data_class] = CustomerManagedKey(
                 data_class=data_class, key_id=key.id, key_name=key.name, key_uri=key.key_uri,
                 key_uri_with_version=key.key_uri_with_version, vault_id=vault.vault_id, vault_uri=vault.vault_uri,
-                identity_id=identity.id, identity_client_id=identity.client_id, identity_principal_id=identity.principal_id,
-                location=self.location, grant=grant,
+                location=self.location, **holder,  # type: ignore[arg-type]
             )
         self.register_outputs({"key_ids": {c: k.key_id for c, k in self.keys.items()}})
 
@@ -169,4 +180,8 @@ def require_customer_managed_key(component: str, argument: str, value: object, l
         raise ComponentInputError(
             "%s: %s is a key in %s but the component is in %s; use a key vault in %s" % (component, argument, value.location, location, location)
         )
+    if value.identity_id is None and (data_class is None or DATA_CLASSES[data_class]["identity"]):
+        raise ComponentInputError(
+            "%s: %s is the %r key, which comes without an identity for the service to encrypt through; pass "
+            "EncryptionKeys.key(%r)" % (component, argument, value.data_class, data_class or "artifacts"))
     return value
