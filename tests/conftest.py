@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from sahab.planner import plan_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAHAB = [sys.executable, "-m", "sahab.cli"]
+_MLFLOW_URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 
 
 def run_sahab(args: List[str], cwd: Path = REPO_ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -28,6 +30,25 @@ def _empty_chart_cache(tmp_path_factory):
     patch.setenv("SAHAB_CHART_CACHE", str(tmp_path_factory.mktemp("empty-chart-cache")))
     yield
     patch.undo()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _mlflow_points_nowhere_after_a_module():
+    """A module that points MLflow at its own server (``mlflow.set_tracking_uri``/``set_registry_uri``
+    also export MLFLOW_TRACKING_URI/MLFLOW_REGISTRY_URI, and ``set_registry_uri(None)`` leaves the
+    variable set) must not leave the next module's registry calls retrying a stopped server."""
+    saved = {name: os.environ.get(name) for name in _MLFLOW_URI_VARIABLES}
+    yield
+    if "mlflow" in sys.modules:
+        import mlflow
+
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,12 @@ manifest is written to ``data.system.bundles[<name>].manifest`` (with ``etag``);
 does not compile is refused with OPA's errors and leaves the server unchanged. Data files
 (``data.json``) are not supported here: sahab's bundle has none.
 
+Compiling is the slow part (about a second for sahab's ~110 modules, once per PUT and per
+DELETE, as OPA does it), so ``_compile_errors`` remembers its answer per set of modules (a digest
+of the sorted ids and texts). The answer is a function of that set alone, so the cache changes no
+answer; it pays off when an engine closes, since it deletes last-uploaded first and so walks back
+through the very sets its uploads were accepted with.
+
 Threads: the HTTP server handles one request at a time, and a lock serialises requests with
 ``activate_bundle`` calls from the test thread. OPA's ctypes wrapper serialises evaluations per
 engine itself, and Go's runtime accepts calls from any OS thread; the lock keeps the stored
@@ -50,7 +56,9 @@ or a 200 whose body arrives one byte every 0.2 s (``trickle``), until the client
 """
 from __future__ import annotations
 
+import copy
 import gzip
+import hashlib
 import io
 import json
 import posixpath
@@ -78,6 +86,7 @@ COMPILE_QUERY = "error(s) occurred while compiling query"
 PARSE_QUERY = "error(s) occurred while parsing query"
 EVALUATION = "error(s) occurred while evaluating query"
 OPA_VERSION = "1.20.2"  # the evaluator's version (tools/opa-engine/requirements.txt)
+_COMPILED: Dict[str, List[Dict[str, Any]]] = {}  # digest of a module set -> its errors (see _compile_errors)
 
 
 class BundleActivationError(Exception):
@@ -404,7 +413,21 @@ def _go_list(items: List[str]) -> str:
 
 
 def _compile_errors(opa: Any, modules: Dict[str, str], parse_only: bool = False) -> List[Dict[str, Any]]:
-    """OPA's errors for ``modules`` compiled together (or only parsed), as the REST API shows them."""
+    """OPA's errors for ``modules`` compiled together (or only parsed), as the REST API shows them.
+
+    Remembered per module set (``_COMPILED``): the same set always gives the same errors.
+    """
+    digest = hashlib.sha256(b"parse" if parse_only else b"compile")
+    for policy_id, raw in sorted(modules.items()):
+        for part in (policy_id.encode(), raw.encode()):
+            digest.update(b"%d:%s" % (len(part), part))  # length-prefixed: no two sets share a digest input
+    key = digest.hexdigest()
+    if key not in _COMPILED:
+        _COMPILED[key] = _compile(opa, modules, parse_only)
+    return copy.deepcopy(_COMPILED[key])
+
+
+def _compile(opa: Any, modules: Dict[str, str], parse_only: bool) -> List[Dict[str, Any]]:
     engine = opa.OpaEngine()
     try:
         for policy_id, raw in sorted(modules.items()):

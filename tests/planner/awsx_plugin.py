@@ -42,7 +42,7 @@ def pulumi_home() -> Path:
     plugins = home / "plugins"
     folder = plugins / ("resource-awsx-v%s" % VERSION)
     partial = plugins / (folder.name + ".partial")  # Pulumi's own marker of an unfinished install
-    with _locked(CACHE / ".lock"):
+    with locked(CACHE / ".lock"):
         if folder.is_dir() and not partial.exists():
             return home
         shutil.rmtree(folder, ignore_errors=True)
@@ -75,7 +75,8 @@ def _run(command: list, cwd: Path) -> None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` for the block: test sessions and xdist workers share .tools."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

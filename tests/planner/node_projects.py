@@ -15,6 +15,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any, Dict, List
 
+from awsx_plugin import locked
 from planner_helpers import program
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,15 +25,19 @@ CACHE = REPO / ".tools" / "test-cache"
 
 
 def install_python_sdks() -> None:
-    """The SDKs of the requirements file, hash-checked, into COMPONENTS (emptied first when the file changed)."""
+    """The SDKs of the requirements file, hash-checked, into COMPONENTS (emptied first when the file changed).
+
+    Under a lock: another xdist worker (or test session) may be installing or reading them.
+    """
     stamp = COMPONENTS / ".requirements"
-    if stamp.is_file() and stamp.read_text() == REQUIREMENTS.read_text():
-        return
-    shutil.rmtree(COMPONENTS, ignore_errors=True)  # another version's dist-info would stay beside the new one
-    uv = REPO / ".tools" / "uv" / "bin" / "uv"
-    subprocess.run([str(uv), "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--python", sys.executable,
-                    "--target", str(COMPONENTS), "-r", str(REQUIREMENTS)], check=True)
-    stamp.write_text(REQUIREMENTS.read_text())
+    with locked(COMPONENTS.with_name(COMPONENTS.name + ".lock")):
+        if stamp.is_file() and stamp.read_text() == REQUIREMENTS.read_text():
+            return
+        shutil.rmtree(COMPONENTS, ignore_errors=True)  # another version's dist-info would stay beside the new one
+        uv = REPO / ".tools" / "uv" / "bin" / "uv"
+        subprocess.run([str(uv), "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--python", sys.executable,
+                        "--target", str(COMPONENTS), "-r", str(REQUIREMENTS)], check=True)
+        stamp.write_text(REQUIREMENTS.read_text())
 
 
 def python_project(tmp_path_factory: Any, name: str) -> Path:

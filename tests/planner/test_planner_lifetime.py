@@ -13,13 +13,14 @@ left the whole tree running.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 import pytest
 from planner_helpers import CLI, plan, program, resource, run_cli_many
@@ -70,12 +71,16 @@ def kill_leftovers(pids: List[int]) -> None:
 
 
 @pytest.fixture
-def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary directory of the test's own, for sahab in this process and in the ones it starts."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
+def temp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temporary directory of the test's own, for sahab in this process and in the ones it starts.
+
+    Short, in the system's temporary folder rather than under ``tmp_path``: the plan's monitor socket
+    lives in it, and a socket path has at most 107 bytes (an xdist worker's ``tmp_path`` is ~80).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="sahab-lifetime-"))
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def cli_env(temp: Path) -> Dict[str, str]:
@@ -131,7 +136,7 @@ def test_an_interrupted_gate_kills_the_tree_removes_its_folder_and_never_passes(
     try:
         pids = wait_for_pids(temp)
         sahab.send_signal(sent)
-        stdout, stderr = sahab.communicate(timeout=15)
+        stdout, stderr = sahab.communicate(timeout=60)  # a hang detector, not a speed target: sahab never waits for the program
     finally:
         sahab.kill()
     left = wait_until_gone(pids, timeout=0.5)
@@ -216,3 +221,16 @@ def test_a_program_that_cannot_be_started_is_an_os_error_as_popen_raises_it(tmp_
     not_executable.write_text("#!/bin/sh\n")
     with pytest.raises(PermissionError):
         child.start([str(not_executable)], cwd=str(tmp_path), env={"PATH": os.environ["PATH"]})
+
+
+def test_a_temporary_folder_too_long_for_the_planners_socket_is_one_clear_line(temp: Path):
+    """The plan's monitor socket lives under TMPDIR; a Unix socket path holds at most 107 bytes."""
+    deep = temp / ("t" * 100)
+    deep.mkdir()
+    result = subprocess.run(CLI + ["plan", str(program("orphans")), "--stack", "dev"], capture_output=True, text=True,
+                            env=cli_env(deep), timeout=120, check=False)
+    assert result.returncode == UsageError.exit_code
+    assert "Traceback" not in result.stderr and "OSError" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "more than a Unix socket allows (107)" in line and "set TMPDIR to a shorter folder, such as /tmp" in line
+    assert scratch_left(deep) == []

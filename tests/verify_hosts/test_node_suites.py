@@ -85,7 +85,8 @@ def _run_suites(host: SshdHost, workdir: Path) -> Outcomes:
     inventory.write_text(json.dumps({"hosts": {"gpu-training": specs, "inference": specs}}))
     junit = workdir / "junit.xml"
     env = dict(os.environ, **{UNAVAILABLE_ENV: UNAVAILABLE})
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *SUITES,
+    # -n 0: one process, not the checkout's xdist workers (it reads pyproject.toml's addopts from REPO).
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", "-rs", *SUITES,
                            "--sahab-inventory", str(inventory), "--junitxml", str(junit)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]

@@ -9,13 +9,27 @@ exists: calls that come first wait in the listen backlog.
 """
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from typing import Any, Callable, Dict, List
 
+from ..errors import UsageError
 from .harness import channel
 
 Handler = Callable[[bytes], bytes]
+# A Unix socket's path must fit sockaddr_un.sun_path: 108 bytes on Linux, the closing NUL included.
+MAX_SOCKET_PATH = 107
+
+
+def require_socket_path(path: str) -> str:
+    """The planner's sockets live in its scratch folder under TMPDIR; a long TMPDIR would make
+    ``bind`` fail with a bare OSError, so say what is wrong and how to fix it."""
+    size = len(os.fsencode(path))
+    if size > MAX_SOCKET_PATH:
+        raise UsageError("the planner's socket path %s is %d bytes, more than a Unix socket allows (%d)"
+                         % (path, size, MAX_SOCKET_PATH), "set TMPDIR to a shorter folder, such as /tmp")
+    return path
 
 
 class MonitorServer:
@@ -24,7 +38,7 @@ class MonitorServer:
     def __init__(self, socket_path: str) -> None:
         self._handlers: Dict[str, Handler] = {}
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._listener.bind(socket_path)
+        self._listener.bind(require_socket_path(socket_path))
         self._listener.listen(64)
         self._connections: List[socket.socket] = []
 

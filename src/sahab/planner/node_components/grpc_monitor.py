@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict
 import grpc
 
 from ..harness import channel
+from ..monitor_server import require_socket_path
 
 Handler = Callable[[bytes], bytes]
 _ENGINE_METHODS = ("Log",)
@@ -24,7 +25,7 @@ class GrpcMonitor:
     """A gRPC server on ``unix:<socket_path>`` answering with ``handlers`` until closed."""
 
     def __init__(self, socket_path: str, handlers: Dict[str, Handler], root_urn: Callable[[], str]) -> None:
-        self.address = "unix:" + socket_path
+        self.address = "unix:" + require_socket_path(socket_path)
         monitor = {name: _unary(handler) for name, handler in handlers.items()
                    if name not in _ENGINE_METHODS and name != channel.TELL}  # Tell is the Python harness's alone
         engine = {name: _unary(handlers[name]) for name in _ENGINE_METHODS}

@@ -30,6 +30,7 @@ from typing import Any, List, Optional, Sequence
 from ...scratch import scratch_folder
 from ..child import Supervised
 from ..child import start as start_child
+from ..monitor_server import require_socket_path
 from ..sandbox import namespaces, program_environment, program_isolation
 
 PLUGIN_HOST = Path(__file__).resolve().parent / "plugin_host.py"
@@ -97,7 +98,7 @@ class ProviderProcess:
         root = self._stack.enter_context(scratch_folder("sahab-plugin-"))
         scratch = root / "scratch"
         scratch.mkdir()
-        self._socket = str(scratch / "plugin.sock")
+        self._socket = require_socket_path(str(scratch / "plugin.sock"))
         command = self._command
         prepare: List[str] = [sys.executable, "-I", "-S", str(PLUGIN_HOST), "prepare"]
         if self._folder is not None and namespaces().read_only:  # the lock would hide ~/.pulumi: bind the folder
