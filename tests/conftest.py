@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import pytest
+from mlflow_live import restore_environment  # tests/mlflow_live.py (tests/ is on sys.path)
 
 from sahab.planner import plan_project
 
@@ -44,11 +45,7 @@ def _mlflow_points_nowhere_after_a_module():
 
         mlflow.set_tracking_uri(None)
         mlflow.set_registry_uri(None)
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    restore_environment(saved)
 
 
 @pytest.fixture(scope="session")

@@ -14,12 +14,21 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Mapping, Optional
 
 import requests
 
 STARTUP_SECONDS = 60
 HEALTH_PATH = "/health"
+
+
+def restore_environment(saved: Mapping[str, Optional[str]]) -> None:
+    """Put environment variables back as ``saved`` (None: the variable was not set)."""
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlflow_live import alive, start_local_server  # tests/mlflow_live.py
+from mlflow_live import alive, restore_environment, start_local_server  # tests/mlflow_live.py
 from sahab.components.kubernetes.rollout_strategy import PrometheusAnalysis
 from sahab.promotion import verify_promotion_log
 
@@ -64,11 +64,7 @@ def runs(example, server, tmp_path_factory):
                                   "--model", MODEL, "--features", "tenure,monthly_spend,support_calls"])
     finally:
         os.chdir(here)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        restore_environment(saved)
     return {"first": first, "first_lines": lines, "second_exit": second, "work": work,
             "client": MlflowClient(server.url, server.url)}
 
