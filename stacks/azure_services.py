@@ -59,6 +59,7 @@ from .ml_services import (
     MLFLOW_PREFIX,
     MLFLOW_SERVER,
     MLFLOW_SERVING_PASSWORD,
+    TRAINING_NAMESPACE,
     RegistryBackend,
     ServiceCloud,
     StorageAccess,
@@ -69,9 +70,7 @@ from .platform_services import (
     GRAFANA_ADMIN_PASSWORD,
     KUBERAY_OPERATOR_TAG,
     MONITORING_NAMESPACE,
-    TRAINING_NAMESPACE,
     github_runners,
-    lifecycle_settings,
     monitored_gpus,
     platform_monitoring,
     secret_sync,
@@ -143,7 +142,7 @@ def build_azure_platform_services(settings: AzurePlatformSettings, azure_side: A
         description="MLflow: artifacts under mlflow/ and the registry database", **_placement(settings, azure_side)))
     database_login = azure_side.database.add_entra_login(login, registry_identity.principal_id)
     model_lifecycle(
-        name, kube, cloud, lifecycle_settings(settings), registry_identity=registry_identity.binding,
+        name, kube, cloud, settings, registry_identity=registry_identity.binding,
         database=RegistryBackend(host=azure_side.database.fqdn, port=POSTGRES_PORT,
                                  cidrs=[azure_side.network.subnet_prefixes["database"]], login=EntraTokenLogin(), user=login),
         # The official image unchanged: mlflow[azure] brings azure-identity and azure-storage-blob, and

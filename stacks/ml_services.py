@@ -9,7 +9,7 @@ condition), and the networks the pods may reach.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Mapping, Sequence, Union
+from typing import Callable, List, Mapping, Protocol, Sequence, Union
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -48,6 +48,7 @@ from sahab.components.kubernetes.rollouts import ARGO_ROLLOUTS_VERSION, CONTROLL
 from sahab.components.kubernetes.secrets import external_secret
 
 MLFLOW_NAMESPACE = "mlflow"
+TRAINING_NAMESPACE = "training"
 SERVING_NAMESPACE = "serving"
 DRIFT_NAMESPACE = "drift"
 MLFLOW_PREFIX = "mlflow"
@@ -150,7 +151,7 @@ def model_registry(name: str, kube: k8s.Provider, cloud: ServiceCloud, *, identi
         database_user=database.user, database_password=database.login,
         artifacts_destination=cloud.storage_uri(MLFLOW_PREFIX),
         cloud_endpoint_cidrs=cloud.endpoint_cidrs(),
-        client_namespaces=["training", SERVING_NAMESPACE, DRIFT_NAMESPACE],
+        client_namespaces=[TRAINING_NAMESPACE, SERVING_NAMESPACE, DRIFT_NAMESPACE],
         secret_store=cloud.store_name, admin_password=admin, flask_secret_key=flask,
         production=production, replicas=replicas,
         # Model servers log in as `serving`: READ on exactly the served models.
@@ -219,9 +220,9 @@ def drift_monitors(name: str, kube: k8s.Provider, cloud: ServiceCloud, *, served
         ), pulumi.ResourceOptions(depends_on=[namespace]))
 
 
-@dataclass(frozen=True)
-class LifecycleSettings:
-    """What the stack's settings say about the model services (the same keys on both clouds)."""
+class LifecycleSettings(Protocol):
+    """What the stack's settings say about the model services (the same keys on both clouds:
+    ``PlatformSettings`` and ``AzurePlatformSettings`` both have them)."""
 
     served_models: Mapping[str, str]
     production: bool

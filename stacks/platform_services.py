@@ -15,7 +15,7 @@ stack (:mod:`.azure_services`) calls them with its Key Vault stores and Azure ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -82,16 +82,15 @@ from .ml_services import (
     PROMETHEUS,
     ROLLOUTS_NAMESPACE,
     SERVING_NAMESPACE,
-    LifecycleSettings,
+    TRAINING_NAMESPACE,
     RegistryBackend,
     ServiceCloud,
     StorageAccess,
     drift_name,
     model_lifecycle,
 )
-from .settings import AzurePlatformSettings, PlatformSettings
+from .settings import PlatformSettings
 
-TRAINING_NAMESPACE = "training"
 CI_NAMESPACE = "ci-runners"
 FEATURES_NAMESPACE = "features"
 FEATURES_PREFIX = "features"
@@ -162,7 +161,7 @@ def build_platform_services(settings: PlatformSettings, aws_side: AwsFoundation)
 
     database = aws_side.database
     model_lifecycle(
-        name, kube, cloud, lifecycle_settings(settings),
+        name, kube, cloud, settings,
         registry_identity=cloud.identity("mlflow", MLFLOW_NAMESPACE, [StorageAccess(MLFLOW_PREFIX, read_only=False)]),
         database=RegistryBackend(host=database.address, port=database.port, cidrs=[vpc],
                                  login=RemoteRef(database.master_user_secret_arn, "password")),
@@ -286,11 +285,6 @@ def _secret_store(name: str, namespace: ZeroTrustNamespace, secret_arns: List[pu
         provider=aws_side.provider))
     secret_store("%s-store" % name, STORE, store.binding,
                  pulumi.ResourceOptions(provider=kube, parent=namespace, depends_on=[namespace.namespace]))
-
-
-def lifecycle_settings(settings: Union[PlatformSettings, AzurePlatformSettings]) -> LifecycleSettings:
-    return LifecycleSettings(served_models=settings.served_models, production=settings.production,
-                             mlflow_replicas=settings.mlflow_replicas, serving_min_replicas=settings.serving_min_replicas)
 
 
 def bucket_grants(bucket_arn: pulumi.Input[str], kms_key_arn: pulumi.Input[str],

@@ -1,6 +1,7 @@
 """The Azure reference stacks (sahab-platform:cloud azure) plan offline in the UAE and gate clean."""
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
@@ -191,7 +192,7 @@ def test_a_new_environment_deploys_unlocked_once_under_a_dated_waiver(repo_root:
     waiver.write_text(json.dumps({"waivers": [{
         "rule": "SAHAB-AUD-001", "urn": urn, "approver": "platform security (first deployment of azure-staging)",
         "reason": "Azure creates the audit account's immutability policy Unlocked; the next deployment locks it",
-        "expires": "2026-12-17"} for _, urn in blocking]}))
+        "expires": (datetime.date.today() + datetime.timedelta(days=14)).isoformat()} for _, urn in blocking]}))
     waived = sahab_cli(gate + ["--waivers", str(waiver)])
     assert waived.returncode == 0, waived.stdout + waived.stderr
     assert [f["status"] for f in json.loads(report.read_text())["findings"] if f["rule_id"] == "SAHAB-AUD-001"] == ["waived"] * 2
